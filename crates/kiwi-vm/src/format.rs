@@ -1,0 +1,442 @@
+//! Stringification per §8 (print, `${}`, `+` with a string, `to_string`, `join`).
+//!
+//! Everything funnels into [`write_display`] / [`write_repr`], which append to a caller-owned
+//! buffer, so building a string from many values never allocates intermediate strings.
+
+use crate::value::Value;
+
+/// How deeply nested containers are printed before giving up; this keeps a pathological
+/// (deep but acyclic) structure from overflowing the native stack.
+const MAX_DEPTH: usize = 200;
+
+/// The printed form of a value (strings raw, no quotes).
+pub fn to_display(v: &Value) -> String {
+    match v {
+        // The hot cases of string building: skip the generic path entirely.
+        Value::Str(s) => String::from(&**s),
+        Value::Int(i) => {
+            let mut out = String::with_capacity(20);
+            write_int(&mut out, *i);
+            out
+        }
+        _ => {
+            let mut out = String::new();
+            write_display(&mut out, v);
+            out
+        }
+    }
+}
+
+/// The form of a value nested inside a list or hashmap display (strings in quotes).
+pub fn to_repr(v: &Value) -> String {
+    let mut out = String::new();
+    write_repr(&mut out, v);
+    out
+}
+
+/// Appends the printed form of `v` (strings raw) to `out`.
+pub fn write_display(out: &mut String, v: &Value) {
+    match v {
+        Value::Str(s) => out.push_str(s),
+        Value::Int(i) => write_int(out, *i),
+        _ => write_value(out, v, &mut Vec::new()),
+    }
+}
+
+/// Appends the nested form of `v` (strings in double quotes, no escaping) to `out`.
+pub fn write_repr(out: &mut String, v: &Value) {
+    match v {
+        Value::Str(s) => push_quoted(out, s),
+        Value::Int(i) => write_int(out, *i),
+        _ => write_value(out, v, &mut Vec::new()),
+    }
+}
+
+fn push_quoted(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    out.push_str(s);
+    out.push('"');
+}
+
+/// Decimal digits of an i64 without going through `fmt` (noticeably faster on the hot path).
+fn write_int(out: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    // unsigned_abs handles i64::MIN without overflow.
+    let mut n = i.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    // The buffer holds only ASCII digits, so this never fails.
+    out.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or_default());
+}
+
+/// Non-string values, and the elements of containers (which are printed in repr form).
+/// `open` holds the addresses of the containers currently being printed, to detect cycles.
+fn write_value(out: &mut String, v: &Value, open: &mut Vec<usize>) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Int(i) => write_int(out, *i),
+        Value::Float(f) => write_float(out, *f),
+        Value::Str(s) => push_quoted(out, s),
+        Value::List(l) => {
+            let addr = std::rc::Rc::as_ptr(l) as *const u8 as usize;
+            // A list already being printed (a cycle), one that is mutably borrowed, or one too
+            // deep: print a placeholder rather than recursing forever or panicking.
+            let items = match l.try_borrow() {
+                Ok(items) if !open.contains(&addr) && open.len() < MAX_DEPTH => items,
+                _ => {
+                    out.push_str("[...]");
+                    return;
+                }
+            };
+            open.push(addr);
+            out.push('[');
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                write_value(out, item, open);
+            }
+            out.push(']');
+            open.pop();
+        }
+        Value::Map(m) => {
+            let addr = std::rc::Rc::as_ptr(m) as *const u8 as usize;
+            let map = match m.try_borrow() {
+                Ok(map) if !open.contains(&addr) && open.len() < MAX_DEPTH => map,
+                _ => {
+                    out.push_str("{...}");
+                    return;
+                }
+            };
+            open.push(addr);
+            out.push('{');
+            for (n, (k, val)) in map.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                write_value(out, k.value(), open);
+                out.push_str(": ");
+                write_value(out, val, open);
+            }
+            out.push('}');
+            open.pop();
+        }
+        Value::Bytes(b) => {
+            let Ok(bytes) = b.try_borrow() else {
+                out.push_str("[...]");
+                return;
+            };
+            out.reserve(bytes.len() * 5 + 2);
+            out.push('[');
+            for (n, byte) in bytes.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                write_int(out, i64::from(*byte));
+            }
+            out.push(']');
+        }
+        Value::Func(f) => {
+            out.push_str("<lambda(identifier=");
+            out.push_str(f.identifier());
+            out.push_str(")>");
+        }
+        // Upstream's struct display really lacks the closing parenthesis.
+        Value::Channel(_) => out.push_str("<struct(name=Channel, identifier=Channel>"),
+        Value::Package(name) => out.push_str(name),
+    }
+}
+
+/// .NET "G"-style shortest round-trip float formatting (`2`, `0.1`, `1E+15`, `1E-05`).
+pub fn format_float(f: f64) -> String {
+    let mut out = String::new();
+    write_float(&mut out, f);
+    out
+}
+
+/// Appends [`format_float`] of `f` to `out`.
+pub fn write_float(out: &mut String, f: f64) {
+    if f.is_nan() {
+        out.push_str("NaN");
+        return;
+    }
+    if f.is_infinite() {
+        out.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
+        return;
+    }
+    if f == 0.0 {
+        out.push_str(if f.is_sign_negative() { "-0" } else { "0" });
+        return;
+    }
+    // `{:e}` yields the shortest round-trip digits as `d[.ddd]e[-]X`; a stack buffer avoids
+    // allocating (the longest output is 17 digits + '.' + "e-324").
+    let mut buf = StackBuf::default();
+    let _ = std::fmt::Write::write_fmt(&mut buf, format_args!("{:e}", f.abs()));
+    let sci = buf.as_str();
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mut digits = [0u8; 24];
+    let mut len = 0;
+    for b in mantissa.bytes().filter(u8::is_ascii_digit) {
+        if len < digits.len() {
+            digits[len] = b;
+            len += 1;
+        }
+    }
+    let digits = &digits[..len.max(1)];
+    let digits = std::str::from_utf8(digits).unwrap_or("0");
+    // value = 0.D × 10^k, so the decimal point sits k digits into D.
+    let k = exp + 1;
+    if f < 0.0 {
+        out.push('-');
+    }
+    if (-3..=15).contains(&k) {
+        if k <= 0 {
+            out.push_str("0.");
+            for _ in 0..-k {
+                out.push('0');
+            }
+            out.push_str(digits);
+        } else {
+            let k = k as usize;
+            if k >= digits.len() {
+                out.push_str(digits);
+                for _ in digits.len()..k {
+                    out.push('0');
+                }
+            } else {
+                out.push_str(&digits[..k]);
+                out.push('.');
+                out.push_str(&digits[k..]);
+            }
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('E');
+        out.push(if exp < 0 { '-' } else { '+' });
+        let e = exp.unsigned_abs();
+        if e < 10 {
+            out.push('0');
+        }
+        write_int(out, i64::from(e));
+    }
+}
+
+/// A fixed-size `fmt::Write` sink; output beyond its capacity is reported as an error.
+struct StackBuf {
+    bytes: [u8; 40],
+    len: usize,
+}
+
+impl Default for StackBuf {
+    fn default() -> Self {
+        StackBuf {
+            bytes: [0; 40],
+            len: 0,
+        }
+    }
+}
+
+impl StackBuf {
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or("0e0")
+    }
+}
+
+impl std::fmt::Write for StackBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let dst = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::{Key, Map};
+
+    fn ff(f: f64) -> String {
+        format_float(f)
+    }
+
+    #[test]
+    fn float_spec_examples() {
+        assert_eq!(ff(5.5), "5.5");
+        assert_eq!(ff(20.0 / 3.0), "6.666666666666667");
+        assert_eq!(ff(10.0 / 5.0), "2");
+        assert_eq!(ff(1e15), "1E+15");
+        assert_eq!(ff(0.00001), "1E-05");
+        assert_eq!(ff(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(ff(1.2345678901234568e17), "1.2345678901234568E+17");
+        assert_eq!(ff(6.0 / 3.0), "2");
+    }
+
+    #[test]
+    fn float_boundaries() {
+        // k = -3 is fixed, k = -4 is exponential.
+        assert_eq!(ff(0.001), "0.001");
+        assert_eq!(ff(0.0001), "0.0001");
+        assert_eq!(ff(0.00012345), "0.00012345");
+        assert_eq!(ff(0.000012345), "1.2345E-05");
+        // k = 15 is fixed, k = 16 is exponential.
+        assert_eq!(ff(1e14), "100000000000000");
+        assert_eq!(ff(123456789012345.0), "123456789012345");
+        assert_eq!(ff(999999999999999.0), "999999999999999");
+        assert_eq!(ff(1234567890123456.0), "1.234567890123456E+15");
+        assert_eq!(ff(100.0), "100");
+        assert_eq!(ff(1e100), "1E+100");
+        assert_eq!(ff(1.5e-10), "1.5E-10");
+        assert_eq!(ff(123.456), "123.456");
+        assert_eq!(ff(0.5), "0.5");
+        assert_eq!(ff(1.0), "1");
+    }
+
+    #[test]
+    fn float_negative_and_special() {
+        assert_eq!(ff(-2.5), "-2.5");
+        assert_eq!(ff(-1e15), "-1E+15");
+        assert_eq!(ff(-0.00001), "-1E-05");
+        assert_eq!(ff(-100.0), "-100");
+        assert_eq!(ff(-0.001), "-0.001");
+        assert_eq!(ff(-0.0), "-0");
+        assert_eq!(ff(0.0), "0");
+        assert_eq!(ff(f64::NAN), "NaN");
+        assert_eq!(ff(f64::INFINITY), "Infinity");
+        assert_eq!(ff(f64::NEG_INFINITY), "-Infinity");
+    }
+
+    #[test]
+    fn float_extremes() {
+        assert_eq!(ff(1.0 / 3.0), "0.3333333333333333");
+        assert_eq!(ff(2.0 / 3.0), "0.6666666666666666");
+        assert_eq!(ff(5e-324), "5E-324");
+        assert_eq!(ff(1.7976931348623157e308), "1.7976931348623157E+308");
+        assert_eq!(ff(-1.7976931348623157e308), "-1.7976931348623157E+308");
+        assert_eq!(ff(2.2250738585072014e-308), "2.2250738585072014E-308");
+        assert_eq!(ff(9007199254740992.0), "9.007199254740992E+15");
+    }
+
+    #[test]
+    fn float_round_trips() {
+        for &f in &[
+            0.1,
+            1.0 / 3.0,
+            123.456e-7,
+            9.87654321e20,
+            4.35,
+            1e-3,
+            2.5e15,
+        ] {
+            let s = ff(f).replace('E', "e");
+            assert_eq!(s.parse::<f64>().ok(), Some(f), "{s}");
+        }
+    }
+
+    #[test]
+    fn scalars() {
+        assert_eq!(to_display(&Value::Int(-42)), "-42");
+        assert_eq!(to_display(&Value::Int(0)), "0");
+        assert_eq!(to_display(&Value::Int(i64::MIN)), "-9223372036854775808");
+        assert_eq!(to_display(&Value::Int(i64::MAX)), "9223372036854775807");
+        assert_eq!(to_display(&Value::Null), "null");
+        assert_eq!(to_display(&Value::Bool(true)), "true");
+        assert_eq!(to_display(&Value::Bool(false)), "false");
+        assert_eq!(to_display(&Value::Float(2.0)), "2");
+        assert_eq!(to_display(&Value::str("hi")), "hi");
+        assert_eq!(to_repr(&Value::str("hi")), "\"hi\"");
+        assert_eq!(to_repr(&Value::str("a\"b")), "\"a\"b\"");
+        assert_eq!(to_repr(&Value::Int(3)), "3");
+        assert_eq!(to_display(&Value::Package("socket".into())), "socket");
+    }
+
+    #[test]
+    fn write_display_appends() {
+        let mut s = String::from("x=");
+        write_display(&mut s, &Value::Int(5));
+        write_display(&mut s, &Value::str(" y"));
+        write_display(&mut s, &Value::Float(0.5));
+        assert_eq!(s, "x=5 y0.5");
+    }
+
+    #[test]
+    fn containers() {
+        let inner = Value::list(vec![Value::Float(2.5), Value::Null]);
+        let l = Value::list(vec![Value::Int(1), Value::str("a"), inner]);
+        assert_eq!(to_display(&l), "[1, \"a\", [2.5, null]]");
+        assert_eq!(to_repr(&l), "[1, \"a\", [2.5, null]]");
+        assert_eq!(to_display(&Value::list(vec![])), "[]");
+
+        let mut m = Map::new();
+        m.insert(Key::from("host"), Value::str("x"));
+        m.insert(Key::from("port"), Value::Int(80));
+        m.insert(Key(Value::Int(1)), Value::Bool(true));
+        assert_eq!(
+            to_display(&Value::map(m)),
+            "{\"host\": \"x\", \"port\": 80, 1: true}"
+        );
+        assert_eq!(to_display(&Value::map(Map::new())), "{}");
+
+        assert_eq!(to_display(&Value::bytes(b"hi".to_vec())), "[104, 105]");
+        assert_eq!(to_display(&Value::bytes(vec![])), "[]");
+    }
+
+    #[test]
+    fn cycles_and_depth() {
+        let l = Value::list(vec![Value::Int(1)]);
+        if let Value::List(rc) = &l {
+            rc.borrow_mut().push(l.clone());
+        }
+        assert_eq!(to_display(&l), "[1, [...]]");
+        // Break the cycle so the test does not leak.
+        if let Value::List(rc) = &l {
+            rc.borrow_mut().clear();
+        }
+
+        let m = Value::map(Map::new());
+        if let Value::Map(rc) = &m {
+            rc.borrow_mut().insert(Key::from("me"), m.clone());
+        }
+        assert_eq!(to_display(&m), "{\"me\": {...}}");
+        if let Value::Map(rc) = &m {
+            rc.borrow_mut().clear();
+        }
+
+        // The same (acyclic) list twice is not a cycle.
+        let shared = Value::list(vec![Value::Int(7)]);
+        let twice = Value::list(vec![shared.clone(), shared]);
+        assert_eq!(to_display(&twice), "[[7], [7]]");
+
+        let mut deep = Value::Null;
+        for _ in 0..10_000 {
+            deep = Value::list(vec![deep]);
+        }
+        let s = to_display(&deep);
+        assert!(s.contains("[...]"));
+        // Drop iteratively-built nesting without recursion trouble in the test itself.
+        let mut cur = deep;
+        while let Value::List(rc) = cur {
+            let next = rc.borrow_mut().pop().unwrap_or(Value::Null);
+            cur = next;
+        }
+    }
+}
