@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Interpreter benchmark: kiwi vs CPython on four workloads.
+# See bench/README.md. Environment knobs:
+#   KIWI=/path/to/kiwi   use this binary (may include arguments) instead of
+#                        building target/release/kiwi with cargo
+#   SKIP_KIWI=1          run only the Python side (no build)
+#   PYTHON=/path/python  CPython to compare against (default: the real
+#                        executable behind `python3`, resolved so that a pyenv
+#                        shim's start-up cost is not timed)
+#   RUNS=5               timed runs per interpreter per workload
+#   TIMEOUT=600          seconds allowed for a single run
+#   WORKLOADS="fib loop strbuild churn"   subset / order
+#   WRITE=1              also write the report to bench/RESULTS.md
+#   VERBOSE=1            print every single run time to stderr
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+RUNS="${RUNS:-5}"
+TIMEOUT="${TIMEOUT:-600}"
+WORKLOADS="${WORKLOADS:-fib loop strbuild churn}"
+SKIP_KIWI="${SKIP_KIWI:-0}"
+
+# Expected result line of each workload (both interpreters must print it).
+declare -A EXPECT=(
+  [fib]="196418"
+  [loop]="49999995000000"
+  [strbuild]="1048576"
+  [churn]="22574775000 50000 50000 50000 50000"
+)
+
+if [[ -z "${PYTHON:-}" ]]; then
+  PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
+fi
+PYVER="$("$PYTHON" -c 'import platform; print(platform.python_implementation(), platform.python_version())')"
+
+if [[ "$SKIP_KIWI" != 1 && -z "${KIWI:-}" ]]; then
+  echo "building kiwi-cli (release)..." >&2
+  if ! (cd "$ROOT" && cargo build --release -p kiwi-cli >&2); then
+    echo "run.sh: cargo build --release -p kiwi-cli failed" >&2
+    exit 1
+  fi
+  KIWI="$ROOT/target/release/kiwi"
+fi
+if [[ "$SKIP_KIWI" != 1 ]]; then
+  # KIWI may carry arguments; only its first word has to be runnable.
+  read -r -a kiwi_words <<<"$KIWI"
+  if ! command -v "${kiwi_words[0]}" >/dev/null 2>&1; then
+    echo "run.sh: kiwi binary not found: ${kiwi_words[0]}" >&2
+    exit 1
+  fi
+fi
+
+verbose=()
+[[ "${VERBOSE:-0}" == 1 ]] && verbose=(-v)
+
+status=0
+rows=()
+problems=()
+errfile="$(mktemp)"
+trap 'rm -f "$errfile"' EXIT
+for w in $WORKLOADS; do
+  if [[ -z "${EXPECT[$w]+x}" ]]; then
+    echo "run.sh: unknown workload '$w'" >&2
+    exit 2
+  fi
+  py_cmd="$(printf '%q %q' "$PYTHON" "$HERE/$w.py")"
+  cmds=()
+  [[ "$SKIP_KIWI" != 1 ]] && cmds+=("$KIWI $(printf '%q' "$HERE/$w.kiwi")")
+  cmds+=("$py_cmd")
+  echo "== $w (${#cmds[@]} interpreter(s) x $RUNS runs)" >&2
+  rc=0
+  res="$("$PYTHON" "$HERE/timeit.py" -n "$RUNS" --timeout "$TIMEOUT" \
+          --expect "${EXPECT[$w]}" "${verbose[@]}" -- "${cmds[@]}" 2>"$errfile")" || rc=$?
+  cat "$errfile" >&2
+  while IFS= read -r line; do
+    [[ "$line" == timeit:* ]] && problems+=("$w: ${line#timeit: }")
+  done <"$errfile"
+  if [[ $rc != 0 ]]; then
+    status=1
+  fi
+  if [[ -z "$res" ]]; then  # timeit itself broke (usage error)
+    rows+=("| $w | ERROR | ERROR | - |")
+    continue
+  fi
+  fmt() { [[ "$1" == FAIL ]] && echo FAILED || printf '%.3f' "$1"; }
+  if [[ "$SKIP_KIWI" == 1 ]]; then
+    rows+=("| $w | skipped | $(fmt "$res") | - |")
+  else
+    read -r kw py <<<"$res"
+    ratio=-
+    if [[ "$kw" != FAIL && "$py" != FAIL ]]; then
+      ratio="$(awk -v a="$kw" -v b="$py" 'BEGIN { printf "%.2f", a / b }')"
+    fi
+    rows+=("| $w | $(fmt "$kw") | $(fmt "$py") | $ratio |")
+  fi
+done
+
+cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
+commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no commit')"
+if [[ -n "$(git -C "$ROOT" status --porcelain -- crates 2>/dev/null)" ]]; then
+  commit="$commit (crates/ modified)"
+fi
+
+report="$(
+  echo "# kiwi interpreter benchmark"
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- kiwi: ${KIWI:-not run} (workspace commit $commit)"
+  echo "- python: $PYVER ($PYTHON)"
+  echo "- machine: $(nproc) CPU(s), ${cpu:-unknown CPU}, $(uname -sr)"
+  echo "- median wall time of $RUNS alternating runs each, process start-up included"
+  echo
+  echo "| workload | kiwi (s) | CPython (s) | kiwi/CPython |"
+  echo "|---|---:|---:|---:|"
+  printf '%s\n' "${rows[@]}"
+  if ((${#problems[@]})); then
+    echo
+    echo "Failures:"
+    echo
+    printf -- '- %s\n' "${problems[@]}"
+  fi
+  echo
+  echo "kiwi/CPython > 1 means kiwi is slower. Ratios are only comparable within one run (one table)."
+)"
+echo "$report"
+if [[ "${WRITE:-0}" == 1 ]]; then
+  echo "$report" >"$ROOT/bench/RESULTS.md"
+  echo "wrote bench/RESULTS.md" >&2
+fi
+if [[ $status != 0 ]]; then
+  echo "run.sh: at least one workload failed (output mismatch, crash or timeout; see above)" >&2
+fi
+exit $status
