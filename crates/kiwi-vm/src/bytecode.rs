@@ -1,0 +1,198 @@
+//! Compiled code: instructions and function prototypes.
+//!
+//! The VM is a stack machine. Every instruction has a source position (kept in a parallel
+//! array) so a fault can point at `file:line:col`.
+
+use std::rc::Rc;
+
+use kiwi_syntax::ast::{BinOp, UnOp};
+use kiwi_syntax::Span;
+
+use crate::value::Value;
+
+/// Where a captured variable comes from when a closure is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptureFrom {
+    /// A cell-backed local of the enclosing function (index into its frame cells).
+    Cell(u16),
+    /// One of the enclosing function's own captures.
+    Capture(u16),
+}
+
+/// How an argument was written at a call site with named arguments or splats.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArgKind {
+    /// A positional argument.
+    Pos,
+    /// `name = value`.
+    Named(Rc<str>),
+    /// `*list`.
+    Splat,
+}
+
+/// One VM instruction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    /// Push constant `n`.
+    Const(u32),
+    /// Push a fresh deep copy of constant `n` (byte literals, `var` container zeros).
+    CopyConst(u32),
+    /// Push a small integer.
+    Int(i32),
+    /// Push `null`.
+    Null,
+    /// Push a boolean.
+    Bool(bool),
+    /// Discard the top value.
+    Pop,
+    /// Duplicate the top value.
+    Dup,
+    /// Duplicate the top two values (`a b` -> `a b a b`).
+    Dup2,
+    /// Push a plain local.
+    LoadLocal(u16),
+    /// Pop into a plain local.
+    StoreLocal(u16),
+    /// Push a cell-backed local of this frame.
+    LoadCell(u16),
+    /// Pop into a cell-backed local of this frame.
+    StoreCell(u16),
+    /// Push a captured variable of the running closure.
+    LoadCapture(u16),
+    /// Pop into a captured variable of the running closure.
+    StoreCapture(u16),
+    /// Push a global (faults with VariableUndefinedError if unset).
+    LoadGlobal(u32),
+    /// Pop into a global (faults if it is a constant).
+    StoreGlobal(u32),
+    /// Pop into a global and mark it constant.
+    DefineConst(u32),
+    /// Unconditional jump.
+    Jump(u32),
+    /// Backward jump (a loop edge): also a preemption point.
+    Loop(u32),
+    /// Pop; jump if falsy.
+    JumpIfFalse(u32),
+    /// Pop; jump if truthy.
+    JumpIfTrue(u32),
+    /// If the top is falsy jump (keeping it), else pop it (`&&`).
+    AndJump(u32),
+    /// If the top is truthy jump (keeping it), else pop it (`||`).
+    OrJump(u32),
+    /// Pop; jump if not null.
+    JumpIfNotNull(u32),
+    /// Binary operator on the top two values.
+    Bin(BinOp),
+    /// Unary operator on the top value.
+    Un(UnOp),
+    /// `a ?? b` on the top two values.
+    Coalesce,
+    /// Pop `n` values into a new list.
+    MakeList(u32),
+    /// Pop `2n` values (key, value pairs) into a new hashmap.
+    MakeMap(u32),
+    /// Pop `lo hi`, push the inclusive range list.
+    MakeRange,
+    /// Pop `n` values, push the concatenation of their display forms.
+    Interp(u32),
+    /// Pop `obj idx`, push `obj[idx]`.
+    Index,
+    /// Pop `obj idx value`, set `obj[idx] = value`.
+    SetIndex,
+    /// Pop `obj start stop step` (null = omitted), push the slice.
+    Slice,
+    /// Pop `obj`, push `obj.name` (constant `n` holds the name).
+    GetMember(u32),
+    /// Call: callee and `argc` positional arguments on the stack.
+    Call(u16),
+    /// Call with named arguments or splats: callee and args; constant `n` holds the arg kinds.
+    CallEx(u32),
+    /// Call the function named by global `slot` (or the native of the same name).
+    CallGlobal(u32, u16),
+    /// Like [`Op::CallGlobal`] with named args/splats described by constant `kinds`.
+    CallGlobalEx(u32, u32),
+    /// Method call: receiver and `argc` args; constant `name` is the method name.
+    CallMethod(u32, u16),
+    /// Method call with named args/splats: constant `name`, constant `kinds`.
+    CallMethodEx(u32, u32),
+    /// Create a closure from prototype constant `n`.
+    Closure(u32),
+    /// Return the top value from the current function.
+    Return,
+    /// Pop and print (`stderr`, `newline`).
+    Print(bool, bool),
+    /// Pop and throw.
+    Throw,
+    /// Pop and exit the process with that code.
+    Exit,
+    /// Install an error handler at `target` for the current frame.
+    PushHandler(u32),
+    /// Remove the innermost handler.
+    PopHandler,
+    /// Pop an error hashmap and raise it again as-is.
+    Rethrow,
+    /// Pop an error hashmap and push its type and message strings (`catch t, m`).
+    SplitError,
+    /// Pop a value; push `n` values unpacked from it (pack assignment with one right side).
+    Unpack(u16),
+    /// Prepare local `slot` (iterable) and `slot + 1` (index) for a `for` loop over the popped value.
+    ForPrep(u16),
+    /// Advance the `for` loop whose state is at `slot`: push the element (and with `two`, the
+    /// second value), or jump to `exit` when done.
+    ForNext(u16, bool, u32),
+    /// `import`: pop a package name, push a package value (may run a file).
+    Import,
+    /// `export`: pop a package name and activate it.
+    Export,
+    /// `require`: pop a package name; fault unless defined or active.
+    Require,
+    /// Mark package constant `n` as active (end of a `package` body).
+    ActivatePackage(u32),
+    /// Pop a value; fault with KiwiError (constant `n` holds the message) — bad byte literal.
+    Fault(u32),
+}
+
+/// A compiled function (or a script's top level).
+pub struct FnProto {
+    /// Function name, or an internal id for lambdas.
+    pub name: Rc<str>,
+    /// Parameter names in order.
+    pub params: Vec<Rc<str>>,
+    /// Whether the last parameter is `*rest`.
+    pub has_rest: bool,
+    /// For each parameter: where the argument goes (a plain local or a cell).
+    pub param_slots: Vec<Slot>,
+    /// Number of plain local slots (parameters and temporaries included).
+    pub num_locals: u16,
+    /// Number of cell-backed locals.
+    pub num_cells: u16,
+    /// Where each capture of a closure over this prototype comes from.
+    pub captures: Vec<CaptureFrom>,
+    /// The instructions.
+    pub code: Vec<Op>,
+    /// Source position of each instruction.
+    pub spans: Vec<Span>,
+    /// Constants referenced by index.
+    pub consts: Vec<Const>,
+    /// Index of the source file in the interpreter's source table.
+    pub file: u32,
+}
+
+/// Where a variable lives at run time inside a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// A plain local slot.
+    Local(u16),
+    /// A cell-backed local (captured by an inner closure).
+    Cell(u16),
+}
+
+/// A constant in a prototype's pool.
+pub enum Const {
+    /// A value (numbers, strings, names).
+    Value(Value),
+    /// A nested function prototype.
+    Proto(Rc<FnProto>),
+    /// Argument kinds of a call site with named args or splats.
+    ArgKinds(Rc<[ArgKind]>),
+}
