@@ -4,6 +4,8 @@
 //!
 //! * `# expect: <text>`        one per stdout line, in order (stdout must match exactly)
 //! * `# expect error: <text>`  the first line of stderr; the exit code then defaults to 1
+//! * `# expect error prefix: <text>`  the first line of stderr starts with `<text>` (for errors
+//!   whose message the spec leaves open, e.g. `[SyntaxError]:`); exit code defaults to 1
 //! * `# exit: N`               the expected exit code (default 0)
 //! * `# args: a b c`           command-line arguments after the script path
 //! * `# stderr: <text>`        a line that must appear somewhere in stderr
@@ -26,6 +28,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 struct Expectation {
     stdout: Vec<String>,
     error: Option<String>,
+    error_prefix: Option<String>,
     exit: Option<i32>,
     args: Vec<String>,
     stderr: Vec<String>,
@@ -34,7 +37,11 @@ struct Expectation {
 impl Expectation {
     fn exit_code(&self) -> i32 {
         self.exit
-            .unwrap_or(if self.error.is_some() { 1 } else { 0 })
+            .unwrap_or(if self.error.is_some() || self.error_prefix.is_some() {
+                1
+            } else {
+                0
+            })
     }
 }
 
@@ -49,9 +56,14 @@ fn parse_expectations(source: &str) -> Result<Expectation, String> {
     let mut exp = Expectation::default();
     for (lineno, line) in source.lines().enumerate() {
         let lineno = lineno + 1;
-        if let Some(pos) = line.find("# expect error:") {
-            if exp.error.is_some() {
-                return Err(format!("line {lineno}: more than one `# expect error:`"));
+        if let Some(pos) = line.find("# expect error prefix:") {
+            if exp.error_prefix.is_some() || exp.error.is_some() {
+                return Err(format!("line {lineno}: more than one `# expect error`"));
+            }
+            exp.error_prefix = Some(directive_text(&line[pos + "# expect error prefix:".len()..]));
+        } else if let Some(pos) = line.find("# expect error:") {
+            if exp.error.is_some() || exp.error_prefix.is_some() {
+                return Err(format!("line {lineno}: more than one `# expect error`"));
             }
             exp.error = Some(directive_text(&line[pos + "# expect error:".len()..]));
         } else if let Some(pos) = line.find("# expect:") {
@@ -205,6 +217,15 @@ fn check_script(bin: &Path, script: &Path) -> Result<(), String> {
         if first != expected_err {
             problems.push(format!(
                 "first stderr line differs:\n  expected: {expected_err}\n  actual:   {first}"
+            ));
+        }
+    }
+
+    if let Some(prefix) = &exp.error_prefix {
+        let first = out.stderr.lines().next().unwrap_or("");
+        if !first.starts_with(prefix.as_str()) {
+            problems.push(format!(
+                "first stderr line does not start with the expected prefix:\n  expected prefix: {prefix}\n  actual:          {first}"
             ));
         }
     }
