@@ -1,0 +1,774 @@
+//! Statements (§3.4, §4, §5.1, §6, §7, §8), trailing `when` guards, functions and parameters.
+
+use std::rc::Rc;
+
+use super::{can_begin_value, Bail, PResult, Parser};
+use crate::ast::{
+    AssignOp, AssignTarget, BinOp, CatchClause, Expr, ExprKind, FnDef, Param, Stmt, StmtKind,
+    VarDecl,
+};
+use crate::span::Span;
+use crate::token::{Kw, Op, Tok, Token};
+
+/// Keywords of features outside the subset (reported as such rather than as a bare
+/// "unexpected token").
+pub(crate) fn out_of_subset(kw: Kw) -> bool {
+    matches!(
+        kw,
+        Kw::Abstract
+            | Kw::Emit
+            | Kw::Enum
+            | Kw::Eval
+            | Kw::Include
+            | Kw::Interface
+            | Kw::Off
+            | Kw::On
+            | Kw::Once
+            | Kw::Override
+            | Kw::Printxy
+            | Kw::Private
+            | Kw::Static
+            | Kw::Struct
+            | Kw::Super
+            | Kw::Yield
+    )
+}
+
+/// The compound operator of an assignment token, or `None` if the token is not an assignment.
+fn assign_op(op: Op) -> Option<Result<AssignOp, &'static str>> {
+    let bin = match op {
+        Op::Assign | Op::Unpack => return Some(Ok(AssignOp::Assign)),
+        Op::PlusEq => BinOp::Add,
+        Op::MinusEq => BinOp::Sub,
+        Op::StarEq => BinOp::Mul,
+        Op::SlashEq => BinOp::Div,
+        Op::SlashSlashEq => BinOp::FloorDiv,
+        Op::PercentEq => BinOp::Mod,
+        Op::StarStarEq => BinOp::Pow,
+        Op::AmpEq => BinOp::BitAnd,
+        Op::PipeEq => BinOp::BitOr,
+        Op::CaretEq => BinOp::BitXor,
+        Op::ShlEq => BinOp::Shl,
+        Op::ShrEq => BinOp::Shr,
+        Op::UShrEq => BinOp::UShr,
+        Op::AndAndEq | Op::OrOrEq | Op::TildeEq => return Some(Err(op.as_str())),
+        _ => return None,
+    };
+    Some(Ok(AssignOp::Compound(bin)))
+}
+
+fn is_assign_token(kind: &Tok) -> bool {
+    matches!(kind, Tok::Op(op) if assign_op(*op).is_some())
+}
+
+impl Parser<'_> {
+    /// One statement plus its optional trailing guard (unavailable in `case` bodies).
+    pub(crate) fn parse_statement(&mut self, case_body: bool) -> PResult<Stmt> {
+        let stmt = self.parse_bare_statement()?;
+        if case_body || !self.check_kw(Kw::When) {
+            return Ok(stmt);
+        }
+        self.parse_guard(stmt)
+    }
+
+    fn parse_bare_statement(&mut self) -> PResult<Stmt> {
+        let tok = self.peek().clone();
+        let span = tok.span;
+        let kind = match &tok.kind {
+            Tok::Kw(kw) => match kw {
+                Kw::If => self.parse_if()?,
+                Kw::While => self.parse_while()?,
+                Kw::For => self.parse_for()?,
+                Kw::Repeat => self.parse_repeat()?,
+                Kw::Try => self.parse_try()?,
+                Kw::Fn | Kw::Def => self.parse_fn()?,
+                Kw::Return | Kw::Throw | Kw::Exit => {
+                    self.bump();
+                    let value = if can_begin_value(self.kind()) {
+                        Some(self.parse_expr()?)
+                    } else {
+                        None
+                    };
+                    match kw {
+                        Kw::Return => StmtKind::Return(value),
+                        Kw::Throw => StmtKind::Throw(value),
+                        _ => StmtKind::Exit(value),
+                    }
+                }
+                Kw::Break => {
+                    self.bump();
+                    StmtKind::Break
+                }
+                Kw::Next => {
+                    self.bump();
+                    StmtKind::Next
+                }
+                Kw::Print | Kw::Println | Kw::Eprint | Kw::Eprintln => {
+                    self.bump();
+                    if !can_begin_value(self.kind()) {
+                        let word = kw.as_str();
+                        return Err(self.error(
+                            format!("'{word}' needs exactly one expression (write {word} \"\" for an empty line)"),
+                            span,
+                        ));
+                    }
+                    let value = self.parse_expr()?;
+                    StmtKind::Print {
+                        stderr: matches!(kw, Kw::Eprint | Kw::Eprintln),
+                        newline: matches!(kw, Kw::Println | Kw::Eprintln),
+                        value,
+                    }
+                }
+                Kw::Package => self.parse_package()?,
+                Kw::Export => {
+                    self.bump();
+                    StmtKind::Export(self.parse_expr()?)
+                }
+                Kw::Require => self.parse_require()?,
+                Kw::Const => self.parse_const()?,
+                Kw::Var => self.parse_var()?,
+                Kw::End if self.block_depth == 0 && !self.errors.is_empty() => {
+                    // Most likely the `end` of a construct whose header failed to parse; one
+                    // report for that construct is enough.
+                    self.bump();
+                    return Err(Bail);
+                }
+                Kw::End | Kw::Else | Kw::Elsif | Kw::Catch | Kw::Finally => {
+                    return Err(self.error_here(format!(
+                        "Unexpected '{}' with no open block to match it",
+                        kw.as_str()
+                    )));
+                }
+                Kw::When => {
+                    return Err(
+                        self.error_here("Unexpected 'when' (a guard must follow a statement)")
+                    )
+                }
+                Kw::Do
+                | Kw::With
+                | Kw::Case
+                | Kw::Import
+                | Kw::Null
+                | Kw::True
+                | Kw::False
+                | Kw::Not => self.parse_simple_statement()?,
+                kw if out_of_subset(*kw) => {
+                    return Err(self.error_here(format!(
+                        "'{}' is not supported (outside the Kiwi subset)",
+                        kw.as_str()
+                    )))
+                }
+                _ => return Err(self.error_here(format!("Unexpected token '{}'", kw.as_str()))),
+            },
+            Tok::Ellipsis => {
+                self.bump();
+                StmtKind::Pass
+            }
+            _ => self.parse_simple_statement()?,
+        };
+        Ok(Stmt { kind, span })
+    }
+
+    /// `stmt when cond [else other]`.
+    fn parse_guard(&mut self, stmt: Stmt) -> PResult<Stmt> {
+        self.bump();
+        let cond = self.parse_expr()?;
+        // `else` belongs to the guard only on the same line; on a new line it is far more likely
+        // the `else` of an enclosing `if`.
+        let mut otherwise = None;
+        if self.check_kw(Kw::Else) && self.on_same_line() {
+            match &stmt.kind {
+                StmtKind::Expr(_) | StmtKind::Print { .. } => {
+                    self.bump();
+                    let other = self.nested(|p| p.parse_bare_statement())?;
+                    otherwise = Some(Box::new(other));
+                }
+                StmtKind::Assign { targets, op, .. } => {
+                    let (targets, op) = (targets.clone(), *op);
+                    self.bump();
+                    let values = self.parse_values(targets.len() > 1)?;
+                    otherwise = Some(Box::new(Stmt {
+                        kind: StmtKind::Assign {
+                            targets,
+                            op,
+                            values,
+                        },
+                        span: stmt.span,
+                    }));
+                }
+                _ => {}
+            }
+        }
+        let span = stmt.span;
+        Ok(Stmt {
+            kind: StmtKind::Guarded {
+                stmt: Box::new(stmt),
+                cond,
+                otherwise,
+            },
+            span,
+        })
+    }
+
+    /// Expression statement, assignment or pack assignment.
+    fn parse_simple_statement(&mut self) -> PResult<StmtKind> {
+        if self.looks_like_pack_assignment() {
+            return self.parse_pack_assignment();
+        }
+        let expr = self.parse_expr()?;
+        if is_assign_token(self.kind()) {
+            return self.finish_assignment(expr);
+        }
+        Ok(StmtKind::Expr(expr))
+    }
+
+    /// `ident, ident, ... =` ahead?
+    fn looks_like_pack_assignment(&self) -> bool {
+        let mut i = 0;
+        loop {
+            if !matches!(self.peek_at(i).kind, Tok::Ident(_)) {
+                return false;
+            }
+            match self.peek_at(i + 1).kind {
+                Tok::Comma => i += 2,
+                Tok::Op(Op::Assign | Op::Unpack) => return i > 0,
+                _ => return false,
+            }
+        }
+    }
+
+    fn parse_pack_assignment(&mut self) -> PResult<StmtKind> {
+        let mut targets = Vec::new();
+        loop {
+            let tok = self.bump();
+            if let Tok::Ident(name) = tok.kind {
+                targets.push(AssignTarget::Name(name, tok.span));
+            }
+            if self.check(&Tok::Comma) {
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        self.bump();
+        let values = self.parse_values(true)?;
+        Ok(StmtKind::Assign {
+            targets,
+            op: AssignOp::Assign,
+            values,
+        })
+    }
+
+    /// Right-hand side(s). With several targets, comma-separated values are collected, stopping
+    /// before something that looks like the next assignment (`a, b = 1, 2, c = 3`).
+    fn parse_values(&mut self, many: bool) -> PResult<Vec<Expr>> {
+        let mut values = vec![self.parse_expr()?];
+        while many && self.check(&Tok::Comma) {
+            let next = &self.peek_at(1).kind;
+            let after = &self.peek_at(2).kind;
+            if matches!(next, Tok::Ident(_))
+                && (is_assign_token(after) || matches!(after, Tok::Comma))
+            {
+                break;
+            }
+            self.bump();
+            values.push(self.parse_expr()?);
+        }
+        Ok(values)
+    }
+
+    /// `target op value` once `target` is parsed and an assignment operator is next.
+    fn finish_assignment(&mut self, target_expr: Expr) -> PResult<StmtKind> {
+        let target = self.to_target(target_expr)?;
+        let op_tok = self.bump();
+        let op = match op_tok.kind {
+            Tok::Op(op) => assign_op(op),
+            _ => None,
+        };
+        let op = match op {
+            Some(Ok(op)) => op,
+            Some(Err(text)) => {
+                return Err(self.error(
+                    format!("Operator '{text}' is not supported (outside the Kiwi subset)"),
+                    op_tok.span,
+                ))
+            }
+            None => return Err(self.error("Expected an assignment operator", op_tok.span)),
+        };
+        let value = self.parse_expr()?;
+        Ok(StmtKind::Assign {
+            targets: vec![target],
+            op,
+            values: vec![value],
+        })
+    }
+
+    fn to_target(&mut self, expr: Expr) -> PResult<AssignTarget> {
+        let span = expr.span;
+        match expr.kind {
+            ExprKind::Ident(name) => Ok(AssignTarget::Name(name, span)),
+            ExprKind::Path(segments) => Ok(AssignTarget::Path(segments, span)),
+            ExprKind::Index(obj, index) => Ok(AssignTarget::Index(obj, index)),
+            ExprKind::Member(obj, name) => Ok(AssignTarget::Member(obj, name)),
+            ExprKind::Slice { .. } => Err(self.error(
+                "Slice assignment is not supported (outside the Kiwi subset)",
+                span,
+            )),
+            ExprKind::TypeName(name) => {
+                let name = if name == "null" {
+                    "none".to_string()
+                } else {
+                    name
+                };
+                Err(self.error(
+                    format!("The type name '{name}' cannot be used as a variable name"),
+                    span,
+                ))
+            }
+            _ => Err(self.error("Invalid assignment target", span)),
+        }
+    }
+
+    /// A condition of `if`/`elsif`/`while`, where `v = expr` is allowed.
+    fn parse_condition(&mut self) -> PResult<Expr> {
+        let span = self.peek().span;
+        let expr = self.parse_expr()?;
+        if !is_assign_token(self.kind()) {
+            return Ok(expr);
+        }
+        let kind = self.finish_assignment(expr)?;
+        Ok(Expr {
+            kind: ExprKind::Assign(Box::new(Stmt { kind, span })),
+            span,
+        })
+    }
+
+    /// A name being bound (loop variable, alias, catch variable, parameter, ...).
+    pub(crate) fn parse_binding_name(&mut self, wanted: &str) -> PResult<String> {
+        match self.kind().clone() {
+            Tok::Ident(name) => {
+                self.bump();
+                Ok(name)
+            }
+            Tok::Type(name) => Err(self.error_here(format!(
+                "The type name '{name}' cannot be used as a variable name"
+            ))),
+            _ => Err(self.unexpected(wanted)),
+        }
+    }
+
+    fn parse_if(&mut self) -> PResult<StmtKind> {
+        let opener = self.bump();
+        if self.peek().span.line != opener.span.line {
+            return Err(self.error(
+                "The 'if' condition must start on the same line as 'if'",
+                opener.span,
+            ));
+        }
+        let mut branches = Vec::new();
+        let cond = self.parse_condition()?;
+        let body = self.parse_nested_block(&[Kw::Elsif, Kw::Else, Kw::End], false)?;
+        branches.push((cond, body));
+        let mut else_body = None;
+        loop {
+            if self.check_kw(Kw::Elsif) {
+                self.bump();
+                let cond = self.parse_condition()?;
+                let body = self.parse_nested_block(&[Kw::Elsif, Kw::Else, Kw::End], false)?;
+                branches.push((cond, body));
+            } else if self.check_kw(Kw::Else) {
+                self.bump();
+                else_body = Some(self.parse_nested_block(&[Kw::End], false)?);
+                break;
+            } else {
+                break;
+            }
+        }
+        self.expect_end(&opener)?;
+        Ok(StmtKind::If {
+            branches,
+            else_body,
+        })
+    }
+
+    fn parse_loop_body(&mut self, opener: &Token) -> PResult<Vec<Stmt>> {
+        let word = match opener.kind {
+            Tok::Kw(kw) => kw.as_str(),
+            _ => "loop",
+        };
+        if !self.check_kw(Kw::Do) {
+            return Err(self.unexpected(&format!("'do' to start the '{word}' body")));
+        }
+        self.bump();
+        let body = self.parse_nested_block(&[Kw::End], false)?;
+        self.expect_end(opener)?;
+        Ok(body)
+    }
+
+    fn parse_while(&mut self) -> PResult<StmtKind> {
+        let opener = self.bump();
+        let cond = self.parse_condition()?;
+        let body = self.parse_loop_body(&opener)?;
+        Ok(StmtKind::While { cond, body })
+    }
+
+    fn parse_for(&mut self) -> PResult<StmtKind> {
+        let opener = self.bump();
+        let var = self.parse_binding_name("a loop variable after 'for'")?;
+        let second = if self.check(&Tok::Comma) {
+            self.bump();
+            Some(self.parse_binding_name("a second loop variable after ','")?)
+        } else {
+            None
+        };
+        self.expect_kw(Kw::In, "'in' after the loop variable")?;
+        let iterable = self.parse_expr()?;
+        let body = self.parse_loop_body(&opener)?;
+        Ok(StmtKind::For {
+            var,
+            second,
+            iterable,
+            body,
+        })
+    }
+
+    fn parse_repeat(&mut self) -> PResult<StmtKind> {
+        let opener = self.bump();
+        let count = self.parse_expr()?;
+        let alias = if self.check_kw(Kw::As) {
+            self.bump();
+            Some(self.parse_binding_name("a counter name after 'as'")?)
+        } else {
+            None
+        };
+        let body = self.parse_loop_body(&opener)?;
+        Ok(StmtKind::Repeat { count, alias, body })
+    }
+
+    fn parse_try(&mut self) -> PResult<StmtKind> {
+        let opener = self.bump();
+        let body = self.parse_nested_block(&[Kw::Catch, Kw::Finally, Kw::End], false)?;
+        let mut catch = None;
+        if self.check_kw(Kw::Catch) {
+            let catch_tok = self.bump();
+            let names = self.parse_catch_names(catch_tok.span.line)?;
+            let body = self.parse_nested_block(&[Kw::Finally, Kw::End], false)?;
+            catch = Some(CatchClause { names, body });
+        }
+        let finally = if self.check_kw(Kw::Finally) {
+            self.bump();
+            Some(self.parse_nested_block(&[Kw::End], false)?)
+        } else {
+            None
+        };
+        self.expect_end(&opener)?;
+        Ok(StmtKind::Try {
+            body,
+            catch,
+            finally,
+        })
+    }
+
+    /// `catch e`, `catch (e)`, `catch t, m`, `catch (t, m)` or bare `catch`. The names (or the
+    /// parenthesis) must be on the `catch` line; otherwise they start the handler body.
+    fn parse_catch_names(&mut self, catch_line: u32) -> PResult<Vec<String>> {
+        let mut names = Vec::new();
+        if self.peek().span.line != catch_line {
+            return Ok(names);
+        }
+        if self.check(&Tok::LParen) {
+            self.bump();
+            while !self.check(&Tok::RParen) {
+                names.push(self.parse_binding_name("a catch variable name")?);
+                if self.check(&Tok::Comma) {
+                    self.bump();
+                } else if !self.check(&Tok::RParen) {
+                    return Err(self.unexpected("',' or ')' after the catch variable"));
+                }
+            }
+            self.bump();
+        } else if matches!(self.kind(), Tok::Ident(_)) {
+            names.push(self.parse_binding_name("a catch variable name")?);
+            if self.check(&Tok::Comma) && matches!(self.peek_at(1).kind, Tok::Ident(_)) {
+                self.bump();
+                names.push(self.parse_binding_name("a catch variable name")?);
+            }
+        }
+        if names.len() > 2 {
+            return Err(self.error(
+                "'catch' binds at most two names (type, message)",
+                self.peek().span,
+            ));
+        }
+        Ok(names)
+    }
+
+    fn parse_fn(&mut self) -> PResult<StmtKind> {
+        let opener = self.bump();
+        if self.peek().span.line != opener.span.line {
+            let word = self.word_of(&opener);
+            return Err(self.error(
+                format!("The function name must be on the same line as '{word}'"),
+                opener.span,
+            ));
+        }
+        let name = match self.kind().clone() {
+            Tok::Ident(name) => {
+                self.bump();
+                name
+            }
+            Tok::Type(name) => {
+                return Err(self.error_here(format!(
+                    "The type name '{name}' cannot be used as a function name"
+                )))
+            }
+            _ => return Err(self.unexpected("a function name")),
+        };
+        let params = if self.check(&Tok::LParen) {
+            self.parse_params()?
+        } else {
+            Vec::new()
+        };
+        self.skip_return_hint()?;
+        let body = self.parse_nested_block(&[Kw::End], false)?;
+        self.expect_end(&opener)?;
+        Ok(StmtKind::FnDef(Rc::new(FnDef {
+            name: Some(name),
+            params,
+            body,
+            span: opener.span,
+        })))
+    }
+
+    fn word_of(&self, tok: &Token) -> &'static str {
+        match tok.kind {
+            Tok::Kw(kw) => kw.as_str(),
+            _ => "fn",
+        }
+    }
+
+    /// `(p, p: t, p = d, p: t = d, *rest)`; the `(` is next.
+    pub(crate) fn parse_params(&mut self) -> PResult<Vec<Param>> {
+        let open = self.bump();
+        let mut params: Vec<Param> = Vec::new();
+        loop {
+            if self.check(&Tok::RParen) {
+                self.bump();
+                return Ok(params);
+            }
+            if self.at_eof() {
+                let line = open.span.line;
+                return Err(self.error_here(format!(
+                    "Expected ')' to close the parameter list opened at line {line}"
+                )));
+            }
+            if params.last().is_some_and(|p| p.rest) {
+                return Err(self.error_here("The '*rest' parameter must be the last parameter"));
+            }
+            let rest = self.check_op(Op::Star);
+            if rest {
+                self.bump();
+            }
+            let name = match self.kind().clone() {
+                Tok::Ident(name) => {
+                    self.bump();
+                    name
+                }
+                Tok::Type(name) => {
+                    return Err(self.error_here(format!(
+                        "The type name '{name}' cannot be used as a parameter name"
+                    )))
+                }
+                _ => return Err(self.unexpected("a parameter name")),
+            };
+            if self.check(&Tok::Colon) {
+                self.bump();
+                self.parse_type_hint()?;
+            }
+            let default = if self.check_op(Op::Assign) {
+                self.bump();
+                Some(self.parse_expr()?)
+            } else {
+                None
+            };
+            params.push(Param {
+                name,
+                default,
+                rest,
+            });
+            if self.check(&Tok::Comma) {
+                self.bump();
+            } else if !self.check(&Tok::RParen) {
+                return Err(self.unexpected("',' or ')' in the parameter list"));
+            }
+        }
+    }
+
+    /// `: hint` after parameters (parsed and ignored, §5.1).
+    pub(crate) fn skip_return_hint(&mut self) -> PResult<()> {
+        if self.check(&Tok::Colon) {
+            self.bump();
+            self.parse_type_hint()?;
+        }
+        Ok(())
+    }
+
+    /// `t`, `t1|t2`, `t?`; returns the first type's name (used for `var` zero values).
+    fn parse_type_hint(&mut self) -> PResult<String> {
+        let first = self.type_word()?;
+        loop {
+            if self.check_op(Op::Pipe) {
+                self.bump();
+                self.type_word()?;
+            } else if self.check_op(Op::Question) {
+                self.bump();
+            } else {
+                return Ok(first);
+            }
+        }
+    }
+
+    fn type_word(&mut self) -> PResult<String> {
+        let word = match self.kind() {
+            Tok::Type(name) => name.to_string(),
+            Tok::Ident(name) => name.clone(),
+            Tok::Kw(Kw::Null) => "null".to_string(),
+            _ => return Err(self.unexpected("a type name")),
+        };
+        self.bump();
+        Ok(word)
+    }
+
+    fn parse_package(&mut self) -> PResult<StmtKind> {
+        let opener = self.bump();
+        let mut path = Vec::new();
+        loop {
+            match self.kind().word() {
+                Some(word) if !matches!(self.kind(), Tok::Kw(_)) => {
+                    path.push(word.to_string());
+                    self.bump();
+                }
+                _ => return Err(self.unexpected("a package name")),
+            }
+            if !self.check(&Tok::ColonColon) {
+                break;
+            }
+            self.bump();
+        }
+        let body = self.parse_nested_block(&[Kw::End], false)?;
+        self.expect_end(&opener)?;
+        Ok(StmtKind::Package { path, body })
+    }
+
+    /// `require "x"`, `require x`, `require a::b` (a bare name is kept as a string).
+    fn parse_require(&mut self) -> PResult<StmtKind> {
+        self.bump();
+        if let Tok::Ident(first) = self.kind().clone() {
+            let span = self.peek().span;
+            let follows = &self.peek_at(1).kind;
+            let simple = !matches!(follows, Tok::Dot | Tok::LBracket | Tok::LParen)
+                || !self.next_on_same_line(1);
+            if simple {
+                self.bump();
+                let mut name = first;
+                while self.check(&Tok::ColonColon) {
+                    self.bump();
+                    let Some(seg) = self.kind().word().map(str::to_string) else {
+                        return Err(self.unexpected("a name after '::'"));
+                    };
+                    self.bump();
+                    name.push_str("::");
+                    name.push_str(&seg);
+                }
+                return Ok(StmtKind::Require(Expr {
+                    kind: ExprKind::Str(name),
+                    span,
+                }));
+            }
+        }
+        if !can_begin_value(self.kind()) {
+            return Err(self.unexpected("a package name after 'require'"));
+        }
+        Ok(StmtKind::Require(self.parse_expr()?))
+    }
+
+    fn next_on_same_line(&self, n: usize) -> bool {
+        let a = self.peek_at(n.saturating_sub(1));
+        let b = self.peek_at(n);
+        a.end_line == b.span.line
+    }
+
+    fn parse_const(&mut self) -> PResult<StmtKind> {
+        self.bump();
+        let name_span = self.peek().span;
+        let name = self.parse_binding_name("a constant name after 'const'")?;
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(self.error(
+                format!("The constant name '{name}' must be upper-case (letters, digits and '_')"),
+                name_span,
+            ));
+        }
+        if !self.check_op(Op::Assign) {
+            return Err(self.unexpected("'=' after the constant name"));
+        }
+        self.bump();
+        let value = self.parse_expr()?;
+        Ok(StmtKind::Const { name, value })
+    }
+
+    /// `var x`, `var x: T = v`, `var (a = 1, b: list)`.
+    fn parse_var(&mut self) -> PResult<StmtKind> {
+        self.bump();
+        let mut decls = Vec::new();
+        if self.check(&Tok::LParen) {
+            let open = self.bump();
+            loop {
+                if self.check(&Tok::RParen) {
+                    self.bump();
+                    break;
+                }
+                if self.at_eof() {
+                    let line = open.span.line;
+                    return Err(self.error_here(format!(
+                        "Expected ')' to close the 'var' list opened at line {line}"
+                    )));
+                }
+                decls.push(self.parse_var_decl()?);
+                if self.check(&Tok::Comma) {
+                    self.bump();
+                } else if !self.check(&Tok::RParen) {
+                    return Err(self.unexpected("',' or ')' in the 'var' list"));
+                }
+            }
+        } else {
+            decls.push(self.parse_var_decl()?);
+        }
+        Ok(StmtKind::Var(decls))
+    }
+
+    fn parse_var_decl(&mut self) -> PResult<VarDecl> {
+        let span: Span = self.peek().span;
+        let name = self.parse_binding_name("a variable name")?;
+        let hint = if self.check(&Tok::Colon) {
+            self.bump();
+            Some(self.parse_type_hint()?)
+        } else {
+            None
+        };
+        let value = if self.check_op(Op::Assign) {
+            self.bump();
+            Some(self.parse_expr()?)
+        } else {
+            None
+        };
+        Ok(VarDecl {
+            name,
+            hint,
+            value,
+            span,
+        })
+    }
+}
