@@ -135,15 +135,14 @@ pub enum Op {
     SplitError,
     /// Pop a value; push `n` values unpacked from it (pack assignment with one right side).
     Unpack(u16),
-    /// Prepare local `slot` (iterable) and `slot + 1` (index) for a `for` loop over the popped value.
+    /// Prepare locals `slot` (items), `slot + 1` (index) and `slot + 2` (the hashmap, when
+    /// iterating one) for a `for` loop over the popped value.
     ForPrep(u16),
     /// Advance the `for` loop whose state is at `slot`: push the element (and with `two`, the
     /// second value), or jump to `exit` when done.
     ForNext(u16, bool, u32),
     /// `import`: pop a package name, push a package value (may run a file).
     Import,
-    /// `export`: pop a package name and activate it.
-    Export,
     /// `require`: pop a package name; fault unless defined or active.
     Require,
     /// Mark package constant `n` as active (end of a `package` body).
@@ -160,6 +159,8 @@ pub struct FnProto {
     pub params: Vec<Rc<str>>,
     /// Whether the last parameter is `*rest`.
     pub has_rest: bool,
+    /// Parameters are plain locals `0..n` and there are no cells: calls can bind in place.
+    pub simple_params: bool,
     /// For each parameter: where the argument goes (a plain local or a cell).
     pub param_slots: Vec<Slot>,
     /// Number of plain local slots (parameters and temporaries included).

@@ -131,14 +131,22 @@ impl Value {
     }
 
     /// A deep copy: lists and hashmaps are copied recursively, bytes are copied; everything
-    /// else (strings, functions, channels) is shared.
+    /// else (strings, functions, channels) is shared. Containers nested deeper than
+    /// [`MAX_DEPTH`] (only possible through cycles) are shared rather than copied.
     pub fn deep_copy(&self) -> Value {
+        self.deep_copy_at(0)
+    }
+
+    fn deep_copy_at(&self, depth: usize) -> Value {
+        if depth > MAX_DEPTH {
+            return self.clone();
+        }
         match self {
-            Value::List(l) => Value::list(l.borrow().iter().map(Value::deep_copy).collect()),
+            Value::List(l) => Value::list(l.borrow().iter().map(|v| v.deep_copy_at(depth + 1)).collect()),
             Value::Map(m) => Value::map(
                 m.borrow()
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.deep_copy()))
+                    .map(|(k, v)| (k.clone(), v.deep_copy_at(depth + 1)))
                     .collect(),
             ),
             Value::Bytes(b) => Value::bytes(b.borrow().clone()),
@@ -147,18 +155,33 @@ impl Value {
     }
 }
 
+/// How deep equality, hashing and copying descend into nested containers. Only a container
+/// that contains itself gets this deep; past it, such values compare unequal.
+pub const MAX_DEPTH: usize = 200;
+
 /// `==` of §2: numbers compare across types, other different types are never equal, list
 /// elements compare type-strictly, hashmaps compare as sets of pairs, lambdas are never equal.
 pub fn loose_eq(a: &Value, b: &Value) -> bool {
+    loose_eq_at(a, b, 0)
+}
+
+fn loose_eq_at(a: &Value, b: &Value, depth: usize) -> bool {
     match (a, b) {
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
-        _ => strict_eq(a, b),
+        _ => strict_eq_at(a, b, depth),
     }
 }
 
 /// Type-strict equality: `1` and `1.0` differ. Used for list elements, hashmap keys and
 /// `contains`/`index`/`remove`.
 pub fn strict_eq(a: &Value, b: &Value) -> bool {
+    strict_eq_at(a, b, 0)
+}
+
+fn strict_eq_at(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
     match (a, b) {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -170,7 +193,10 @@ pub fn strict_eq(a: &Value, b: &Value) -> bool {
                 return true;
             }
             let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| strict_eq(a, b))
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y.iter())
+                    .all(|(a, b)| strict_eq_at(a, b, depth + 1))
         }
         (Value::Map(x), Value::Map(y)) => {
             if Rc::ptr_eq(x, y) {
@@ -179,7 +205,7 @@ pub fn strict_eq(a: &Value, b: &Value) -> bool {
             let (x, y) = (x.borrow(), y.borrow());
             x.len() == y.len()
                 && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| loose_eq(v, w)))
+                    .all(|(k, v)| y.get(k).is_some_and(|w| loose_eq_at(v, w, depth + 1)))
         }
         (Value::Bytes(x), Value::Bytes(y)) => *x.borrow() == *y.borrow(),
         (Value::Func(_), Value::Func(_)) => false,
@@ -216,12 +242,15 @@ impl Eq for Key {}
 
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        hash_value(&self.0, state);
+        hash_value(&self.0, state, 0);
     }
 }
 
-fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
+fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
     std::mem::discriminant(v).hash(state);
+    if depth > MAX_DEPTH {
+        return;
+    }
     match v {
         Value::Null => {}
         Value::Bool(b) => b.hash(state),
@@ -233,7 +262,7 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
             let l = l.borrow();
             l.len().hash(state);
             for item in l.iter() {
-                hash_value(item, state);
+                hash_value(item, state, depth + 1);
             }
         }
         // Order-insensitive equality, so only the size goes into the hash.

@@ -1,0 +1,81 @@
+//! `kiwi`: run a Kiwi script, evaluate code from the command line, check syntax, or open a REPL.
+
+#![forbid(unsafe_code)]
+
+mod repl;
+mod source;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use kiwi_runtime::Runtime;
+use kiwi_vm::stdlib::HostEnv;
+
+/// The Kiwi scripting language (kiwi-rs).
+#[derive(Parser, Debug)]
+#[command(name = "kiwi", version, about, long_about = None)]
+struct Cli {
+    /// Run CODE instead of a file (remaining arguments go to the script).
+    #[arg(short = 'e', long = "eval", value_name = "CODE", conflicts_with = "check")]
+    eval: Option<String>,
+
+    /// Only check FILE for syntax errors; run nothing.
+    #[arg(long, value_name = "FILE")]
+    check: Option<PathBuf>,
+
+    /// The script to run, then the arguments it sees in env::args().
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "FILE [ARGS]")]
+    rest: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = run(cli);
+    ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+fn stdout() -> Box<dyn Write> {
+    Box::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()))
+}
+
+fn run(cli: Cli) -> i32 {
+    if let Some(path) = cli.check {
+        return match source::read(&path) {
+            Ok(text) => match kiwi_syntax::parse(&text) {
+                Ok(_) => 0,
+                Err(errs) => {
+                    let mut rt = Runtime::new(HostEnv::default(), stdout(), Box::new(std::io::stderr()));
+                    let diags = source::syntax_diagnostics(rt.interp(), &path, &text, errs);
+                    rt.report_all(&diags);
+                    1
+                }
+            },
+            Err(msg) => source::fail(&msg),
+        };
+    }
+    if let Some(code) = cli.eval {
+        let host = HostEnv {
+            args: cli.rest,
+            script_path: "-e".into(),
+        };
+        let mut rt = Runtime::new(host, stdout(), Box::new(std::io::stderr()));
+        return rt.run_source(Path::new("<eval>"), &code);
+    }
+    let mut rest = cli.rest.into_iter();
+    let Some(file) = rest.next() else {
+        return repl::run();
+    };
+    let path = PathBuf::from(&file);
+    let text = match source::read(&path) {
+        Ok(t) => t,
+        Err(msg) => return source::fail(&msg),
+    };
+    let host = HostEnv {
+        args: rest.collect(),
+        script_path: file,
+    };
+    let mut rt = Runtime::new(host, stdout(), Box::new(std::io::stderr()));
+    rt.run_source(&path, &text)
+}

@@ -1,0 +1,444 @@
+//! AST to bytecode.
+//!
+//! One [`FnState`] per function being compiled, kept on a stack so that a name used in an inner
+//! function can be resolved to a capture of an enclosing function's cell. Scope decisions come
+//! from [`scope::analyze`], done before any code is emitted, so that a local captured by a later
+//! closure is a cell from the first instruction on.
+
+mod expr;
+pub mod scope;
+mod stmt;
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use kiwi_syntax::ast::{Block, FnDef, Program, StmtKind};
+use kiwi_syntax::Span;
+
+use crate::bytecode::{ArgKind, CaptureFrom, Const, FnProto, Op, Slot};
+use crate::value::Value;
+
+use scope::ScopeTable;
+
+/// The interpreter-wide table of global names (and the program's top-level names).
+#[derive(Default)]
+pub struct Globals {
+    names: Vec<Rc<str>>,
+    index: HashMap<Rc<str>, u32>,
+    /// Names that §5.3 calls "top-level names"; a function assigning one writes the global.
+    pub toplevel: HashSet<String>,
+}
+
+impl Globals {
+    /// The slot of global `name`, creating it if needed.
+    pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        let rc: Rc<str> = Rc::from(name);
+        self.names.push(rc.clone());
+        self.index.insert(rc, i);
+        i
+    }
+
+    /// The slot of `name` if it was ever interned.
+    pub fn lookup(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+
+    /// The name of slot `i`.
+    pub fn name(&self, i: u32) -> &Rc<str> {
+        &self.names[i as usize]
+    }
+
+    /// How many slots exist.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether no slot exists.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// A limit of the bytecode format was exceeded.
+#[derive(Debug, Clone)]
+pub struct CompileError {
+    /// What was exceeded.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+}
+
+/// Compiles a parsed unit into the prototype of its top-level code.
+///
+/// `file` is the index of the source in the interpreter's source table; `name` names the
+/// unit's top-level function in traces. With `value`, the unit returns the value of its last
+/// statement (for the REPL); otherwise null.
+pub fn compile(
+    program: &Program,
+    file: u32,
+    name: &str,
+    globals: &mut Globals,
+    value: bool,
+) -> Result<Rc<FnProto>, CompileError> {
+    globals.toplevel.extend(scope::top_level_names(&program.body));
+    let scopes = scope::analyze(&program.body, &globals.toplevel);
+    let mut c = Compiler {
+        globals,
+        scopes,
+        fns: Vec::new(),
+        file,
+        lambda_counter: 0,
+        error: None,
+    };
+    c.fns.push(FnState::new(Rc::from(name), true, None));
+    c.hoist_functions(&program.body, None);
+    c.block(&program.body, value);
+    if !value {
+        c.emit(Op::Null, Span::default());
+    }
+    c.emit(Op::Return, Span::default());
+    if let Some(e) = c.error.take() {
+        return Err(e);
+    }
+    let st = c.fns.pop().expect("top-level state");
+    Ok(Rc::new(st.finish(file, Vec::new(), false, Vec::new())))
+}
+
+/// Loop bookkeeping for `break` and `next`.
+struct LoopCtx {
+    /// How many try contexts were active when the loop started.
+    try_depth: usize,
+    /// Jumps to patch to the loop exit.
+    breaks: Vec<usize>,
+    /// Jumps to patch to the loop's continue point.
+    nexts: Vec<usize>,
+}
+
+/// An enclosing `try` that early exits (`return`, `break`, `next`) must unwind.
+#[derive(Clone)]
+struct TryCtx {
+    /// A handler is installed and must be popped.
+    handler: bool,
+    /// The `finally` body to run on the way out.
+    finally: Option<Rc<Block>>,
+}
+
+/// The function currently being compiled.
+struct FnState {
+    name: Rc<str>,
+    code: Vec<Op>,
+    spans: Vec<Span>,
+    consts: Vec<Const>,
+    str_consts: HashMap<String, u32>,
+    locals: HashMap<String, Slot>,
+    captures: Vec<(String, CaptureFrom)>,
+    num_locals: u16,
+    num_cells: u16,
+    /// Top-level code: user names are globals.
+    is_top: bool,
+    /// The package whose body (or function) this is, for `pkg::name` siblings and variables.
+    package: Option<Rc<str>>,
+    /// Function names defined in `package`'s body (resolved to `pkg::name`).
+    package_fns: HashSet<String>,
+    loops: Vec<LoopCtx>,
+    tries: Vec<TryCtx>,
+    too_many_locals: bool,
+}
+
+impl FnState {
+    fn new(name: Rc<str>, is_top: bool, package: Option<Rc<str>>) -> Self {
+        FnState {
+            name,
+            code: Vec::new(),
+            spans: Vec::new(),
+            consts: Vec::new(),
+            str_consts: HashMap::new(),
+            locals: HashMap::new(),
+            captures: Vec::new(),
+            num_locals: 0,
+            num_cells: 0,
+            is_top,
+            package,
+            package_fns: HashSet::new(),
+            loops: Vec::new(),
+            tries: Vec::new(),
+            too_many_locals: false,
+        }
+    }
+
+    fn finish(
+        self,
+        file: u32,
+        params: Vec<Rc<str>>,
+        has_rest: bool,
+        param_slots: Vec<Slot>,
+    ) -> FnProto {
+        let simple_params = !has_rest
+            && self.num_cells == 0
+            && param_slots
+                .iter()
+                .enumerate()
+                .all(|(i, s)| *s == Slot::Local(i as u16));
+        FnProto {
+            name: self.name,
+            params,
+            has_rest,
+            simple_params,
+            param_slots,
+            num_locals: self.num_locals,
+            num_cells: self.num_cells,
+            captures: self.captures.into_iter().map(|(_, c)| c).collect(),
+            code: self.code,
+            spans: self.spans,
+            consts: self.consts,
+            file,
+        }
+    }
+
+    fn new_local(&mut self) -> u16 {
+        if self.num_locals == u16::MAX {
+            self.too_many_locals = true;
+            return 0;
+        }
+        self.num_locals += 1;
+        self.num_locals - 1
+    }
+
+    fn new_cell(&mut self) -> u16 {
+        if self.num_cells == u16::MAX {
+            self.too_many_locals = true;
+            return 0;
+        }
+        self.num_cells += 1;
+        self.num_cells - 1
+    }
+}
+
+/// How a name resolves in the current function.
+#[derive(Clone, Copy)]
+enum Var {
+    Local(u16),
+    Cell(u16),
+    Capture(u16),
+    Global(u32),
+}
+
+struct Compiler<'g> {
+    globals: &'g mut Globals,
+    scopes: ScopeTable,
+    fns: Vec<FnState>,
+    file: u32,
+    lambda_counter: u32,
+    error: Option<CompileError>,
+}
+
+impl Compiler<'_> {
+    fn cur(&mut self) -> &mut FnState {
+        self.fns.last_mut().expect("a function is being compiled")
+    }
+
+    fn emit(&mut self, op: Op, span: Span) -> usize {
+        let f = self.cur();
+        f.code.push(op);
+        f.spans.push(span);
+        f.code.len() - 1
+    }
+
+    fn here(&mut self) -> u32 {
+        self.cur().code.len() as u32
+    }
+
+    /// Points the jump at `at` to the current position.
+    fn patch(&mut self, at: usize) {
+        let target = self.here();
+        let f = self.cur();
+        f.code[at] = match f.code[at] {
+            Op::Jump(_) => Op::Jump(target),
+            Op::JumpIfFalse(_) => Op::JumpIfFalse(target),
+            Op::JumpIfTrue(_) => Op::JumpIfTrue(target),
+            Op::AndJump(_) => Op::AndJump(target),
+            Op::OrJump(_) => Op::OrJump(target),
+            Op::JumpIfNotNull(_) => Op::JumpIfNotNull(target),
+            Op::PushHandler(_) => Op::PushHandler(target),
+            Op::ForNext(s, two, _) => Op::ForNext(s, two, target),
+            other => other,
+        };
+    }
+
+    fn konst(&mut self, c: Const) -> u32 {
+        let f = self.cur();
+        f.consts.push(c);
+        (f.consts.len() - 1) as u32
+    }
+
+    fn str_const(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.cur().str_consts.get(s) {
+            return i;
+        }
+        let i = self.konst(Const::Value(Value::str(s)));
+        self.cur().str_consts.insert(s.to_string(), i);
+        i
+    }
+
+    fn kinds_const(&mut self, kinds: Vec<ArgKind>) -> u32 {
+        self.konst(Const::ArgKinds(Rc::from(kinds)))
+    }
+
+    /// Resolves `name` for the function at depth `level` of the state stack.
+    fn resolve_at(&mut self, level: usize, name: &str) -> Var {
+        let st = &self.fns[level];
+        if !st.is_top {
+            if let Some(slot) = st.locals.get(name) {
+                return match *slot {
+                    Slot::Local(i) => Var::Local(i),
+                    Slot::Cell(i) => Var::Cell(i),
+                };
+            }
+            if let Some(i) = st.captures.iter().position(|(n, _)| n == name) {
+                return Var::Capture(i as u16);
+            }
+            if level > 0 && !self.fns[level - 1].is_top {
+                let from = match self.resolve_at(level - 1, name) {
+                    Var::Cell(i) => Some(CaptureFrom::Cell(i)),
+                    Var::Capture(i) => Some(CaptureFrom::Capture(i)),
+                    // Only cells can be shared; analysis guarantees captured locals are cells.
+                    Var::Local(_) | Var::Global(_) => None,
+                };
+                if let Some(from) = from {
+                    let st = &mut self.fns[level];
+                    st.captures.push((name.to_string(), from));
+                    return Var::Capture((st.captures.len() - 1) as u16);
+                }
+            }
+        }
+        let st = &self.fns[level];
+        let qualified = match &st.package {
+            Some(pkg) if st.package_fns.contains(name) => Some(format!("{pkg}::{name}")),
+            _ => None,
+        };
+        Var::Global(self.globals.intern(qualified.as_deref().unwrap_or(name)))
+    }
+
+    fn resolve(&mut self, name: &str) -> Var {
+        let level = self.fns.len() - 1;
+        self.resolve_at(level, name)
+    }
+
+    fn load_var(&mut self, name: &str, span: Span) {
+        let op = match self.resolve(name) {
+            Var::Local(i) => Op::LoadLocal(i),
+            Var::Cell(i) => Op::LoadCell(i),
+            Var::Capture(i) => Op::LoadCapture(i),
+            Var::Global(g) => Op::LoadGlobal(g),
+        };
+        self.emit(op, span);
+    }
+
+    /// Pops the top of the stack into `name`. At the top level of a package body a plain
+    /// assignment also sets the package variable `pkg::name`.
+    fn store_var(&mut self, name: &str, span: Span) {
+        let var = self.resolve(name);
+        let op = match var {
+            Var::Local(i) => Op::StoreLocal(i),
+            Var::Cell(i) => Op::StoreCell(i),
+            Var::Capture(i) => Op::StoreCapture(i),
+            Var::Global(g) => {
+                let pkg = {
+                    let st = self.cur();
+                    if st.is_top {
+                        st.package.clone()
+                    } else {
+                        None
+                    }
+                };
+                if let Some(pkg) = pkg {
+                    if !self.cur().package_fns.contains(name) {
+                        let q = self.globals.intern(&format!("{pkg}::{name}"));
+                        self.emit(Op::Dup, span);
+                        self.emit(Op::StoreGlobal(q), span);
+                    }
+                }
+                Op::StoreGlobal(g)
+            }
+        };
+        self.emit(op, span);
+    }
+
+    /// Defines every function of `body` before any of its statements run (hoisting).
+    fn hoist_functions(&mut self, body: &Block, package: Option<&Rc<str>>) {
+        for stmt in body {
+            if let StmtKind::FnDef(def) = &stmt.kind {
+                let Some(name) = &def.name else { continue };
+                let full = match package {
+                    Some(p) => format!("{p}::{name}"),
+                    None => name.clone(),
+                };
+                self.function(def, Rc::from(full.as_str()), stmt.span);
+                let g = self.globals.intern(&full);
+                self.emit(Op::StoreGlobal(g), stmt.span);
+            }
+        }
+    }
+
+    /// Compiles `def` and emits the instruction that creates its closure.
+    fn function(&mut self, def: &Rc<FnDef>, name: Rc<str>, span: Span) {
+        let scope = self.scopes.remove(&Rc::as_ptr(def)).unwrap_or_default();
+        let package = self.cur().package.clone();
+        let package_fns = self.cur().package_fns.clone();
+        let mut st = FnState::new(name, false, package);
+        st.package_fns = package_fns;
+        for name in &scope.locals {
+            let slot = if scope.captured.contains(name) {
+                Slot::Cell(st.new_cell())
+            } else {
+                Slot::Local(st.new_local())
+            };
+            st.locals.insert(name.clone(), slot);
+        }
+        let mut params = Vec::new();
+        let mut param_slots = Vec::new();
+        let mut has_rest = false;
+        for p in &def.params {
+            params.push(Rc::from(p.name.as_str()));
+            param_slots.push(st.locals[&p.name]);
+            has_rest |= p.rest;
+        }
+        self.fns.push(st);
+        for p in &def.params {
+            if let Some(default) = &p.default {
+                self.load_var(&p.name, default.span);
+                let skip = self.emit(Op::JumpIfNotNull(0), default.span);
+                self.expr(default);
+                self.store_var(&p.name, default.span);
+                self.patch(skip);
+            }
+        }
+        self.block(&def.body, true);
+        self.emit(Op::Return, def.span);
+        let st = self.fns.pop().expect("function state");
+        if st.too_many_locals {
+            self.fail("Too many local variables in one function.", def.span);
+        }
+        let proto = st.finish(self.file, params, has_rest, param_slots);
+        let k = self.konst(Const::Proto(Rc::new(proto)));
+        self.emit(Op::Closure(k), span);
+    }
+
+    fn lambda_name(&mut self) -> Rc<str> {
+        self.lambda_counter += 1;
+        Rc::from(format!("lambda_{}_{}", self.file, self.lambda_counter).as_str())
+    }
+
+    fn fail(&mut self, message: &str, span: Span) {
+        if self.error.is_none() {
+            self.error = Some(CompileError {
+                message: message.to_string(),
+                span,
+            });
+        }
+    }
+}

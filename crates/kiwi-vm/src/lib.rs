@@ -1,0 +1,18 @@
+//! The Kiwi virtual machine: values, the bytecode compiler, the VM, the task scheduler and the
+//! builtin methods and packages. It does no I/O scheduling of its own; `kiwi-runtime` drives it.
+
+#![forbid(unsafe_code)]
+
+pub mod bytecode;
+pub mod channel;
+pub mod compiler;
+pub mod error;
+pub mod format;
+pub mod function;
+pub mod methods;
+pub mod ops;
+pub mod value;
+
+pub use error::{ErrorType, KResult, KiwiError};
+pub use value::{Key, Map, Value};
+

@@ -1,0 +1,338 @@
+//! The task table and run queues: who is ready, who waits for whom, and the timers.
+//!
+//! Every id scripts see (Kiwi tasks and, later, socket operations) comes from one counter and is
+//! registered here with a state. Kiwi tasks additionally have a parked [`Task`] while they are
+//! not running. Time is passed in by the host, so tests can drive the clock.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::time::Instant;
+
+use crate::channel::TaskId;
+use crate::error::{KResult, KiwiError};
+use crate::task::{Blocked, Task};
+use crate::value::Value;
+
+/// The observable state of a registered id (§10.1 `task::status`).
+#[derive(Clone)]
+pub enum TaskState {
+    /// Still running (or pending, for an external operation).
+    Running,
+    /// Finished with a result.
+    Completed(Value),
+    /// Finished with an error.
+    Faulted(KiwiError),
+}
+
+/// What an id names.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EntryKind {
+    /// The main script (never listed by `task::list`).
+    Main,
+    /// A spawned Kiwi task.
+    Spawned,
+    /// An operation completed by the host (a socket operation).
+    External,
+}
+
+struct Entry {
+    kind: EntryKind,
+    state: TaskState,
+    /// Tasks suspended in `await` on this id.
+    waiters: Vec<TaskId>,
+}
+
+/// The scheduler state.
+pub struct Scheduler {
+    next_id: TaskId,
+    entries: HashMap<TaskId, Entry>,
+    parked: HashMap<TaskId, Task>,
+    ready: VecDeque<TaskId>,
+    timers: BinaryHeap<Reverse<(Instant, u64, TaskId, u64)>>,
+    timer_seq: u64,
+    wait_all: Vec<TaskId>,
+    /// Spawned or external entries still running, kept in step with `entries`.
+    running_spawned: usize,
+}
+
+impl Default for Scheduler {
+    fn default() -> Self {
+        Scheduler {
+            // Upstream hands out 2 first; scripts must not rely on it, but it costs nothing.
+            next_id: 2,
+            entries: HashMap::new(),
+            parked: HashMap::new(),
+            ready: VecDeque::new(),
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            wait_all: Vec::new(),
+            running_spawned: 0,
+        }
+    }
+}
+
+impl Scheduler {
+    /// A fresh id from the one counter shared by tasks and sockets.
+    pub fn fresh_id(&mut self) -> TaskId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Registers a running id of the given kind.
+    pub fn register(&mut self, id: TaskId, kind: EntryKind) {
+        if kind != EntryKind::Main {
+            self.running_spawned += 1;
+        }
+        self.entries.insert(
+            id,
+            Entry {
+                kind,
+                state: TaskState::Running,
+                waiters: Vec::new(),
+            },
+        );
+    }
+
+    /// Queues a new Kiwi task to run.
+    pub fn add_ready(&mut self, task: Task) {
+        let id = task.id;
+        self.parked.insert(id, task);
+        self.ready.push_back(id);
+    }
+
+    /// The next runnable task, taken out of the table while it runs.
+    pub fn pop_ready(&mut self) -> Option<Task> {
+        while let Some(id) = self.ready.pop_front() {
+            if let Some(t) = self.parked.remove(&id) {
+                return Some(t);
+            }
+        }
+        None
+    }
+
+    /// Whether any task is runnable.
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
+    /// Puts a task that used up its fuel at the back of the queue.
+    pub fn requeue(&mut self, task: Task) {
+        self.add_ready(task);
+    }
+
+    /// Parks a task that suspended itself (its `blocked` field says on what).
+    pub fn park(&mut self, task: Task) {
+        self.parked.insert(task.id, task);
+        // A task entering `wait()` may find nothing else running.
+        self.check_wait_all();
+    }
+
+    /// Resumes a parked task with `result` (no-op if it is not suspended).
+    pub fn wake(&mut self, id: TaskId, result: KResult<Value>) {
+        let Some(task) = self.parked.get_mut(&id) else {
+            return;
+        };
+        if task.blocked.take().is_none() {
+            return;
+        }
+        task.resume = Some(result);
+        task.wake_gen += 1;
+        self.ready.push_back(id);
+    }
+
+    /// Registers `waiter` as awaiting `target`.
+    pub fn add_waiter(&mut self, target: TaskId, waiter: TaskId) {
+        if let Some(e) = self.entries.get_mut(&target) {
+            e.waiters.push(waiter);
+        }
+    }
+
+    /// Arms a timer for `task` (for its current wait, identified by its `wake_gen`).
+    pub fn add_timer(&mut self, at: Instant, task: TaskId, wake_gen: u64) {
+        self.timer_seq += 1;
+        self.timers
+            .push(Reverse((at, self.timer_seq, task, wake_gen)));
+    }
+
+    /// The earliest pending timer.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.timers.peek().map(|Reverse((at, ..))| *at)
+    }
+
+    /// Fires every timer due at `now`: sleepers wake, timed awaits fail with TimeoutError.
+    pub fn fire_timers(&mut self, now: Instant) {
+        while let Some(Reverse((at, _, id, gen))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(task) = self.parked.get(&id) else {
+                continue;
+            };
+            if task.wake_gen != gen {
+                continue;
+            }
+            match task.blocked.clone() {
+                Some(Blocked::Sleep) => self.wake(id, Ok(Value::Null)),
+                Some(Blocked::Await(target)) => {
+                    if let Some(e) = self.entries.get_mut(&target) {
+                        e.waiters.retain(|w| *w != id);
+                    }
+                    self.wake(
+                        id,
+                        Err(KiwiError::new(
+                            crate::error::ErrorType::TimeoutError,
+                            format!("Task {target} did not complete within the timeout."),
+                        )),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Records that `id` finished, wakes its awaiters, and forgets it if anyone awaited it.
+    pub fn finish(&mut self, id: TaskId, outcome: KResult<Value>) {
+        let Some(entry) = self.entries.get_mut(&id) else {
+            return;
+        };
+        if entry.kind != EntryKind::Main && matches!(entry.state, TaskState::Running) {
+            self.running_spawned -= 1;
+        }
+        entry.state = match &outcome {
+            Ok(v) => TaskState::Completed(v.clone()),
+            Err(e) => TaskState::Faulted(e.clone()),
+        };
+        let waiters = std::mem::take(&mut entry.waiters);
+        let mut delivered = false;
+        for w in waiters {
+            let still_waiting = self
+                .parked
+                .get(&w)
+                .is_some_and(|t| matches!(t.blocked, Some(Blocked::Await(x)) if x == id));
+            if still_waiting {
+                self.wake(w, awaited_outcome(&outcome));
+                delivered = true;
+            }
+        }
+        if delivered {
+            self.entries.remove(&id);
+        }
+        self.check_wait_all();
+    }
+
+    /// The state of `id`, if registered.
+    pub fn state(&self, id: TaskId) -> Option<&TaskState> {
+        self.entries.get(&id).map(|e| &e.state)
+    }
+
+    /// What `id` names, if registered.
+    pub fn kind(&self, id: TaskId) -> Option<EntryKind> {
+        self.entries.get(&id).map(|e| e.kind)
+    }
+
+    /// Forgets `id` (after a successful `await`).
+    pub fn forget(&mut self, id: TaskId) {
+        if let Some(e) = self.entries.remove(&id) {
+            if e.kind != EntryKind::Main && matches!(e.state, TaskState::Running) {
+                self.running_spawned -= 1;
+            }
+        }
+    }
+
+    /// Ids of spawned tasks and operations that are still running (`task::list`).
+    pub fn running_ids(&self) -> Vec<TaskId> {
+        let mut ids: Vec<TaskId> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| e.kind != EntryKind::Main && matches!(e.state, TaskState::Running))
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// How many spawned tasks and operations are still running.
+    pub fn running_count(&self) -> usize {
+        self.running_spawned
+    }
+
+    /// Whether any spawned *Kiwi task* is still running (what keeps the process alive, §10.5).
+    pub fn spawned_tasks_running(&self) -> bool {
+        self.entries
+            .values()
+            .any(|e| e.kind == EntryKind::Spawned && matches!(e.state, TaskState::Running))
+    }
+
+    /// Suspends `id` in `task::wait()`; it wakes once nothing else is running.
+    pub fn add_wait_all(&mut self, id: TaskId) {
+        self.wait_all.push(id);
+    }
+
+    fn check_wait_all(&mut self) {
+        if self.wait_all.is_empty() {
+            return;
+        }
+        // Tasks that are themselves in `wait()` don't count, or two waiters would wait forever.
+        let others = self
+            .entries
+            .iter()
+            .filter(|(id, e)| {
+                e.kind != EntryKind::Main
+                    && matches!(e.state, TaskState::Running)
+                    && !self.wait_all.contains(id)
+            })
+            .count();
+        if others == 0 {
+            for id in std::mem::take(&mut self.wait_all) {
+                self.wake(id, Ok(Value::Null));
+            }
+        }
+    }
+
+    /// Ids of parked tasks that are suspended (for deadlock reports).
+    pub fn blocked_ids(&self) -> Vec<TaskId> {
+        self.parked
+            .iter()
+            .filter(|(_, t)| t.blocked.is_some())
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Wakes `id` with an error, whatever it is suspended on (used to break deadlocks).
+    pub fn fail_blocked(&mut self, id: TaskId, err: KiwiError) {
+        if let Some(t) = self.parked.get(&id) {
+            if let Some(Blocked::Await(target)) = &t.blocked {
+                let target = *target;
+                if let Some(e) = self.entries.get_mut(&target) {
+                    e.waiters.retain(|w| *w != id);
+                }
+            }
+            if let Some(Blocked::ChanRecv(ch)) | Some(Blocked::ChanSend(ch)) = &t.blocked {
+                ch.recv_waiters.borrow_mut().retain(|w| *w != id);
+                ch.send_waiters.borrow_mut().retain(|(w, _)| *w != id);
+            }
+        }
+        self.wait_all.retain(|w| *w != id);
+        self.wake(id, Err(err));
+    }
+
+    /// Drops every parked task and timer (process shutdown).
+    pub fn clear(&mut self) {
+        self.parked.clear();
+        self.ready.clear();
+        self.timers.clear();
+    }
+}
+
+/// What an awaiting task receives: the result, or a SystemError carrying the fault message.
+pub fn awaited_outcome(outcome: &KResult<Value>) -> KResult<Value> {
+    match outcome {
+        Ok(v) => Ok(v.clone()),
+        Err(e) => Err(KiwiError::new(
+            crate::error::ErrorType::SystemError,
+            e.message.to_string(),
+        )),
+    }
+}

@@ -1,0 +1,228 @@
+//! Method calls: channels, package values, callables stored in hashmaps, the higher-order list
+//! methods (run by the Kiwi prelude) and everything else through [`crate::methods`].
+
+use std::rc::Rc;
+
+use super::exec::Outcome;
+use super::Interp;
+use crate::channel::Channel;
+use crate::error::{ErrorType, KResult, KiwiError};
+use crate::methods;
+use crate::task::{Blocked, Task};
+use crate::value::{Key, Value};
+
+impl Interp {
+    /// `recv.name(args)`.
+    pub(crate) fn call_method(
+        &mut self,
+        task: &mut Task,
+        recv: Value,
+        name: &str,
+        args: Vec<Value>,
+    ) -> KResult<Outcome> {
+        match &recv {
+            Value::Channel(ch) => {
+                if let Some(o) = self.channel_method(task, ch.clone(), name, &args)? {
+                    return Ok(o);
+                }
+            }
+            Value::Package(p) => {
+                let full = format!("{p}::{name}");
+                if let Some(v) = self.global(&full) {
+                    return Ok(Outcome::Call(v, args));
+                }
+                return self.call_native(task, &full, args);
+            }
+            Value::Map(m) => {
+                let f = m.borrow().get(&Key(Value::str(name))).cloned();
+                if let Some(f @ Value::Func(_)) = f {
+                    return Ok(Outcome::Call(f, args));
+                }
+            }
+            Value::List(l) => {
+                if let Some(o) = self.list_higher_order(&recv, l, name, &args)? {
+                    return Ok(o);
+                }
+            }
+            Value::Func(_) => match name {
+                "call" => {
+                    let list = match args.first() {
+                        Some(Value::List(l)) => l.borrow().clone(),
+                        Some(other) => vec![other.clone()],
+                        None => Vec::new(),
+                    };
+                    return Ok(Outcome::Call(recv.clone(), list));
+                }
+                "to_lambda" => return Ok(Outcome::Value(recv.clone())),
+                _ => {}
+            },
+            _ => {}
+        }
+        match methods::call_method(&recv, name, &args) {
+            Some(r) => r.map(Outcome::Value),
+            None => Err(KiwiError::new(
+                ErrorType::FunctionUndefinedError,
+                format!("Function `{name}` is undefined."),
+            )),
+        }
+    }
+
+    fn prelude_call(&self, name: &str, args: Vec<Value>) -> KResult<Outcome> {
+        match self.global(name) {
+            Some(f) => Ok(Outcome::Call(f, args)),
+            None => Err(KiwiError::new(
+                ErrorType::RuntimeError,
+                format!("Internal error: prelude function {name} is missing."),
+            )),
+        }
+    }
+
+    fn list_higher_order(
+        &self,
+        recv: &Value,
+        list: &Rc<std::cell::RefCell<Vec<Value>>>,
+        name: &str,
+        args: &[Value],
+    ) -> KResult<Option<Outcome>> {
+        let want = |n: usize| -> KResult<()> {
+            if args.len() == n {
+                Ok(())
+            } else {
+                Err(KiwiError::param_count(name, n, args.len()))
+            }
+        };
+        let outcome = match name {
+            "__push" => {
+                list.borrow_mut().extend(args.iter().cloned());
+                Outcome::Value(recv.clone())
+            }
+            "map" | "filter" | "all" | "none" => {
+                want(1)?;
+                let f = format!("__kiwi_{name}");
+                self.prelude_call(&f, vec![recv.clone(), args[0].clone()])?
+            }
+            "each" => {
+                want(1)?;
+                let two = matches!(&args[0], Value::Func(f) if f.param_count() >= 2);
+                self.prelude_call(
+                    "__kiwi_each",
+                    vec![recv.clone(), args[0].clone(), Value::Bool(two)],
+                )?
+            }
+            "reduce" => {
+                want(2)?;
+                self.prelude_call(
+                    "__kiwi_reduce",
+                    vec![recv.clone(), args[0].clone(), args[1].clone()],
+                )?
+            }
+            "sort" if args.len() == 1 => {
+                self.prelude_call("__kiwi_sort", vec![recv.clone(), args[0].clone()])?
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(outcome))
+    }
+
+    /// Channel methods (§10.3). `None` for names that are not channel operations.
+    fn channel_method(
+        &mut self,
+        task: &mut Task,
+        ch: Rc<Channel>,
+        name: &str,
+        args: &[Value],
+    ) -> KResult<Option<Outcome>> {
+        let want = |n: usize| -> KResult<()> {
+            if args.len() == n {
+                Ok(())
+            } else {
+                Err(KiwiError::param_count(name, n, args.len()))
+            }
+        };
+        let out = match name {
+            "send" => {
+                want(1)?;
+                if ch.closed.get() {
+                    return Err(KiwiError::new(
+                        ErrorType::InvalidOperationError,
+                        "Send on a closed channel.",
+                    ));
+                }
+                let v = args[0].clone();
+                let waiter = ch.recv_waiters.borrow_mut().pop_front();
+                if let Some(w) = waiter {
+                    self.sched.wake(w, Ok(v));
+                    Outcome::Value(Value::Null)
+                } else if !ch.is_full() {
+                    ch.queue.borrow_mut().push_back(v);
+                    Outcome::Value(Value::Null)
+                } else {
+                    ch.send_waiters.borrow_mut().push_back((task.id, v));
+                    task.blocked = Some(Blocked::ChanSend(ch.clone()));
+                    Outcome::Block
+                }
+            }
+            "recv" => {
+                want(0)?;
+                match self.take_item(&ch) {
+                    Some(v) => Outcome::Value(v),
+                    None if ch.closed.get() => Outcome::Value(Value::Null),
+                    None => {
+                        ch.recv_waiters.borrow_mut().push_back(task.id);
+                        task.blocked = Some(Blocked::ChanRecv(ch.clone()));
+                        Outcome::Block
+                    }
+                }
+            }
+            "try_recv" => {
+                want(0)?;
+                let pair = match self.take_item(&ch) {
+                    Some(v) => vec![Value::Bool(true), v],
+                    None => vec![Value::Bool(false), Value::Null],
+                };
+                Outcome::Value(Value::list(pair))
+            }
+            "close" => {
+                want(0)?;
+                if !ch.closed.replace(true) {
+                    let receivers: Vec<_> = ch.recv_waiters.borrow_mut().drain(..).collect();
+                    for w in receivers {
+                        self.sched.wake(w, Ok(Value::Null));
+                    }
+                    let senders: Vec<_> = ch.send_waiters.borrow_mut().drain(..).collect();
+                    for (w, _) in senders {
+                        self.sched.wake(
+                            w,
+                            Err(KiwiError::new(
+                                ErrorType::InvalidOperationError,
+                                "Send on a closed channel.",
+                            )),
+                        );
+                    }
+                }
+                Outcome::Value(Value::Null)
+            }
+            "closed" => {
+                want(0)?;
+                Outcome::Value(Value::Bool(ch.closed.get()))
+            }
+            "size" | "length" => {
+                want(0)?;
+                Outcome::Value(Value::Int(ch.queue.borrow().len() as i64))
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(out))
+    }
+
+    /// Dequeues an item and lets the oldest blocked sender put its value in the freed place.
+    fn take_item(&mut self, ch: &Channel) -> Option<Value> {
+        let item = ch.queue.borrow_mut().pop_front()?;
+        let sender = ch.send_waiters.borrow_mut().pop_front();
+        if let Some((w, v)) = sender {
+            ch.queue.borrow_mut().push_back(v);
+            self.sched.wake(w, Ok(Value::Null));
+        }
+        Some(item)
+    }
+}

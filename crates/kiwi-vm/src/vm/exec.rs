@@ -1,0 +1,833 @@
+//! The instruction loop. It runs one task until it finishes, faults, suspends, exits or uses
+//! up its fuel, and reports which as a [`Halt`]; it never blocks.
+
+use std::io::Write;
+use std::rc::Rc;
+
+use kiwi_syntax::ast::BinOp;
+use kiwi_syntax::Span;
+
+use super::call::{bind_named, enter_frame, enter_frame_in_place, flatten_args};
+use super::{Diagnostic, Interp, MAX_FRAMES};
+use crate::bytecode::{CaptureFrom, Const, FnProto, Op};
+use crate::error::{ErrorType, KiwiError};
+use crate::format::write_display;
+use crate::function::Closure;
+use crate::ops;
+use crate::task::{FrameKind, Handler, Task};
+use crate::value::{Key, Map, Value};
+
+/// Why [`Interp::run_task`] returned.
+pub(crate) enum Halt {
+    /// The task's outermost function returned this value.
+    Done(Value),
+    /// An error escaped every handler.
+    Faulted(KiwiError, Option<(u32, Span)>),
+    /// The task used its fuel and should go to the back of the queue.
+    Yield,
+    /// The task suspended itself (`task.blocked` says on what).
+    Block,
+    /// The script called `exit`.
+    Exit(i32),
+}
+
+/// What a native function or builtin method asks the VM to do next.
+pub(crate) enum Outcome {
+    /// Push this result.
+    Value(Value),
+    /// Call this function with these arguments; its result is the result.
+    Call(Value, Vec<Value>),
+    /// Run this unit's top level; the frame yields the given value when it returns.
+    Enter(Rc<Closure>, FrameKind),
+    /// The task suspended; the result arrives when it is woken.
+    Block,
+}
+
+fn konst(proto: &FnProto, k: u32) -> &Value {
+    match &proto.consts[k as usize] {
+        Const::Value(v) => v,
+        _ => &Value::Null,
+    }
+}
+
+fn const_str(proto: &FnProto, k: u32) -> Rc<str> {
+    match konst(proto, k) {
+        Value::Str(s) => s.clone(),
+        _ => Rc::from(""),
+    }
+}
+
+impl Interp {
+    /// Runs `task` and files it according to how it halted. Returns an exit code when the
+    /// process must end (script `exit`, or an uncaught error in the main script).
+    pub(crate) fn run_slice(&mut self, mut task: Task) -> Option<i32> {
+        let is_main = Some(task.id) == self.main_id;
+        match self.run_task(&mut task, self.fuel) {
+            Halt::Done(v) => {
+                if is_main {
+                    self.main_done = true;
+                    self.main_result = Some(v.clone());
+                }
+                self.sched.finish(task.id, Ok(v));
+                None
+            }
+            Halt::Faulted(err, at) => {
+                if is_main {
+                    self.report(&Diagnostic::new(err, at));
+                    self.main_faulted = true;
+                    self.sched.finish(task.id, Ok(Value::Null));
+                    return Some(1);
+                }
+                self.sched.finish(task.id, Err(err));
+                None
+            }
+            Halt::Yield => {
+                self.sched.requeue(task);
+                None
+            }
+            Halt::Block => {
+                self.sched.park(task);
+                None
+            }
+            Halt::Exit(code) => {
+                self.exit_requested = true;
+                Some(code)
+            }
+        }
+    }
+
+    /// Raises `err` in `task`: unwinds to the innermost handler, or reports it unhandled.
+    fn throw(&mut self, task: &mut Task, err: KiwiError) -> Result<(), Halt> {
+        let at = self.location(task);
+        while let Some(h) = task.handlers.pop() {
+            if h.frame_depth > task.frames.len() || h.frame_depth == 0 {
+                continue;
+            }
+            task.frames.truncate(h.frame_depth);
+            task.stack.truncate(h.stack_height);
+            task.stack.push(error_value(&err));
+            if let Some(f) = task.frames.last_mut() {
+                f.ip = h.target;
+            }
+            return Ok(());
+        }
+        Err(Halt::Faulted(err, at))
+    }
+
+    /// Runs `task` for at most `fuel` back edges and calls.
+    pub(crate) fn run_task(&mut self, task: &mut Task, mut fuel: u32) -> Halt {
+        if let Some(r) = task.resume.take() {
+            match r {
+                Ok(v) => task.stack.push(v),
+                Err(e) => {
+                    if let Err(h) = self.throw(task, e) {
+                        return h;
+                    }
+                }
+            }
+        }
+        'frames: loop {
+            let Some(frame) = task.frames.last() else {
+                return Halt::Done(Value::Null);
+            };
+            let closure = frame.closure.clone();
+            let mut ip = frame.ip;
+            let base = frame.base;
+            let proto: &FnProto = &closure.proto;
+            let code = &proto.code[..];
+            macro_rules! save_ip {
+                () => {
+                    if let Some(f) = task.frames.last_mut() {
+                        f.ip = ip;
+                    }
+                };
+            }
+            macro_rules! fail {
+                ($e:expr) => {{
+                    let e = $e;
+                    save_ip!();
+                    match self.throw(task, e) {
+                        Ok(()) => continue 'frames,
+                        Err(h) => return h,
+                    }
+                }};
+            }
+            macro_rules! tri {
+                ($r:expr) => {
+                    match $r {
+                        Ok(v) => v,
+                        Err(e) => fail!(e),
+                    }
+                };
+            }
+            macro_rules! pop {
+                () => {
+                    task.stack.pop().unwrap_or_default()
+                };
+            }
+            macro_rules! outcome {
+                ($o:expr) => {{
+                    match $o {
+                        Ok(Outcome::Value(v)) => task.stack.push(v),
+                        Ok(Outcome::Call(callee, args)) => {
+                            save_ip!();
+                            if let Err(e) = self.call_value(task, callee, args) {
+                                fail!(e);
+                            }
+                            continue 'frames;
+                        }
+                        Ok(Outcome::Enter(unit, kind)) => {
+                            save_ip!();
+                            if task.frames.len() >= MAX_FRAMES {
+                                fail!(stack_overflow());
+                            }
+                            task.stack.push(Value::Func(unit.clone()));
+                            enter_frame(task, unit, Vec::new(), kind);
+                            continue 'frames;
+                        }
+                        Ok(Outcome::Block) => {
+                            save_ip!();
+                            return Halt::Block;
+                        }
+                        Err(e) => fail!(e),
+                    }
+                }};
+            }
+            loop {
+                let Some(&op) = code.get(ip) else {
+                    fail!(KiwiError::new(
+                        ErrorType::RuntimeError,
+                        "Internal error: ran past the end of a function."
+                    ));
+                };
+                ip += 1;
+                match op {
+                    Op::Const(k) => task.stack.push(konst(proto, k).clone()),
+                    Op::CopyConst(k) => task.stack.push(konst(proto, k).deep_copy()),
+                    Op::Int(i) => task.stack.push(Value::Int(i as i64)),
+                    Op::Null => task.stack.push(Value::Null),
+                    Op::Bool(b) => task.stack.push(Value::Bool(b)),
+                    Op::Pop => {
+                        task.stack.pop();
+                    }
+                    Op::Dup => {
+                        let v = task.stack.last().cloned().unwrap_or_default();
+                        task.stack.push(v);
+                    }
+                    Op::Dup2 => {
+                        let n = task.stack.len();
+                        if n >= 2 {
+                            let a = task.stack[n - 2].clone();
+                            let b = task.stack[n - 1].clone();
+                            task.stack.push(a);
+                            task.stack.push(b);
+                        }
+                    }
+                    Op::LoadLocal(i) => {
+                        let v = task.stack[base + i as usize].clone();
+                        task.stack.push(v);
+                    }
+                    Op::StoreLocal(i) => {
+                        let v = pop!();
+                        task.stack[base + i as usize] = v;
+                    }
+                    Op::LoadCell(i) => {
+                        let v = match task.frames.last() {
+                            Some(f) => f.cells[i as usize].borrow().clone(),
+                            None => Value::Null,
+                        };
+                        task.stack.push(v);
+                    }
+                    Op::StoreCell(i) => {
+                        let v = pop!();
+                        if let Some(f) = task.frames.last() {
+                            *f.cells[i as usize].borrow_mut() = v;
+                        }
+                    }
+                    Op::LoadCapture(i) => {
+                        let v = closure.captures[i as usize].borrow().clone();
+                        task.stack.push(v);
+                    }
+                    Op::StoreCapture(i) => {
+                        let v = pop!();
+                        *closure.captures[i as usize].borrow_mut() = v;
+                    }
+                    Op::LoadGlobal(g) => match &self.globals[g as usize] {
+                        Some(v) => task.stack.push(v.clone()),
+                        None => {
+                            let v = tri!(self.undefined_global(g));
+                            task.stack.push(v);
+                        }
+                    },
+                    Op::StoreGlobal(g) => {
+                        let v = pop!();
+                        if self.constants[g as usize] {
+                            fail!(self.const_error(g));
+                        }
+                        self.globals[g as usize] = Some(v);
+                    }
+                    Op::DefineConst(g) => {
+                        let v = pop!();
+                        if self.constants[g as usize] {
+                            fail!(self.const_error(g));
+                        }
+                        self.globals[g as usize] = Some(v);
+                        self.constants[g as usize] = true;
+                    }
+                    Op::Jump(t) => ip = t as usize,
+                    Op::Loop(t) => {
+                        ip = t as usize;
+                        if fuel == 0 {
+                            save_ip!();
+                            return Halt::Yield;
+                        }
+                        fuel -= 1;
+                    }
+                    Op::JumpIfFalse(t) => {
+                        if !pop!().truthy() {
+                            ip = t as usize;
+                        }
+                    }
+                    Op::JumpIfTrue(t) => {
+                        if pop!().truthy() {
+                            ip = t as usize;
+                        }
+                    }
+                    Op::AndJump(t) => {
+                        if task.stack.last().is_some_and(|v| !v.truthy()) {
+                            ip = t as usize;
+                        } else {
+                            task.stack.pop();
+                        }
+                    }
+                    Op::OrJump(t) => {
+                        if task.stack.last().is_some_and(Value::truthy) {
+                            ip = t as usize;
+                        } else {
+                            task.stack.pop();
+                        }
+                    }
+                    Op::JumpIfNotNull(t) => {
+                        if !pop!().is_null() {
+                            ip = t as usize;
+                        }
+                    }
+                    Op::Bin(bop) => {
+                        let b = pop!();
+                        let a = pop!();
+                        let r = match fast_binary(bop, &a, &b) {
+                            Some(r) => r,
+                            None => tri!(ops::binary(bop, &a, &b)),
+                        };
+                        task.stack.push(r);
+                    }
+                    Op::Un(uop) => {
+                        let a = pop!();
+                        let r = tri!(ops::unary(uop, &a));
+                        task.stack.push(r);
+                    }
+                    Op::Coalesce => {
+                        let b = pop!();
+                        let a = pop!();
+                        task.stack.push(if a.is_null() { b } else { a });
+                    }
+                    Op::MakeList(n) => {
+                        let at = task.stack.len() - n as usize;
+                        let items = task.stack.split_off(at);
+                        task.stack.push(Value::list(items));
+                    }
+                    Op::MakeMap(n) => {
+                        let at = task.stack.len() - 2 * n as usize;
+                        let items = task.stack.split_off(at);
+                        let mut map = Map::with_capacity(n as usize);
+                        let mut it = items.into_iter();
+                        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                            map.insert(Key(k), v);
+                        }
+                        task.stack.push(Value::map(map));
+                    }
+                    Op::MakeRange => {
+                        let hi = pop!();
+                        let lo = pop!();
+                        let r = tri!(ops::range(&lo, &hi));
+                        task.stack.push(r);
+                    }
+                    Op::Interp(n) => {
+                        let at = task.stack.len() - n as usize;
+                        let mut s = String::new();
+                        for v in task.stack.drain(at..) {
+                            write_display(&mut s, &v);
+                        }
+                        task.stack.push(Value::str(s));
+                    }
+                    Op::Index => {
+                        let idx = pop!();
+                        let obj = pop!();
+                        let r = tri!(ops::index(&obj, &idx));
+                        task.stack.push(r);
+                    }
+                    Op::SetIndex => {
+                        let v = pop!();
+                        let idx = pop!();
+                        let obj = pop!();
+                        tri!(ops::set_index(&obj, &idx, v));
+                    }
+                    Op::Slice => {
+                        let step = pop!();
+                        let stop = pop!();
+                        let start = pop!();
+                        let obj = pop!();
+                        let r = tri!(ops::slice(&obj, &start, &stop, &step));
+                        task.stack.push(r);
+                    }
+                    Op::GetMember(k) => {
+                        let obj = pop!();
+                        let name = const_str(proto, k);
+                        if let Value::Map(m) = &obj {
+                            let v = m.borrow().get(&Key(Value::Str(name))).cloned();
+                            task.stack.push(v.unwrap_or_default());
+                        } else {
+                            save_ip!();
+                            outcome!(self.call_method(task, obj, &name, Vec::new()));
+                        }
+                    }
+                    Op::Call(argc) => {
+                        let argc = argc as usize;
+                        let at = task.stack.len() - argc - 1;
+                        save_ip!();
+                        if let Value::Func(f) = &task.stack[at] {
+                            let f = f.clone();
+                            if task.frames.len() >= MAX_FRAMES {
+                                fail!(stack_overflow());
+                            }
+                            if fuel == 0 {
+                                // Re-run this call after yielding.
+                                ip -= 1;
+                                save_ip!();
+                                return Halt::Yield;
+                            }
+                            fuel -= 1;
+                            if !enter_frame_in_place(task, &f, argc) {
+                                let args = task.stack.split_off(at + 1);
+                                enter_frame(task, f, args, FrameKind::Call);
+                            }
+                            continue 'frames;
+                        }
+                        let args = task.stack.split_off(at + 1);
+                        let callee = pop!();
+                        if let Err(e) = self.call_value(task, callee, args) {
+                            fail!(e);
+                        }
+                        continue 'frames;
+                    }
+                    Op::CallEx(k) => {
+                        let kinds = arg_kinds(proto, k);
+                        let at = task.stack.len() - kinds.len();
+                        let values = task.stack.split_off(at);
+                        let callee = pop!();
+                        save_ip!();
+                        let args = match &callee {
+                            Value::Func(f) => tri!(bind_named(f, &kinds, values)),
+                            _ => tri!(flatten_args(&kinds, values)),
+                        };
+                        if let Err(e) = self.call_value(task, callee, args) {
+                            fail!(e);
+                        }
+                        continue 'frames;
+                    }
+                    Op::CallGlobal(g, argc) => {
+                        let argc = argc as usize;
+                        save_ip!();
+                        match &self.globals[g as usize] {
+                            Some(Value::Func(f)) => {
+                                let f = f.clone();
+                                if task.frames.len() >= MAX_FRAMES {
+                                    fail!(stack_overflow());
+                                }
+                                if fuel == 0 {
+                                    ip -= 1;
+                                    save_ip!();
+                                    return Halt::Yield;
+                                }
+                                fuel -= 1;
+                                let at = task.stack.len() - argc;
+                                task.stack.insert(at, Value::Func(f.clone()));
+                                if !enter_frame_in_place(task, &f, argc) {
+                                    let args = task.stack.split_off(at + 1);
+                                    enter_frame(task, f, args, FrameKind::Call);
+                                }
+                                continue 'frames;
+                            }
+                            Some(other) => {
+                                let callee = other.clone();
+                                let at = task.stack.len() - argc;
+                                let args = task.stack.split_off(at);
+                                if let Err(e) = self.call_value(task, callee, args) {
+                                    fail!(e);
+                                }
+                                continue 'frames;
+                            }
+                            None => {
+                                let at = task.stack.len() - argc;
+                                let args = task.stack.split_off(at);
+                                let name = self.names.name(g).clone();
+                                outcome!(self.call_native(task, &name, args));
+                            }
+                        }
+                    }
+                    Op::CallGlobalEx(g, k) => {
+                        let kinds = arg_kinds(proto, k);
+                        let at = task.stack.len() - kinds.len();
+                        let values = task.stack.split_off(at);
+                        save_ip!();
+                        match self.globals[g as usize].clone() {
+                            Some(callee) => {
+                                let args = match &callee {
+                                    Value::Func(f) => tri!(bind_named(f, &kinds, values)),
+                                    _ => tri!(flatten_args(&kinds, values)),
+                                };
+                                if let Err(e) = self.call_value(task, callee, args) {
+                                    fail!(e);
+                                }
+                                continue 'frames;
+                            }
+                            None => {
+                                let args = tri!(flatten_args(&kinds, values));
+                                let name = self.names.name(g).clone();
+                                outcome!(self.call_native(task, &name, args));
+                            }
+                        }
+                    }
+                    Op::CallMethod(k, argc) => {
+                        let at = task.stack.len() - argc as usize;
+                        let args = task.stack.split_off(at);
+                        let recv = pop!();
+                        let name = const_str(proto, k);
+                        save_ip!();
+                        outcome!(self.call_method(task, recv, &name, args));
+                    }
+                    Op::CallMethodEx(k, kinds_k) => {
+                        let kinds = arg_kinds(proto, kinds_k);
+                        let at = task.stack.len() - kinds.len();
+                        let values = task.stack.split_off(at);
+                        let recv = pop!();
+                        let name = const_str(proto, k);
+                        let args = tri!(flatten_args(&kinds, values));
+                        save_ip!();
+                        outcome!(self.call_method(task, recv, &name, args));
+                    }
+                    Op::Closure(k) => {
+                        let Const::Proto(p) = &proto.consts[k as usize] else {
+                            continue;
+                        };
+                        let frame_cells = task.frames.last().map(|f| &f.cells);
+                        let captures = p
+                            .captures
+                            .iter()
+                            .map(|c| match c {
+                                CaptureFrom::Cell(i) => frame_cells
+                                    .and_then(|cells| cells.get(*i as usize).cloned())
+                                    .unwrap_or_default(),
+                                CaptureFrom::Capture(i) => closure
+                                    .captures
+                                    .get(*i as usize)
+                                    .cloned()
+                                    .unwrap_or_default(),
+                            })
+                            .collect();
+                        task.stack.push(Value::Func(Rc::new(Closure {
+                            proto: p.clone(),
+                            captures,
+                        })));
+                    }
+                    Op::Return => {
+                        let result = pop!();
+                        let Some(frame) = task.frames.pop() else {
+                            return Halt::Done(result);
+                        };
+                        task.handlers.truncate(frame.handler_base);
+                        task.stack.truncate(frame.base.saturating_sub(1));
+                        let result = match frame.kind {
+                            FrameKind::Call => result,
+                            FrameKind::Import(v) => v,
+                        };
+                        if task.frames.is_empty() {
+                            return Halt::Done(result);
+                        }
+                        task.stack.push(result);
+                        continue 'frames;
+                    }
+                    Op::Print(stderr, newline) => {
+                        let v = pop!();
+                        let mut s = String::new();
+                        write_display(&mut s, &v);
+                        if newline {
+                            s.push('\n');
+                        }
+                        if stderr {
+                            let _ = self.out.flush();
+                            let _ = self.err.write_all(s.as_bytes());
+                            let _ = self.err.flush();
+                        } else {
+                            let _ = self.out.write_all(s.as_bytes());
+                        }
+                    }
+                    Op::Throw => {
+                        let v = pop!();
+                        fail!(thrown_error(&v));
+                    }
+                    Op::Exit => {
+                        // A missing or non-integer code exits with 1 (§4).
+                        let code = match pop!() {
+                            Value::Int(i) => i as i32,
+                            _ => 1,
+                        };
+                        save_ip!();
+                        return Halt::Exit(code);
+                    }
+                    Op::PushHandler(t) => task.handlers.push(Handler {
+                        frame_depth: task.frames.len(),
+                        stack_height: task.stack.len(),
+                        target: t as usize,
+                    }),
+                    Op::PopHandler => {
+                        task.handlers.pop();
+                    }
+                    Op::Rethrow => {
+                        let v = pop!();
+                        fail!(thrown_error(&v));
+                    }
+                    Op::SplitError => {
+                        let v = pop!();
+                        let e = thrown_error(&v);
+                        task.stack.push(Value::Str(e.error));
+                        task.stack.push(Value::Str(e.message));
+                    }
+                    Op::Unpack(n) => {
+                        let v = pop!();
+                        let n = n as usize;
+                        match v {
+                            Value::List(l) => {
+                                let l = l.borrow();
+                                for i in 0..n {
+                                    task.stack.push(l.get(i).cloned().unwrap_or_default());
+                                }
+                            }
+                            other => {
+                                task.stack.push(other);
+                                for _ in 1..n {
+                                    task.stack.push(Value::Null);
+                                }
+                            }
+                        }
+                    }
+                    Op::ForPrep(slot) => {
+                        let v = pop!();
+                        let s = base + slot as usize;
+                        let (items, source) = for_items(v);
+                        task.stack[s] = items;
+                        task.stack[s + 1] = Value::Int(0);
+                        task.stack[s + 2] = source;
+                    }
+                    Op::ForNext(slot, two, exit) => {
+                        let s = base + slot as usize;
+                        let Value::Int(i) = task.stack[s + 1] else {
+                            ip = exit as usize;
+                            continue;
+                        };
+                        let item = match &task.stack[s] {
+                            Value::List(l) => l.borrow().get(i as usize).cloned(),
+                            _ => None,
+                        };
+                        let Some(item) = item else {
+                            ip = exit as usize;
+                            continue;
+                        };
+                        task.stack[s + 1] = Value::Int(i + 1);
+                        let second = if two {
+                            Some(match &task.stack[s + 2] {
+                                Value::Map(m) => {
+                                    m.borrow().get(&Key(item.clone())).cloned().unwrap_or_default()
+                                }
+                                _ => Value::Int(i),
+                            })
+                        } else {
+                            None
+                        };
+                        task.stack.push(item);
+                        if let Some(v) = second {
+                            task.stack.push(v);
+                        }
+                    }
+                    Op::Import => {
+                        let name = pop!();
+                        save_ip!();
+                        outcome!(self.import(&name));
+                    }
+                    Op::Require => {
+                        let name = pop!();
+                        let name = crate::format::to_display(&name);
+                        if !self.package_known(&name) {
+                            fail!(KiwiError::new(
+                                ErrorType::PackageUndefinedError,
+                                format!("The package is undefined: '{name}'")
+                            ));
+                        }
+                    }
+                    Op::ActivatePackage(k) => {
+                        let name = const_str(proto, k);
+                        self.active_packages.insert(name);
+                    }
+                    Op::Fault(k) => {
+                        fail!(KiwiError::new(
+                            ErrorType::KiwiError,
+                            const_str(proto, k).to_string()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls any callable value: pushes a frame for a Kiwi function.
+    pub(crate) fn call_value(
+        &mut self,
+        task: &mut Task,
+        callee: Value,
+        args: Vec<Value>,
+    ) -> Result<(), KiwiError> {
+        match callee {
+            Value::Func(f) => {
+                if task.frames.len() >= MAX_FRAMES {
+                    return Err(stack_overflow());
+                }
+                task.stack.push(Value::Func(f.clone()));
+                enter_frame(task, f, args, FrameKind::Call);
+                Ok(())
+            }
+            other => Err(KiwiError::new(
+                ErrorType::InvalidOperationError,
+                format!("Value of type '{}' is not callable.", other.type_name()),
+            )),
+        }
+    }
+
+    fn const_error(&self, g: u32) -> KiwiError {
+        KiwiError::new(
+            ErrorType::InvalidOperationError,
+            format!("Cannot reassign constant '{}'.", self.names.name(g)),
+        )
+    }
+
+    /// A read of an unset global: a package name yields a package value, else an error.
+    fn undefined_global(&self, g: u32) -> Result<Value, KiwiError> {
+        let name = self.names.name(g);
+        if self.active_packages.contains(name) {
+            return Ok(Value::Package(name.clone()));
+        }
+        Err(KiwiError::new(
+            ErrorType::VariableUndefinedError,
+            format!("The variable has not been declared: '{name}'"),
+        ))
+    }
+
+    fn package_known(&self, name: &str) -> bool {
+        self.active_packages.contains(name)
+    }
+}
+
+fn stack_overflow() -> KiwiError {
+    KiwiError::new(ErrorType::RuntimeError, "Stack overflow.")
+}
+
+fn arg_kinds(proto: &FnProto, k: u32) -> Rc<[crate::bytecode::ArgKind]> {
+    match &proto.consts[k as usize] {
+        Const::ArgKinds(kinds) => kinds.clone(),
+        _ => Rc::from(Vec::new()),
+    }
+}
+
+/// The items a `for` loop walks, and the hashmap whose values a two-variable loop reads.
+/// Lists are walked live; hashmap keys, string characters and bytes are snapshotted.
+fn for_items(v: Value) -> (Value, Value) {
+    match v {
+        Value::List(_) => (v, Value::Null),
+        Value::Map(m) => {
+            let keys = m.borrow().keys().map(|k| k.0.clone()).collect();
+            (Value::list(keys), Value::Map(m))
+        }
+        Value::Str(s) => (
+            Value::list(s.chars().map(ops::char_value).collect()),
+            Value::Null,
+        ),
+        Value::Bytes(b) => (
+            Value::list(b.borrow().iter().map(|x| Value::Int(*x as i64)).collect()),
+            Value::Null,
+        ),
+        _ => (Value::list(Vec::new()), Value::Null),
+    }
+}
+
+/// The catchable hashmap `{"error": type, "message": msg}` for an error.
+pub(crate) fn error_value(e: &KiwiError) -> Value {
+    let mut m = Map::with_capacity(2);
+    m.insert(Key::from("error"), Value::Str(e.error.clone()));
+    m.insert(Key::from("message"), Value::Str(e.message.clone()));
+    Value::map(m)
+}
+
+/// The error a `throw v` raises (§6.2).
+pub(crate) fn thrown_error(v: &Value) -> KiwiError {
+    match v {
+        Value::Str(s) => KiwiError::custom("KiwiError", s.to_string()),
+        Value::Map(m) => {
+            let m = m.borrow();
+            let ty = m
+                .get(&Key::from("error"))
+                .map(crate::format::to_display)
+                .unwrap_or_else(|| "Error".to_string());
+            let msg = m
+                .get(&Key::from("message"))
+                .map(crate::format::to_display)
+                .unwrap_or_default();
+            KiwiError::custom(ty, msg)
+        }
+        other => KiwiError::custom("KiwiError", crate::format::to_display(other)),
+    }
+}
+
+/// Integer and float fast paths for the hottest operators; `None` defers to [`ops::binary`].
+#[inline]
+fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => {
+            let (x, y) = (*x, *y);
+            Some(match op {
+                BinOp::Add => Value::Int(x.wrapping_add(y)),
+                BinOp::Sub => Value::Int(x.wrapping_sub(y)),
+                BinOp::Mul => Value::Int(x.wrapping_mul(y)),
+                BinOp::Lt => Value::Bool(x < y),
+                BinOp::Le => Value::Bool(x <= y),
+                BinOp::Gt => Value::Bool(x > y),
+                BinOp::Ge => Value::Bool(x >= y),
+                BinOp::Eq => Value::Bool(x == y),
+                BinOp::Ne => Value::Bool(x != y),
+                _ => return None,
+            })
+        }
+        (Value::Float(x), Value::Float(y)) => {
+            let (x, y) = (*x, *y);
+            Some(match op {
+                BinOp::Add => Value::Float(x + y),
+                BinOp::Sub => Value::Float(x - y),
+                BinOp::Mul => Value::Float(x * y),
+                BinOp::Lt => Value::Bool(x < y),
+                BinOp::Le => Value::Bool(x <= y),
+                BinOp::Gt => Value::Bool(x > y),
+                BinOp::Ge => Value::Bool(x >= y),
+                _ => return None,
+            })
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,310 @@
+//! The interpreter: global state, the run loop, and the scheduling entry points the host calls.
+//!
+//! The VM never blocks: [`Interp::run_ready`] runs runnable tasks for a bounded number of
+//! instructions each and returns; suspended tasks wait in the [`Scheduler`] until a completion,
+//! a channel operation or a timer wakes them. The host (`kiwi-runtime`) owns the clock and
+//! sleeps between timers.
+
+pub mod call;
+mod dispatch;
+mod exec;
+mod natives;
+mod report;
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Instant;
+
+use kiwi_syntax::Span;
+
+use crate::channel::TaskId;
+use crate::compiler::{self, Globals};
+use crate::error::KiwiError;
+use crate::function::Closure;
+use crate::scheduler::{EntryKind, Scheduler};
+use crate::stdlib::HostEnv;
+use crate::task::Task;
+use crate::value::Value;
+
+pub use report::Diagnostic;
+
+/// Instructions a task may run before it yields to others (preemption budget).
+pub const DEFAULT_FUEL: u32 = 20_000;
+
+/// Maximum call depth before `RuntimeError` "Stack overflow." (§5.1).
+pub const MAX_FRAMES: usize = 512;
+
+/// A loaded source file, for error reports.
+pub struct Source {
+    /// The path as given (made absolute for reports).
+    pub path: PathBuf,
+    /// The full text.
+    pub text: String,
+}
+
+/// What the host should do after [`Interp::run_ready`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    /// Keep going: more work may be ready, or tasks wait on timers or I/O.
+    Running,
+    /// The process should exit with this code (script `exit`, uncaught error, or normal end).
+    Exit(i32),
+}
+
+/// The Kiwi interpreter state shared by all tasks.
+pub struct Interp {
+    pub(crate) names: Globals,
+    pub(crate) globals: Vec<Option<Value>>,
+    pub(crate) constants: Vec<bool>,
+    pub(crate) sources: Vec<Source>,
+    pub(crate) active_packages: HashSet<Rc<str>>,
+    pub(crate) host: HostEnv,
+    pub(crate) out: Box<dyn Write>,
+    pub(crate) err: Box<dyn Write>,
+    pub(crate) sched: Scheduler,
+    pub(crate) main_id: Option<TaskId>,
+    pub(crate) main_done: bool,
+    /// The main unit's return value once it finished normally.
+    pub(crate) main_result: Option<Value>,
+    /// The main unit ended with an uncaught error (already reported).
+    pub(crate) main_faulted: bool,
+    /// The script called `exit`.
+    pub(crate) exit_requested: bool,
+    pub(crate) fuel: u32,
+    pub(crate) now: Instant,
+}
+
+impl Interp {
+    /// A new interpreter writing to `out`/`err`, with the prelude loaded.
+    pub fn new(host: HostEnv, out: Box<dyn Write>, err: Box<dyn Write>) -> Self {
+        let mut interp = Interp {
+            names: Globals::default(),
+            globals: Vec::new(),
+            constants: Vec::new(),
+            sources: Vec::new(),
+            active_packages: HashSet::new(),
+            host,
+            out,
+            err,
+            sched: Scheduler::default(),
+            main_id: None,
+            main_done: false,
+            main_result: None,
+            main_faulted: false,
+            exit_requested: false,
+            fuel: DEFAULT_FUEL,
+            now: Instant::now(),
+        };
+        for pkg in natives::NATIVE_PACKAGES {
+            interp.active_packages.insert(Rc::from(*pkg));
+        }
+        interp.load_prelude();
+        interp
+    }
+
+    /// Sets the preemption budget (instructions per slice); mainly for tests.
+    pub fn set_fuel(&mut self, fuel: u32) {
+        self.fuel = fuel.max(1);
+    }
+
+    /// Registers a source file for error reports; returns its index.
+    pub fn add_source(&mut self, path: &Path, text: &str) -> u32 {
+        let file = self.sources.len() as u32;
+        let abs = if path.to_string_lossy().starts_with('<') {
+            path.to_path_buf()
+        } else {
+            std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+        };
+        self.sources.push(Source {
+            path: abs,
+            text: text.to_string(),
+        });
+        file
+    }
+
+    /// Parses and compiles `text` as a unit. Syntax errors come back all together.
+    pub fn compile_unit(&mut self, path: &Path, text: &str) -> Result<Rc<Closure>, Vec<Diagnostic>> {
+        self.compile_unit_as(path, text, false)
+    }
+
+    /// Like [`Interp::compile_unit`]; with `value` the unit returns its last statement's value.
+    pub fn compile_unit_as(
+        &mut self,
+        path: &Path,
+        text: &str,
+        value: bool,
+    ) -> Result<Rc<Closure>, Vec<Diagnostic>> {
+        let file = self.add_source(path, text);
+        let program = kiwi_syntax::parse(text).map_err(|errs| {
+            errs.into_iter()
+                .map(|e| {
+                    Diagnostic::new(
+                        KiwiError::new(crate::ErrorType::SyntaxError, e.message),
+                        Some((file, e.span)),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })?;
+        let name = path.to_string_lossy();
+        let proto = compiler::compile(&program, file, &name, &mut self.names, value).map_err(|e| {
+            vec![Diagnostic::new(
+                KiwiError::new(crate::ErrorType::SyntaxError, e.message),
+                Some((file, e.span)),
+            )]
+        })?;
+        self.grow_globals();
+        Ok(Rc::new(Closure {
+            proto,
+            captures: Box::new([]),
+        }))
+    }
+
+    /// Makes `unit` the main script task (runs when the host calls [`Interp::run_ready`]).
+    pub fn start_main(&mut self, unit: Rc<Closure>) -> TaskId {
+        let id = self.sched.fresh_id();
+        self.sched.register(id, EntryKind::Main);
+        self.sched.add_ready(Task::new(id, unit, Vec::new()));
+        self.main_id = Some(id);
+        self.main_done = false;
+        self.main_result = None;
+        self.main_faulted = false;
+        id
+    }
+
+    /// Writes a diagnostic (uncaught error or syntax error) to stderr in the §6.4 format.
+    pub fn report(&mut self, d: &Diagnostic) {
+        let _ = self.out.flush();
+        let text = d.render(&self.sources);
+        let _ = self.err.write_all(text.as_bytes());
+        let _ = self.err.flush();
+    }
+
+    /// Runs ready tasks until none is ready, the main script ends, or the process must exit.
+    pub fn run_ready(&mut self, now: Instant) -> RunState {
+        self.now = now;
+        self.sched.fire_timers(now);
+        while let Some(task) = self.sched.pop_ready() {
+            if let Some(code) = self.run_slice(task) {
+                self.flush();
+                return RunState::Exit(code);
+            }
+        }
+        self.flush();
+        if self.main_done && !self.sched.spawned_tasks_running() {
+            return RunState::Exit(0);
+        }
+        RunState::Running
+    }
+
+    /// Whether any task is runnable now.
+    pub fn has_ready(&self) -> bool {
+        self.sched.has_ready()
+    }
+
+    /// When the next timer is due.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.sched.next_deadline()
+    }
+
+    /// Whether the main script has finished.
+    pub fn main_done(&self) -> bool {
+        self.main_done
+    }
+
+    /// How the last main unit ended: `Some(value)` if it returned normally.
+    pub fn main_result(&self) -> Option<&Value> {
+        self.main_result.as_ref()
+    }
+
+    /// Whether the last main unit ended with an uncaught (reported) error.
+    pub fn main_faulted(&self) -> bool {
+        self.main_faulted
+    }
+
+    /// Whether the script called `exit`.
+    pub fn exit_requested(&self) -> bool {
+        self.exit_requested
+    }
+
+    /// Called by the host when nothing is ready, no timer is pending and no I/O can complete:
+    /// every remaining task waits for something that can never happen. The main script gets a
+    /// `RuntimeError` (so the user sees where it was stuck); if it already finished, the
+    /// stuck tasks are abandoned and the process ends normally.
+    pub fn break_deadlock(&mut self) -> RunState {
+        if self.main_done {
+            return RunState::Exit(0);
+        }
+        let err = KiwiError::new(
+            crate::ErrorType::RuntimeError,
+            "Deadlock: every task is waiting and nothing can wake them.",
+        );
+        if let Some(main) = self.main_id {
+            self.sched.fail_blocked(main, err);
+        }
+        RunState::Running
+    }
+
+    /// Flushes buffered standard output.
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+
+    /// Defines the global `name` (for hosts embedding natives or tests).
+    pub fn set_global(&mut self, name: &str, value: Value) {
+        let slot = self.names.intern(name) as usize;
+        self.grow_globals();
+        self.globals[slot] = Some(value);
+    }
+
+    /// Reads global `name`.
+    pub fn global(&self, name: &str) -> Option<Value> {
+        let slot = self.names.lookup(name)? as usize;
+        self.globals.get(slot).cloned().flatten()
+    }
+
+    fn grow_globals(&mut self) {
+        let n = self.names.len();
+        if self.globals.len() < n {
+            self.globals.resize(n, None);
+            self.constants.resize(n, false);
+        }
+    }
+
+    fn load_prelude(&mut self) {
+        let unit = self
+            .compile_unit(Path::new("<prelude>"), PRELUDE)
+            .unwrap_or_else(|e| panic!("the built-in prelude must compile: {:?}", e[0].error));
+        // The prelude only defines functions; run it to completion synchronously.
+        let id = self.sched.fresh_id();
+        let mut task = Task::new(id, unit, Vec::new());
+        let _ = self.run_task(&mut task, u32::MAX);
+    }
+
+    /// The source position of the instruction that `task` last executed.
+    pub(crate) fn location(&self, task: &Task) -> Option<(u32, Span)> {
+        let f = task.frames.last()?;
+        let proto = &f.closure.proto;
+        let ip = f.ip.saturating_sub(1);
+        proto.spans.get(ip).map(|s| (proto.file, *s))
+    }
+
+    /// Resolves an import name to a file next to the main script.
+    pub(crate) fn import_path(&self, name: &str) -> Option<PathBuf> {
+        let base = self
+            .sources
+            .iter()
+            .rev()
+            .find(|s| !s.path.to_string_lossy().starts_with('<'))
+            .and_then(|s| s.path.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("."));
+        let direct = base.join(name);
+        let with_ext = base.join(format!("{name}.kiwi"));
+        [with_ext, direct].into_iter().find(|p| p.is_file())
+    }
+}
+
+/// Kiwi code for the higher-order builtins and timers, so that callbacks run as ordinary
+/// frames and may themselves await, sleep or use channels.
+const PRELUDE: &str = include_str!("prelude.kiwi");

@@ -1,0 +1,293 @@
+//! Native functions that need the scheduler (the `task` package and the global `spawn`/`await`),
+//! `import`, and the fallback to the stateless stdlib in [`crate::stdlib`].
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use super::exec::Outcome;
+use super::Interp;
+use crate::channel::{Channel, TaskId};
+use crate::error::{ErrorType, KResult, KiwiError};
+use crate::format::to_display;
+use crate::scheduler::{awaited_outcome, EntryKind, TaskState};
+use crate::stdlib;
+use crate::task::{Blocked, FrameKind, Task};
+use crate::value::Value;
+
+/// Packages available without `import` (§7 REC).
+pub const NATIVE_PACKAGES: &[&str] = &["task", "time", "env", "console", "math", "error"];
+
+impl Interp {
+    /// Calls the native function `name` (a global name or a `pkg::name` path).
+    pub(crate) fn call_native(
+        &mut self,
+        task: &mut Task,
+        name: &str,
+        args: Vec<Value>,
+    ) -> KResult<Outcome> {
+        let v = match name {
+            "task::spawn" | "spawn" => self.spawn(&args)?,
+            "task::await" | "await" => return self.await_task(task, &args),
+            "task::status" => {
+                let s = match args.first() {
+                    Some(Value::Int(id)) => match self.sched.state(*id) {
+                        Some(TaskState::Running) => "Running",
+                        Some(TaskState::Completed(_)) => "Completed",
+                        Some(TaskState::Faulted(_)) => "Faulted",
+                        None => "Unknown",
+                    },
+                    _ => "Unknown",
+                };
+                Value::str(s)
+            }
+            "task::result" => match args.first() {
+                Some(Value::Int(id)) => match self.sched.state(*id) {
+                    Some(TaskState::Completed(v)) => v.clone(),
+                    _ => Value::Null,
+                },
+                _ => Value::Null,
+            },
+            "task::busy" => Value::Bool(self.sched.running_count() > 0),
+            "task::list" => Value::list(
+                self.sched
+                    .running_ids()
+                    .into_iter()
+                    .map(Value::Int)
+                    .collect(),
+            ),
+            "task::wait" => {
+                task.blocked = Some(Blocked::WaitAll);
+                self.sched.add_wait_all(task.id);
+                return Ok(Outcome::Block);
+            }
+            "task::sleep" => {
+                let ms = sleep_ms(args.first())?;
+                if ms <= 0 {
+                    return Ok(Outcome::Value(Value::Null));
+                }
+                task.blocked = Some(Blocked::Sleep);
+                let at = Instant::now() + Duration::from_millis(ms as u64);
+                self.sched.add_timer(at, task.id, task.wake_gen);
+                return Ok(Outcome::Block);
+            }
+            "task::timer" => return self.prelude_fn("__kiwi_timer", args),
+            "task::interval" => return self.prelude_fn("__kiwi_interval", args),
+            "task::channel" => {
+                let cap = match args.first() {
+                    None | Some(Value::Null) => 0,
+                    Some(Value::Int(c)) => *c,
+                    Some(other) => {
+                        return Err(KiwiError::param_type(
+                            "task::channel",
+                            1,
+                            "Integer",
+                            other.dotnet_type_name(),
+                        ))
+                    }
+                };
+                Value::Channel(Rc::new(Channel::new(cap)))
+            }
+            "input" => self.input(&args),
+            _ => match stdlib::call_native(name, &args, &self.host) {
+                Some(r) => r?,
+                None => return Err(self.unknown_native(name)),
+            },
+        };
+        Ok(Outcome::Value(v))
+    }
+
+    fn prelude_fn(&self, name: &str, args: Vec<Value>) -> KResult<Outcome> {
+        self.global(name)
+            .map(|f| Outcome::Call(f, args))
+            .ok_or_else(|| KiwiError::new(ErrorType::RuntimeError, "Internal error: no prelude."))
+    }
+
+    fn unknown_native(&self, name: &str) -> KiwiError {
+        match name.rsplit_once("::") {
+            Some((pkg, _)) if !self.active_packages.contains(pkg) => KiwiError::new(
+                ErrorType::PackageUndefinedError,
+                format!("The package is undefined: '{pkg}'"),
+            ),
+            Some(_) => KiwiError::new(
+                ErrorType::FunctionUndefinedError,
+                format!("Function `{name}` is undefined."),
+            ),
+            None => KiwiError::new(
+                ErrorType::VariableUndefinedError,
+                format!("The variable has not been declared: '{name}'"),
+            ),
+        }
+    }
+
+    /// `task::spawn(fn, args = [])`: any callable; the new task runs when the scheduler gets to it.
+    fn spawn(&mut self, args: &[Value]) -> KResult<Value> {
+        let f = match args.first() {
+            Some(Value::Func(f)) => f.clone(),
+            other => {
+                let shown = other.map(to_display).unwrap_or_else(|| "null".into());
+                return Err(KiwiError::new(
+                    ErrorType::TypeError,
+                    format!("Expected a lambda but instead received `{shown}`."),
+                ));
+            }
+        };
+        let call_args = match args.get(1) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::List(l)) => l.borrow().clone(),
+            Some(other) => {
+                return Err(KiwiError::new(
+                    ErrorType::TypeError,
+                    format!(
+                        "Expected a list of arguments but instead received `{}`.",
+                        to_display(other)
+                    ),
+                ))
+            }
+        };
+        let id = self.sched.fresh_id();
+        self.sched.register(id, EntryKind::Spawned);
+        self.sched.add_ready(Task::new(id, f, call_args));
+        Ok(Value::Int(id))
+    }
+
+    /// `task::await(id, timeout_ms = null)`.
+    fn await_task(&mut self, task: &mut Task, args: &[Value]) -> KResult<Outcome> {
+        let id: TaskId = match args.first() {
+            Some(Value::Int(id)) => *id,
+            other => {
+                let shown = other.map(to_display).unwrap_or_else(|| "null".into());
+                return Err(KiwiError::new(
+                    ErrorType::TypeError,
+                    format!("Expected a task id but instead received `{shown}`."),
+                ));
+            }
+        };
+        let timeout = match args.get(1) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(sleep_ms(Some(v))?),
+        };
+        let not_found = || {
+            KiwiError::new(
+                ErrorType::InvalidOperationError,
+                format!("Task {id} not found."),
+            )
+        };
+        let state = match self.sched.state(id) {
+            Some(s) if self.sched.kind(id) != Some(EntryKind::Main) => s.clone(),
+            _ => return Err(not_found()),
+        };
+        match state {
+            TaskState::Completed(v) => {
+                self.sched.forget(id);
+                Ok(Outcome::Value(v))
+            }
+            TaskState::Faulted(e) => {
+                self.sched.forget(id);
+                awaited_outcome(&Err(e)).map(Outcome::Value)
+            }
+            TaskState::Running => {
+                if id == task.id {
+                    return Err(KiwiError::new(
+                        ErrorType::InvalidOperationError,
+                        "A task cannot await itself.",
+                    ));
+                }
+                if let Some(ms) = timeout {
+                    if ms <= 0 {
+                        return Err(timeout_error(id, ms));
+                    }
+                    let at = Instant::now() + Duration::from_millis(ms as u64);
+                    self.sched.add_timer(at, task.id, task.wake_gen);
+                }
+                self.sched.add_waiter(id, task.id);
+                task.blocked = Some(Blocked::Await(id));
+                Ok(Outcome::Block)
+            }
+        }
+    }
+
+    /// `input(prompt = "")`: reads one line from standard input (without its newline).
+    fn input(&mut self, args: &[Value]) -> Value {
+        if let Some(p) = args.first() {
+            let _ = self.out.write_all(to_display(p).as_bytes());
+        }
+        let _ = self.out.flush();
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line).unwrap_or(0) == 0 {
+            return Value::Null;
+        }
+        while line.ends_with('\n') || line.ends_with('\r') {
+            line.pop();
+        }
+        Value::str(line)
+    }
+
+    /// `import name`: a package value; runs `name.kiwi` next to the script the first time.
+    pub(crate) fn import(&mut self, name: &Value) -> KResult<Outcome> {
+        let Value::Str(name) = name else {
+            return Err(KiwiError::new(
+                ErrorType::InvalidOperationError,
+                "Expected the name of a package to import.",
+            ));
+        };
+        let pkg = Value::Package(name.clone());
+        if self.active_packages.contains(&**name) {
+            return Ok(Outcome::Value(pkg));
+        }
+        let Some(path) = self.import_path(name) else {
+            return Err(KiwiError::new(
+                ErrorType::PackageUndefinedError,
+                format!("The package is undefined: '{name}'"),
+            ));
+        };
+        // Mark it first so a file that imports itself (directly or not) does not loop.
+        self.active_packages.insert(name.clone());
+        let text = std::fs::read(&path).map_err(|e| {
+            KiwiError::new(
+                ErrorType::SystemError,
+                format!("Cannot read {}: {e}", path.display()),
+            )
+        })?;
+        let text = String::from_utf8(text).map_err(|_| {
+            KiwiError::new(
+                ErrorType::SyntaxError,
+                format!("{} is not valid UTF-8.", path.display()),
+            )
+        })?;
+        let unit = self
+            .compile_unit(Path::new(&path), &text)
+            .map_err(|diags| {
+                let d = &diags[0];
+                let at = d
+                    .at
+                    .map(|(_, s)| format!(" ({}:{}:{})", path.display(), s.line, s.col))
+                    .unwrap_or_default();
+                KiwiError::new(
+                    ErrorType::SyntaxError,
+                    format!("{}{at}", d.error.message),
+                )
+            })?;
+        Ok(Outcome::Enter(unit, FrameKind::Import(pkg)))
+    }
+}
+
+/// Milliseconds from a sleep/timeout argument: ints as is, floats rounded half-to-even.
+fn sleep_ms(v: Option<&Value>) -> KResult<i64> {
+    match v {
+        Some(Value::Int(i)) => Ok(*i),
+        Some(Value::Float(f)) if f.is_finite() => Ok(f.round_ties_even() as i64),
+        _ => Err(KiwiError::new(
+            ErrorType::ConversionError,
+            "Sleep requires integer ms",
+        )),
+    }
+}
+
+fn timeout_error(id: TaskId, ms: i64) -> KiwiError {
+    KiwiError::new(
+        ErrorType::TimeoutError,
+        format!("Task {id} did not complete within {ms} ms."),
+    )
+}
