@@ -159,6 +159,9 @@ pub struct FnProto {
     pub params: Vec<Rc<str>>,
     /// Whether the last parameter is `*rest`.
     pub has_rest: bool,
+    /// Which parameters have a default value (the others are required when named arguments
+    /// are used).
+    pub param_defaults: Vec<bool>,
     /// Parameters are plain locals `0..n` and there are no cells: calls can bind in place.
     pub simple_params: bool,
     /// For each parameter: where the argument goes (a plain local or a cell).

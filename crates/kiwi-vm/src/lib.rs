@@ -11,8 +11,13 @@ pub mod format;
 pub mod function;
 pub mod methods;
 pub mod ops;
+pub mod scheduler;
+pub mod stdlib;
+pub mod task;
 pub mod value;
+pub mod vm;
 
 pub use error::{ErrorType, KResult, KiwiError};
 pub use value::{Key, Map, Value};
+pub use vm::{Diagnostic, Interp, RunState};
 

@@ -111,6 +111,11 @@ impl Scheduler {
         None
     }
 
+    /// How many tasks are queued to run.
+    pub fn ready_len(&self) -> usize {
+        self.ready.len()
+    }
+
     /// Whether any task is runnable.
     pub fn has_ready(&self) -> bool {
         !self.ready.is_empty()

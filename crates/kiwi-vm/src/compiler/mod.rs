@@ -105,7 +105,7 @@ pub fn compile(
         return Err(e);
     }
     let st = c.fns.pop().expect("top-level state");
-    Ok(Rc::new(st.finish(file, Vec::new(), false, Vec::new())))
+    Ok(Rc::new(st.finish(file, Vec::new(), false, Vec::new(), Vec::new())))
 }
 
 /// Loop bookkeeping for `break` and `next`.
@@ -176,6 +176,7 @@ impl FnState {
         params: Vec<Rc<str>>,
         has_rest: bool,
         param_slots: Vec<Slot>,
+        param_defaults: Vec<bool>,
     ) -> FnProto {
         let simple_params = !has_rest
             && self.num_cells == 0
@@ -187,6 +188,7 @@ impl FnState {
             name: self.name,
             params,
             has_rest,
+            param_defaults,
             simple_params,
             param_slots,
             num_locals: self.num_locals,
@@ -402,6 +404,7 @@ impl Compiler<'_> {
         let mut params = Vec::new();
         let mut param_slots = Vec::new();
         let mut has_rest = false;
+        let param_defaults = def.params.iter().map(|p| p.default.is_some()).collect();
         for p in &def.params {
             params.push(Rc::from(p.name.as_str()));
             param_slots.push(st.locals[&p.name]);
@@ -423,7 +426,7 @@ impl Compiler<'_> {
         if st.too_many_locals {
             self.fail("Too many local variables in one function.", def.span);
         }
-        let proto = st.finish(self.file, params, has_rest, param_slots);
+        let proto = st.finish(self.file, params, has_rest, param_slots, param_defaults);
         let k = self.konst(Const::Proto(Rc::new(proto)));
         self.emit(Op::Closure(k), span);
     }

@@ -99,6 +99,13 @@ impl Compiler<'_> {
         match &s.kind {
             StmtKind::Const { name, value } => {
                 self.expr(value);
+                let pkg = self.cur().package.clone().filter(|_| self.cur().is_top);
+                if let Some(pkg) = pkg {
+                    // A package constant is also readable as `pkg::NAME`.
+                    let q = self.globals.intern(&format!("{pkg}::{name}"));
+                    self.emit(Op::Dup, span);
+                    self.emit(Op::DefineConst(q), span);
+                }
                 let g = self.globals.intern(name);
                 self.emit(Op::DefineConst(g), span);
             }
@@ -391,7 +398,11 @@ impl Compiler<'_> {
     }
 
     fn package(&mut self, path: &[String], body: &Block, span: Span) {
-        let name: Rc<str> = Rc::from(path.join("::").as_str());
+        let joined = path.join("::");
+        let name: Rc<str> = match &self.cur().package {
+            Some(outer) => Rc::from(format!("{outer}::{joined}").as_str()),
+            None => Rc::from(joined.as_str()),
+        };
         let saved_pkg = self.cur().package.replace(name.clone());
         let fns = body
             .iter()

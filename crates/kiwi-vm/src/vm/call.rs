@@ -119,7 +119,7 @@ pub fn bind_named(
     for (i, s) in slots.into_iter().enumerate() {
         match s {
             Some(v) => out.push(v),
-            None if any_named => {
+            None if any_named && !proto.param_defaults.get(i).copied().unwrap_or(false) => {
                 return Err(KiwiError::new(
                     ErrorType::ParameterCountMismatchError,
                     format!(

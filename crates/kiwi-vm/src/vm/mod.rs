@@ -73,7 +73,6 @@ pub struct Interp {
     /// The script called `exit`.
     pub(crate) exit_requested: bool,
     pub(crate) fuel: u32,
-    pub(crate) now: Instant,
 }
 
 impl Interp {
@@ -95,7 +94,6 @@ impl Interp {
             main_faulted: false,
             exit_requested: false,
             fuel: DEFAULT_FUEL,
-            now: Instant::now(),
         };
         for pkg in natives::NATIVE_PACKAGES {
             interp.active_packages.insert(Rc::from(*pkg));
@@ -181,11 +179,15 @@ impl Interp {
         let _ = self.err.flush();
     }
 
-    /// Runs ready tasks until none is ready, the main script ends, or the process must exit.
+    /// Fires due timers, then gives every task that is ready one slice (a task that yields goes
+    /// to the back of the queue and runs again on the next call). Returning after one round lets
+    /// the host fire timers and complete I/O even while CPU-bound tasks keep the queue busy.
     pub fn run_ready(&mut self, now: Instant) -> RunState {
-        self.now = now;
         self.sched.fire_timers(now);
-        while let Some(task) = self.sched.pop_ready() {
+        for _ in 0..self.sched.ready_len() {
+            let Some(task) = self.sched.pop_ready() else {
+                break;
+            };
             if let Some(code) = self.run_slice(task) {
                 self.flush();
                 return RunState::Exit(code);

@@ -1,0 +1,42 @@
+//! Lexer + parser + compiler over arbitrary input, then a few VM rounds with a small fuel cap.
+//! Any panic, stack overflow or abort is a bug: scripts must only ever produce Kiwi errors.
+
+#![no_main]
+
+use std::path::Path;
+use std::time::Instant;
+
+use kiwi_vm::stdlib::HostEnv;
+use kiwi_vm::{Interp, RunState};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    // `input()` would wait on the fuzzer's stdin.
+    if text.contains("input") {
+        return;
+    }
+    if kiwi_syntax::parse(text).is_err() {
+        return;
+    }
+    let mut interp = Interp::new(
+        HostEnv::default(),
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    );
+    interp.set_fuel(64);
+    let Ok(unit) = interp.compile_unit(Path::new("fuzz.kiwi"), text) else {
+        return;
+    };
+    interp.start_main(unit);
+    for _ in 0..64 {
+        if let RunState::Exit(_) = interp.run_ready(Instant::now()) {
+            break;
+        }
+        if !interp.has_ready() {
+            break;
+        }
+    }
+});
