@@ -124,15 +124,13 @@ impl Lexer {
                     self.bump();
                 }
             } else if c == '/' && self.peek_at(1) == Some('#') {
-                let start = self.here();
                 self.bump();
                 self.bump();
                 loop {
                     match self.peek() {
-                        None => {
-                            self.error("Unterminated block comment", start);
-                            return;
-                        }
+                        // §1.1: an unterminated block comment silently runs to the end of the
+                        // file (upstream behaviour, kept by the spec and the conformance corpus).
+                        None => return,
                         Some('#') if self.peek_at(1) == Some('/') => {
                             self.bump();
                             self.bump();

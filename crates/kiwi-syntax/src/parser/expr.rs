@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use super::{Bail, PResult, Parser};
-use crate::ast::{Arg, BinOp, CaseCond, Expr, ExprKind, FnDef, InterpPart, UnOp, WhenClause};
+use crate::ast::{Arg, BinOp, CaseCond, Expr, ExprKind, FnDef, InterpPart, Stmt, UnOp, WhenClause};
 use crate::lexer;
 use crate::span::Span;
 use crate::token::{Kw, Op, StrPart, Tok};
@@ -46,6 +46,19 @@ fn binary_op(kind: &Tok) -> Option<(BinOp, u8)> {
     Some(pair)
 }
 
+fn lambda(params: Vec<crate::ast::Param>, body: Vec<Stmt>, span: Span) -> Expr {
+    let def = FnDef {
+        name: None,
+        params,
+        body,
+        span,
+    };
+    Expr {
+        kind: ExprKind::Lambda(Rc::new(def)),
+        span,
+    }
+}
+
 impl Parser<'_> {
     /// A full expression (ternary level).
     pub(crate) fn parse_expr(&mut self) -> PResult<Expr> {
@@ -55,16 +68,21 @@ impl Parser<'_> {
     fn parse_ternary(&mut self) -> PResult<Expr> {
         let start = self.peek().span;
         let cond = self.parse_binary(1)?;
-        if !self.check_op(Op::Question) {
-            return Ok(cond);
+        if self.check_op(Op::Question) {
+            self.finish_ternary(cond, start)
+        } else {
+            Ok(cond)
         }
-        self.bump();
+    }
+
+    fn finish_ternary(&mut self, cond: Expr, span: Span) -> PResult<Expr> {
+        self.bump_span();
         let then = self.parse_expr()?;
         self.expect(&Tok::Colon, "':' in ternary expression")?;
         let otherwise = self.parse_expr()?;
         Ok(Expr {
             kind: ExprKind::Ternary(Box::new(cond), Box::new(then), Box::new(otherwise)),
-            span: start,
+            span,
         })
     }
 
@@ -74,34 +92,39 @@ impl Parser<'_> {
         let mut lhs = self.parse_unary()?;
         let mut chained = 0;
         let result = loop {
-            // A binary operator continues the expression only on the line where the previous
-            // token ended (§1.7 rule 1, REC variant).
-            if !self.on_same_line() {
-                break Ok(lhs);
-            }
-            let Some((op, bp)) = binary_op(self.kind()) else {
+            let Some((op, bp)) = self.peek_binary(min_bp) else {
                 break Ok(lhs);
             };
-            if bp < min_bp {
-                break Ok(lhs);
-            }
-            let op_tok = self.bump();
             if let Err(b) = self.enter() {
                 break Err(b);
             }
             chained += 1;
-            match self.parse_binary(bp + 1) {
-                Ok(rhs) => {
-                    lhs = Expr {
-                        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                        span: op_tok.span,
-                    }
-                }
+            match self.binary_rhs(lhs, op, bp) {
+                Ok(e) => lhs = e,
                 Err(b) => break Err(b),
             }
         };
         self.depth -= chained;
         result
+    }
+
+    /// The binary operator ahead, if it binds at least as tightly as `min_bp` and is on the line
+    /// where the previous token ended (§1.7 rule 1, REC variant: a leading operator on a new
+    /// line starts a new statement).
+    fn peek_binary(&self, min_bp: u8) -> Option<(BinOp, u8)> {
+        if !self.on_same_line() {
+            return None;
+        }
+        binary_op(self.kind()).filter(|(_, bp)| *bp >= min_bp)
+    }
+
+    fn binary_rhs(&mut self, lhs: Expr, op: BinOp, bp: u8) -> PResult<Expr> {
+        let span = self.bump_span();
+        let rhs = self.parse_binary(bp + 1)?;
+        Ok(Expr {
+            kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+            span,
+        })
     }
 
     fn parse_unary(&mut self) -> PResult<Expr> {
@@ -151,27 +174,25 @@ impl Parser<'_> {
     }
 
     fn parse_call(&mut self, callee: Expr) -> PResult<Expr> {
-        let paren = self.bump();
-        let args = self.parse_args(&paren)?;
+        let span = self.bump_span();
+        let args = self.parse_args(span.line)?;
         Ok(Expr {
             kind: ExprKind::Call(Box::new(callee), args),
-            span: paren.span,
+            span,
         })
     }
 
     fn parse_member(&mut self, obj: Expr, start: Span) -> PResult<Expr> {
-        let dot = self.bump();
+        let dot = self.bump_span();
         let Some(name) = self.kind().word().map(str::to_string) else {
             return Err(self.unexpected("a member name after '.'"));
         };
-        self.bump();
+        self.bump_span();
         if self.check(&Tok::LParen) && self.on_same_line() {
-            let paren = self.bump();
-            let args = self.parse_args(&paren)?;
-            return Ok(Expr {
-                kind: ExprKind::MethodCall(Box::new(obj), name, args),
-                span: dot.span,
-            });
+            let line = self.bump_span().line;
+            let args = self.parse_args(line)?;
+            let kind = ExprKind::MethodCall(Box::new(obj), name, args);
+            return Ok(Expr { kind, span: dot });
         }
         Ok(Expr {
             kind: ExprKind::Member(Box::new(obj), name),
@@ -181,179 +202,198 @@ impl Parser<'_> {
 
     /// `x[i]`, `x[]` and slices `x[a:b:c]` with any part omitted.
     fn parse_index(&mut self, obj: Expr) -> PResult<Expr> {
-        let bracket = self.bump();
-        let span = bracket.span;
+        let span = self.bump_span();
         if self.check(&Tok::RBracket) {
-            self.bump();
+            self.bump_span();
             return Ok(Expr {
                 kind: ExprKind::IndexAll(Box::new(obj)),
                 span,
             });
         }
-        let start = if self.check(&Tok::Colon) {
+        let start = if self.at_slice_colon() {
             None
         } else {
-            Some(Box::new(self.parse_expr()?))
+            Some(self.parse_boxed()?)
         };
-        if !self.check(&Tok::Colon) {
-            self.expect(&Tok::RBracket, "']' after index")?;
+        if !self.at_slice_colon() {
+            self.eat(&Tok::RBracket, "']' after the index")?;
             let index = start.ok_or(Bail)?;
             return Ok(Expr {
                 kind: ExprKind::Index(Box::new(obj), index),
                 span,
             });
         }
-        self.bump();
-        let stop = if matches!(self.kind(), Tok::Colon | Tok::RBracket) {
-            None
-        } else {
-            Some(Box::new(self.parse_expr()?))
-        };
+        self.finish_slice(obj, start, span)
+    }
+
+    fn at_slice_colon(&self) -> bool {
+        matches!(self.kind(), Tok::Colon | Tok::ColonColon)
+    }
+
+    fn parse_boxed(&mut self) -> PResult<Box<Expr>> {
+        self.parse_expr().map(Box::new)
+    }
+
+    /// The rest of a slice from its first `:` (or `::`, which is how `x[::2]` and `x[1::2]`
+    /// lex: an omitted stop).
+    fn finish_slice(&mut self, obj: Expr, start: Option<Box<Expr>>, span: Span) -> PResult<Expr> {
+        let mut stop = None;
         let mut step = None;
-        if self.check(&Tok::Colon) {
-            self.bump();
-            if !self.check(&Tok::RBracket) {
-                step = Some(Box::new(self.parse_expr()?));
+        let mut step_follows = self.check(&Tok::ColonColon);
+        self.bump_span();
+        if !step_follows && !matches!(self.kind(), Tok::Colon | Tok::RBracket) {
+            stop = Some(self.parse_boxed()?);
+        }
+        if !step_follows && self.check(&Tok::Colon) {
+            self.bump_span();
+            step_follows = true;
+        }
+        if step_follows && !self.check(&Tok::RBracket) {
+            step = Some(self.parse_boxed()?);
+        }
+        self.eat(&Tok::RBracket, "']' to close the slice")?;
+        let kind = ExprKind::Slice {
+            obj: Box::new(obj),
+            start,
+            stop,
+            step,
+        };
+        Ok(Expr { kind, span })
+    }
+
+    /// Call arguments after `(` (opened on `line`): positional, `name = v` / `name: v` (always
+    /// named inside call parentheses) and `*splat`.
+    pub(crate) fn parse_args(&mut self, line: u32) -> PResult<Vec<Arg>> {
+        let mut args = Vec::new();
+        loop {
+            if self.check(&Tok::RParen) {
+                self.bump_span();
+                return Ok(args);
+            }
+            if self.at_eof() {
+                return Err(self.unclosed("')'", "'('", line));
+            }
+            args.push(self.parse_arg()?);
+            if self.check(&Tok::Comma) {
+                self.bump_span();
+            } else if !self.check(&Tok::RParen) {
+                return Err(self.unclosed("',' or ')'", "the argument list", line));
             }
         }
-        self.expect(&Tok::RBracket, "']' to close the slice")?;
+    }
+
+    fn parse_arg(&mut self) -> PResult<Arg> {
+        if let Tok::Ident(name) = self.kind() {
+            if matches!(self.peek_at(1).kind, Tok::Op(Op::Assign) | Tok::Colon) {
+                let name = name.clone();
+                self.bump_span();
+                self.bump_span();
+                return Ok(Arg::Named(name, self.parse_expr()?));
+            }
+        }
+        if self.check_op(Op::Star) {
+            self.bump_span();
+            return Ok(Arg::Splat(self.parse_expr()?));
+        }
+        Ok(Arg::Pos(self.parse_expr()?))
+    }
+
+    /// Dispatches on the first token. Kept tiny (each form has its own function) because it
+    /// sits on every level of recursion and debug-build frames add up.
+    fn parse_primary(&mut self) -> PResult<Expr> {
+        match self.kind() {
+            Tok::LParen => self.parse_paren(),
+            Tok::LBracket => self.parse_list(),
+            Tok::LBrace => self.parse_map(),
+            Tok::Str(_) => self.parse_string(),
+            Tok::Kw(Kw::With) => self.parse_with_lambda(),
+            Tok::Kw(Kw::Do) => self.parse_do_lambda(),
+            Tok::Kw(Kw::Case) => self.parse_case(),
+            Tok::Kw(Kw::Import) => self.parse_import(),
+            _ => self.parse_atom(),
+        }
+    }
+
+    fn parse_paren(&mut self) -> PResult<Expr> {
+        let line = self.bump_span().line;
+        let inner = self.parse_expr()?;
+        if !self.check(&Tok::RParen) {
+            return Err(self.unclosed("')'", "'('", line));
+        }
+        self.bump_span();
+        Ok(inner)
+    }
+
+    fn parse_string(&mut self) -> PResult<Expr> {
+        let tok = self.bump();
+        let Tok::Str(parts) = tok.kind else {
+            return Err(Bail);
+        };
+        let kind = self.string_expr(parts)?;
         Ok(Expr {
-            kind: ExprKind::Slice {
-                obj: Box::new(obj),
-                start,
-                stop,
-                step,
-            },
+            kind,
+            span: tok.span,
+        })
+    }
+
+    fn parse_import(&mut self) -> PResult<Expr> {
+        let span = self.bump_span();
+        let operand = self.nested(|p| p.parse_unary())?;
+        Ok(Expr {
+            kind: ExprKind::Import(Box::new(operand)),
             span,
         })
     }
 
-    /// Call arguments after `(`: positional, `name = v` / `name: v` (always named inside call
-    /// parentheses) and `*splat`.
-    pub(crate) fn parse_args(&mut self, paren: &crate::token::Token) -> PResult<Vec<Arg>> {
-        let mut args = Vec::new();
-        loop {
-            if self.check(&Tok::RParen) {
-                self.bump();
-                return Ok(args);
+    /// Literals, names, paths, and the errors for tokens that cannot start an expression.
+    fn parse_atom(&mut self) -> PResult<Expr> {
+        let span = self.peek().span;
+        let kind = match self.kind() {
+            Tok::Int(v) => ExprKind::Int(*v),
+            Tok::Float(v) => ExprKind::Float(*v),
+            Tok::Bytes(b) => ExprKind::Bytes(b.clone()),
+            Tok::Kw(Kw::Null) => ExprKind::Null,
+            Tok::Kw(Kw::True) => ExprKind::Bool(true),
+            Tok::Kw(Kw::False) => ExprKind::Bool(false),
+            Tok::Ident(name) => ExprKind::Ident(name.clone()),
+            Tok::Type(name) => ExprKind::TypeName(name.to_string()),
+            _ => return Err(self.not_an_expression()),
+        };
+        self.bump_span();
+        match kind {
+            ExprKind::Ident(name) | ExprKind::TypeName(name) if self.path_follows() => {
+                self.parse_path(name, span)
             }
-            if self.at_eof() {
-                let line = paren.span.line;
-                return Err(
-                    self.error_here(format!("Expected ')' to close '(' opened at line {line}"))
-                );
-            }
-            let named = matches!(self.kind(), Tok::Ident(_))
-                && matches!(self.peek_at(1).kind, Tok::Op(Op::Assign) | Tok::Colon);
-            let arg = if named {
-                let name = match self.bump().kind {
-                    Tok::Ident(name) => name,
-                    _ => return Err(Bail),
-                };
-                self.bump();
-                Arg::Named(name, self.parse_expr()?)
-            } else if self.check_op(Op::Star) {
-                self.bump();
-                Arg::Splat(self.parse_expr()?)
-            } else {
-                Arg::Pos(self.parse_expr()?)
-            };
-            args.push(arg);
-            if self.check(&Tok::Comma) {
-                self.bump();
-            } else if !self.check(&Tok::RParen) {
-                return Err(self.unexpected("',' or ')' in argument list"));
-            }
+            ExprKind::TypeName(name) if name == "none" => Ok(Expr {
+                kind: ExprKind::TypeName("null".to_string()),
+                span,
+            }),
+            kind => Ok(Expr { kind, span }),
         }
     }
 
-    fn parse_primary(&mut self) -> PResult<Expr> {
-        let span = self.peek().span;
-        let simple = |kind| Ok(Expr { kind, span });
+    #[cold]
+    fn not_an_expression(&mut self) -> Bail {
         match self.kind().clone() {
-            Tok::Int(v) => {
-                self.bump();
-                simple(ExprKind::Int(v))
-            }
-            Tok::Float(v) => {
-                self.bump();
-                simple(ExprKind::Float(v))
-            }
-            Tok::Bytes(b) => {
-                self.bump();
-                simple(ExprKind::Bytes(b))
-            }
-            Tok::Str(parts) => {
-                self.bump();
-                let kind = self.string_expr(parts)?;
-                simple(kind)
-            }
-            Tok::Kw(Kw::Null) => {
-                self.bump();
-                simple(ExprKind::Null)
-            }
-            Tok::Kw(Kw::True) => {
-                self.bump();
-                simple(ExprKind::Bool(true))
-            }
-            Tok::Kw(Kw::False) => {
-                self.bump();
-                simple(ExprKind::Bool(false))
-            }
-            Tok::Ident(name) => {
-                self.bump();
-                if self.check(&Tok::ColonColon) {
-                    return self.parse_path(name, span);
-                }
-                simple(ExprKind::Ident(name))
-            }
-            Tok::Type(name) => {
-                self.bump();
-                if self.check(&Tok::ColonColon) {
-                    return self.parse_path(name.to_string(), span);
-                }
-                let value = if name == "none" { "null" } else { name };
-                simple(ExprKind::TypeName(value.to_string()))
-            }
-            Tok::LParen => {
-                let open = self.bump();
-                let inner = self.parse_expr()?;
-                if !self.check(&Tok::RParen) {
-                    let line = open.span.line;
-                    return Err(self.unexpected(&format!("')' to close '(' opened at line {line}")));
-                }
-                self.bump();
-                Ok(inner)
-            }
-            Tok::LBracket => self.parse_list(),
-            Tok::LBrace => self.parse_map(),
-            Tok::Kw(Kw::With) => self.parse_with_lambda(),
-            Tok::Kw(Kw::Do) => self.parse_do_lambda(),
-            Tok::Kw(Kw::Case) => self.parse_case(),
-            Tok::Kw(Kw::Import) => {
-                self.bump();
-                let operand = self.nested(|p| p.parse_unary())?;
-                simple(ExprKind::Import(Box::new(operand)))
-            }
-            Tok::Kw(Kw::If) => Err(self.error_here(
+            Tok::Kw(Kw::If) => self.error_here(
                 "'if' is a statement and cannot be used as a value (use 'case' or '? :')",
-            )),
-            Tok::Kw(kw) if super::stmt::out_of_subset(kw) => Err(self.error_here(format!(
+            ),
+            Tok::Kw(kw) if super::stmt::out_of_subset(kw) => self.error_here(format!(
                 "'{}' is not supported (outside the Kiwi subset)",
                 kw.as_str()
-            ))),
+            )),
             Tok::At | Tok::AtAt => {
-                Err(self.error_here("Structs ('@') are not supported (outside the Kiwi subset)"))
+                self.error_here("Structs ('@') are not supported (outside the Kiwi subset)")
             }
-            Tok::Eof => Err(self.error_here("Unexpected end of file: expected an expression")),
-            other => Err(self.error_here(format!("Unexpected token {}", other.describe()))),
+            Tok::Eof => self.error_here("Unexpected end of file: expected an expression"),
+            other => self.error_here(format!("Unexpected token {}", other.describe())),
         }
     }
 
     /// `a::b::c` after the first segment.
     fn parse_path(&mut self, first: String, span: Span) -> PResult<Expr> {
         let mut segments = vec![first];
-        while self.check(&Tok::ColonColon) {
+        while self.path_follows() {
             self.bump();
             let Some(word) = self.kind().word().map(str::to_string) else {
                 return Err(self.unexpected("a name after '::'"));
@@ -367,84 +407,89 @@ impl Parser<'_> {
         })
     }
 
+    /// `::` followed by a name continues a path (otherwise `::` is a slice's omitted stop, as
+    /// in `x[n::2]`).
+    fn path_follows(&self) -> bool {
+        self.check(&Tok::ColonColon) && self.peek_at(1).kind.word().is_some()
+    }
+
     /// `[a, b]`, `[a to b]`, `[a..b]`.
     fn parse_list(&mut self) -> PResult<Expr> {
-        let open = self.bump();
-        let span = open.span;
-        let mut items = Vec::new();
+        let span = self.bump_span();
         if self.check(&Tok::RBracket) {
-            self.bump();
+            self.bump_span();
             return Ok(Expr {
-                kind: ExprKind::List(items),
+                kind: ExprKind::List(Vec::new()),
                 span,
             });
         }
         let first = self.parse_expr()?;
         if self.check_kw(Kw::To) || self.check(&Tok::DotDot) {
-            self.bump();
-            let hi = self.parse_expr()?;
-            self.expect(&Tok::RBracket, "']' to close the range")?;
+            self.bump_span();
+            let hi = self.parse_boxed()?;
+            self.eat(&Tok::RBracket, "']' to close the range")?;
             return Ok(Expr {
-                kind: ExprKind::Range(Box::new(first), Box::new(hi)),
+                kind: ExprKind::Range(Box::new(first), hi),
                 span,
             });
         }
-        items.push(first);
-        loop {
-            if self.check(&Tok::Comma) {
-                self.bump();
-                if self.check(&Tok::RBracket) {
-                    break;
-                }
-                items.push(self.parse_expr()?);
-            } else if self.check(&Tok::RBracket) {
-                break;
-            } else {
-                let line = open.span.line;
-                return Err(
-                    self.unexpected(&format!("',' or ']' in the list opened at line {line}"))
-                );
-            }
-        }
-        self.bump();
+        let items = self.finish_list(first, span.line)?;
         Ok(Expr {
             kind: ExprKind::List(items),
             span,
         })
     }
 
-    /// `{k: v, ...}`; a bare identifier key is the string of its name (upstream behaviour).
+    fn finish_list(&mut self, first: Expr, line: u32) -> PResult<Vec<Expr>> {
+        let mut items = vec![first];
+        loop {
+            if self.check(&Tok::RBracket) {
+                self.bump_span();
+                return Ok(items);
+            }
+            if !self.check(&Tok::Comma) {
+                return Err(self.unclosed("',' or ']'", "the list", line));
+            }
+            self.bump_span();
+            if !self.check(&Tok::RBracket) {
+                items.push(self.parse_expr()?);
+            }
+        }
+    }
+
+    /// `{k: v, ...}`; a bare identifier key is the string of its name (upstream behaviour, and
+    /// how `{error: "NetErr", message: "down"}` in §6.2 reads).
     fn parse_map(&mut self) -> PResult<Expr> {
-        let open = self.bump();
-        let span = open.span;
+        let span = self.bump_span();
         let mut pairs = Vec::new();
         loop {
             if self.check(&Tok::RBrace) {
-                self.bump();
+                self.bump_span();
                 return Ok(Expr {
                     kind: ExprKind::Map(pairs),
                     span,
                 });
             }
-            let mut key = self.parse_expr()?;
-            if let ExprKind::Ident(name) = &key.kind {
-                key = Expr {
-                    kind: ExprKind::Str(name.clone()),
-                    span: key.span,
-                };
+            if self.at_eof() {
+                return Err(self.unclosed("'}'", "'{'", span.line));
             }
-            self.expect(&Tok::Colon, "':' after the hashmap key")?;
-            let value = self.parse_expr()?;
-            pairs.push((key, value));
+            pairs.push(self.parse_map_entry()?);
             if self.check(&Tok::Comma) {
-                self.bump();
+                self.bump_span();
             } else if !self.check(&Tok::RBrace) {
-                let line = open.span.line;
-                return Err(
-                    self.unexpected(&format!("',' or '}}' in the hashmap opened at line {line}"))
-                );
+                return Err(self.unclosed("',' or '}'", "the hashmap", span.line));
             }
         }
+    }
+
+    fn parse_map_entry(&mut self) -> PResult<(Expr, Expr)> {
+        let mut key = self.parse_expr()?;
+        if let ExprKind::Ident(name) = &mut key.kind {
+            key.kind = ExprKind::Str(std::mem::take(name));
+        }
+        self.eat(&Tok::Colon, "':' after the hashmap key")?;
+        let value = self.parse_expr()?;
+        Ok((key, value))
     }
 
     /// `with [(params)] [: hint] do ... end`.
@@ -456,113 +501,113 @@ impl Parser<'_> {
             Vec::new()
         };
         self.skip_return_hint()?;
-        self.expect_kw(Kw::Do, "'do' to start the lambda body")?;
+        if !self.check_kw(Kw::Do) {
+            return Err(self.unexpected("'do' to start the lambda body"));
+        }
+        self.bump_span();
         let body = self.parse_nested_block(&[Kw::End], false)?;
         self.expect_end(&opener)?;
-        let def = FnDef {
-            name: None,
-            params,
-            body,
-            span: opener.span,
-        };
-        Ok(Expr {
-            kind: ExprKind::Lambda(Rc::new(def)),
-            span: opener.span,
-        })
+        Ok(lambda(params, body, opener.span))
     }
 
     /// `do (params) [: hint] ... end` and `do (params) => statement [end]`.
     fn parse_do_lambda(&mut self) -> PResult<Expr> {
         let opener = self.bump();
         if !self.check(&Tok::LParen) {
-            return Err(self.unexpected("'(' and parameters after 'do' (use 'with do ... end' for a lambda without parameters)"));
+            return Err(self.unexpected(
+                "'(' and parameters after 'do' (use 'with do ... end' for a lambda without parameters)",
+            ));
         }
         let params = self.parse_params()?;
         self.skip_return_hint()?;
         let body = if self.check_op(Op::Arrow) {
-            self.bump();
-            let stmt = self.nested(|p| p.parse_statement(false))?;
-            // The optional `end` is taken only on the same line, so that a following block's
-            // `end` is not swallowed (`f = do (x) => x + 1` as the last statement of a fn).
-            if self.check_kw(Kw::End) && self.on_same_line() {
-                self.bump();
-            }
-            vec![stmt]
+            self.bump_span();
+            vec![self.parse_arrow_body()?]
         } else {
             let body = self.parse_nested_block(&[Kw::End], false)?;
             self.expect_end(&opener)?;
             body
         };
-        let def = FnDef {
-            name: None,
-            params,
-            body,
-            span: opener.span,
-        };
-        Ok(Expr {
-            kind: ExprKind::Lambda(Rc::new(def)),
-            span: opener.span,
-        })
+        Ok(lambda(params, body, opener.span))
+    }
+
+    /// The one statement after `=>`, and its optional `end`, taken only on the same line so
+    /// that an enclosing block's `end` is not swallowed (`f = do (x) => x + 1` as the last
+    /// statement of a function).
+    fn parse_arrow_body(&mut self) -> PResult<Stmt> {
+        self.enter()?;
+        self.block_depth += 1;
+        let stmt = self.parse_statement(false);
+        self.block_depth -= 1;
+        self.depth -= 1;
+        if self.check_kw(Kw::End) && self.on_same_line() {
+            self.bump_span();
+        }
+        stmt
     }
 
     /// `case [subject] [as name] when c1, c2: body ... else body end`.
     fn parse_case(&mut self) -> PResult<Expr> {
         let opener = self.bump();
-        let subject = if self.check_kw(Kw::When) || self.check_kw(Kw::As) || self.check_kw(Kw::Else)
-        {
+        let subject = if matches!(self.kind(), Tok::Kw(Kw::When | Kw::As | Kw::Else | Kw::End)) {
             None
         } else {
-            Some(Box::new(self.parse_expr()?))
+            Some(self.parse_boxed()?)
         };
         let alias = if self.check_kw(Kw::As) {
-            self.bump();
+            self.bump_span();
             Some(self.parse_binding_name("a name after 'as'")?)
         } else {
             None
         };
         let mut whens = Vec::new();
         while self.check_kw(Kw::When) {
-            self.bump();
-            let mut conds = Vec::new();
-            loop {
-                let value = self.parse_expr()?;
-                if self.check_kw(Kw::To) || self.check(&Tok::DotDot) {
-                    self.bump();
-                    let hi = self.parse_expr()?;
-                    conds.push(CaseCond::Range(value, hi));
-                } else {
-                    conds.push(CaseCond::Value(value));
-                }
-                if !self.check(&Tok::Comma) {
-                    break;
-                }
-                self.bump();
-            }
-            if self.check(&Tok::Colon) {
-                self.bump();
-            }
-            let body = self.parse_nested_block(&[Kw::When, Kw::Else, Kw::End], true)?;
-            whens.push(WhenClause { conds, body });
+            whens.push(self.parse_when_clause()?);
         }
         let else_body = if self.check_kw(Kw::Else) {
-            self.bump();
+            self.bump_span();
             if self.check(&Tok::Colon) {
-                self.bump();
+                self.bump_span();
             }
             Some(self.parse_nested_block(&[Kw::End], true)?)
         } else {
             None
         };
         self.expect_end(&opener)?;
+        let kind = ExprKind::Case {
+            subject,
+            alias,
+            whens,
+            else_body,
+        };
         Ok(Expr {
-            kind: ExprKind::Case {
-                subject,
-                alias,
-                whens,
-                else_body,
-            },
+            kind,
             span: opener.span,
         })
+    }
+
+    fn parse_when_clause(&mut self) -> PResult<WhenClause> {
+        self.bump_span();
+        let mut conds = vec![self.parse_case_cond()?];
+        while self.check(&Tok::Comma) {
+            self.bump_span();
+            conds.push(self.parse_case_cond()?);
+        }
+        if self.check(&Tok::Colon) {
+            self.bump_span();
+        }
+        let body = self.parse_nested_block(&[Kw::When, Kw::Else, Kw::End], true)?;
+        Ok(WhenClause { conds, body })
+    }
+
+    fn parse_case_cond(&mut self) -> PResult<CaseCond> {
+        let value = self.parse_expr()?;
+        if self.check_kw(Kw::To) || self.check(&Tok::DotDot) {
+            self.bump_span();
+            let hi = self.parse_expr()?;
+            return Ok(CaseCond::Range(value, hi));
+        }
+        Ok(CaseCond::Value(value))
     }
 
     /// Turns the parts of a string token into `Str` or `Interp`, parsing each `${...}` with a

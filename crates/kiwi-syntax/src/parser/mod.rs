@@ -17,7 +17,7 @@ use crate::token::{Kw, Op, Tok, Token};
 /// Maximum nesting of expressions and blocks (including chained operators, which build equally
 /// deep trees). Chosen so that parsing, and the compiler's own recursion over the tree, stay well
 /// inside a 2 MiB thread stack in debug builds.
-pub(crate) const MAX_DEPTH: u32 = 200;
+pub(crate) const MAX_DEPTH: u32 = 128;
 
 /// Beyond this many errors the rest of the file is skipped: the output would only be noise.
 const MAX_ERRORS: usize = 100;
@@ -108,6 +108,17 @@ impl<'e> Parser<'e> {
         tok
     }
 
+    /// Consumes a token whose position is all that is needed.
+    pub(crate) fn bump_span(&mut self) -> Span {
+        let tok = self.peek();
+        let span = tok.span;
+        if !matches!(tok.kind, Tok::Eof) {
+            self.prev_end_line = tok.end_line;
+            self.pos += 1;
+        }
+        span
+    }
+
     pub(crate) fn check(&self, kind: &Tok) -> bool {
         self.kind() == kind
     }
@@ -156,7 +167,9 @@ impl<'e> Parser<'e> {
         self.error(message, span)
     }
 
-    /// "Unexpected token" at the current token, with `context` saying what was wanted.
+    /// "Expected X, found Y" at the current token.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn unexpected(&mut self, wanted: &str) -> Bail {
         let found = self.kind().describe();
         if matches!(self.kind(), Tok::Eof) {
@@ -182,12 +195,36 @@ impl<'e> Parser<'e> {
         }
     }
 
+    /// Consumes `kind` (when the token itself is not needed) or reports what was wanted.
+    pub(crate) fn eat(&mut self, kind: &Tok, wanted: &str) -> PResult<()> {
+        if self.check(kind) {
+            self.bump_span();
+            Ok(())
+        } else {
+            Err(self.unexpected(wanted))
+        }
+    }
+
+    /// "Expected X to close Y opened at line N, found Z". Out of line: formatting is bulky and
+    /// the callers sit on recursive paths.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn unclosed(&mut self, wanted: &str, what: &str, line: u32) -> Bail {
+        self.unexpected(&format!("{wanted} to close {what} opened at line {line}"))
+    }
+
     /// Consumes the `end` that closes the construct opened by `opener`.
     pub(crate) fn expect_end(&mut self, opener: &Token) -> PResult<()> {
         if self.check_kw(Kw::End) {
-            self.bump();
+            self.bump_span();
             return Ok(());
         }
+        Err(self.missing_end(opener))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn missing_end(&mut self, opener: &Token) -> Bail {
         let what = match &opener.kind {
             Tok::Kw(kw) => kw.as_str().to_string(),
             other => other.describe(),
@@ -195,13 +232,13 @@ impl<'e> Parser<'e> {
         let line = opener.span.line;
         let found = self.kind().describe();
         if self.at_eof() {
-            Err(self.error_here(format!(
+            self.error_here(format!(
                 "Expected 'end' to close '{what}' started at line {line}"
-            )))
+            ))
         } else {
-            Err(self.error_here(format!(
+            self.error_here(format!(
                 "Expected 'end' to close '{what}' started at line {line}, found {found}"
-            )))
+            ))
         }
     }
 

@@ -71,79 +71,33 @@ impl Parser<'_> {
         self.parse_guard(stmt)
     }
 
+    /// Dispatches on the first token. Kept tiny (each form has its own function) because it
+    /// sits on every level of block recursion and debug-build frames add up.
     fn parse_bare_statement(&mut self) -> PResult<Stmt> {
-        let tok = self.peek().clone();
-        let span = tok.span;
-        let kind = match &tok.kind {
+        let span = self.peek().span;
+        let kind = match self.kind() {
             Tok::Kw(kw) => match kw {
-                Kw::If => self.parse_if()?,
-                Kw::While => self.parse_while()?,
-                Kw::For => self.parse_for()?,
-                Kw::Repeat => self.parse_repeat()?,
-                Kw::Try => self.parse_try()?,
-                Kw::Fn | Kw::Def => self.parse_fn()?,
-                Kw::Return | Kw::Throw | Kw::Exit => {
-                    self.bump();
-                    let value = if can_begin_value(self.kind()) {
-                        Some(self.parse_expr()?)
-                    } else {
-                        None
-                    };
-                    match kw {
-                        Kw::Return => StmtKind::Return(value),
-                        Kw::Throw => StmtKind::Throw(value),
-                        _ => StmtKind::Exit(value),
-                    }
-                }
+                Kw::If => self.parse_if(),
+                Kw::While => self.parse_while(),
+                Kw::For => self.parse_for(),
+                Kw::Repeat => self.parse_repeat(),
+                Kw::Try => self.parse_try(),
+                Kw::Fn | Kw::Def => self.parse_fn(),
+                Kw::Return | Kw::Throw | Kw::Exit => self.parse_jump(),
                 Kw::Break => {
-                    self.bump();
-                    StmtKind::Break
+                    self.bump_span();
+                    Ok(StmtKind::Break)
                 }
                 Kw::Next => {
-                    self.bump();
-                    StmtKind::Next
+                    self.bump_span();
+                    Ok(StmtKind::Next)
                 }
-                Kw::Print | Kw::Println | Kw::Eprint | Kw::Eprintln => {
-                    self.bump();
-                    if !can_begin_value(self.kind()) {
-                        let word = kw.as_str();
-                        return Err(self.error(
-                            format!("'{word}' needs exactly one expression (write {word} \"\" for an empty line)"),
-                            span,
-                        ));
-                    }
-                    let value = self.parse_expr()?;
-                    StmtKind::Print {
-                        stderr: matches!(kw, Kw::Eprint | Kw::Eprintln),
-                        newline: matches!(kw, Kw::Println | Kw::Eprintln),
-                        value,
-                    }
-                }
-                Kw::Package => self.parse_package()?,
-                Kw::Export => {
-                    self.bump();
-                    StmtKind::Export(self.parse_expr()?)
-                }
-                Kw::Require => self.parse_require()?,
-                Kw::Const => self.parse_const()?,
-                Kw::Var => self.parse_var()?,
-                Kw::End if self.block_depth == 0 && !self.errors.is_empty() => {
-                    // Most likely the `end` of a construct whose header failed to parse; one
-                    // report for that construct is enough.
-                    self.bump();
-                    return Err(Bail);
-                }
-                Kw::End | Kw::Else | Kw::Elsif | Kw::Catch | Kw::Finally => {
-                    return Err(self.error_here(format!(
-                        "Unexpected '{}' with no open block to match it",
-                        kw.as_str()
-                    )));
-                }
-                Kw::When => {
-                    return Err(
-                        self.error_here("Unexpected 'when' (a guard must follow a statement)")
-                    )
-                }
+                Kw::Print | Kw::Println | Kw::Eprint | Kw::Eprintln => self.parse_print(),
+                Kw::Package => self.parse_package(),
+                Kw::Export => self.parse_export(),
+                Kw::Require => self.parse_require(),
+                Kw::Const => self.parse_const(),
+                Kw::Var => self.parse_var(),
                 Kw::Do
                 | Kw::With
                 | Kw::Case
@@ -151,22 +105,85 @@ impl Parser<'_> {
                 | Kw::Null
                 | Kw::True
                 | Kw::False
-                | Kw::Not => self.parse_simple_statement()?,
-                kw if out_of_subset(*kw) => {
-                    return Err(self.error_here(format!(
-                        "'{}' is not supported (outside the Kiwi subset)",
-                        kw.as_str()
-                    )))
-                }
-                _ => return Err(self.error_here(format!("Unexpected token '{}'", kw.as_str()))),
+                | Kw::Not => self.parse_simple_statement(),
+                _ => Err(self.misplaced_keyword()),
             },
             Tok::Ellipsis => {
-                self.bump();
-                StmtKind::Pass
+                self.bump_span();
+                Ok(StmtKind::Pass)
             }
-            _ => self.parse_simple_statement()?,
-        };
+            _ => self.parse_simple_statement(),
+        }?;
         Ok(Stmt { kind, span })
+    }
+
+    /// `return`, `throw`, `exit` with an optional value (taken even from the next line when
+    /// the next token can begin an expression, §1.7).
+    fn parse_jump(&mut self) -> PResult<StmtKind> {
+        let tok = self.bump();
+        let value = if can_begin_value(self.kind()) {
+            Some(self.parse_expr()?)
+        } else {
+            None
+        };
+        Ok(match tok.kind {
+            Tok::Kw(Kw::Return) => StmtKind::Return(value),
+            Tok::Kw(Kw::Throw) => StmtKind::Throw(value),
+            _ => StmtKind::Exit(value),
+        })
+    }
+
+    fn parse_print(&mut self) -> PResult<StmtKind> {
+        let tok = self.bump();
+        let Tok::Kw(kw) = tok.kind else {
+            return Err(Bail);
+        };
+        if !can_begin_value(self.kind()) {
+            let word = kw.as_str();
+            return Err(self.error(
+                format!(
+                    "'{word}' needs exactly one expression (write {word} \"\" for an empty line)"
+                ),
+                tok.span,
+            ));
+        }
+        let value = self.parse_expr()?;
+        Ok(StmtKind::Print {
+            stderr: matches!(kw, Kw::Eprint | Kw::Eprintln),
+            newline: matches!(kw, Kw::Println | Kw::Eprintln),
+            value,
+        })
+    }
+
+    fn parse_export(&mut self) -> PResult<StmtKind> {
+        self.bump_span();
+        Ok(StmtKind::Export(self.parse_expr()?))
+    }
+
+    /// A keyword that cannot start a statement here.
+    #[cold]
+    fn misplaced_keyword(&mut self) -> Bail {
+        let Tok::Kw(kw) = *self.kind() else {
+            return Bail;
+        };
+        match kw {
+            Kw::End if self.block_depth == 0 && !self.errors.is_empty() => {
+                // Most likely the `end` of a construct whose header failed to parse; one report
+                // for that construct is enough.
+                self.bump_span();
+                Bail
+            }
+            Kw::End | Kw::Else | Kw::Elsif | Kw::Catch | Kw::Finally => self.error_here(format!(
+                "Unexpected '{}' with no open block to match it",
+                kw.as_str()
+            )),
+            Kw::When => self.error_here("Unexpected 'when' (a guard must follow a statement)"),
+            kw if out_of_subset(kw) => self.error_here(format!(
+                "'{}' is not supported (outside the Kiwi subset)",
+                kw.as_str()
+            )),
+            kw => self.error_here(format!("Unexpected token '{}'", kw.as_str())),
+        }
     }
 
     /// `stmt when cond [else other]`.
@@ -279,7 +296,7 @@ impl Parser<'_> {
 
     /// `target op value` once `target` is parsed and an assignment operator is next.
     fn finish_assignment(&mut self, target_expr: Expr) -> PResult<StmtKind> {
-        let target = self.to_target(target_expr)?;
+        let target = self.assign_target(target_expr)?;
         let op_tok = self.bump();
         let op = match op_tok.kind {
             Tok::Op(op) => assign_op(op),
@@ -303,7 +320,7 @@ impl Parser<'_> {
         })
     }
 
-    fn to_target(&mut self, expr: Expr) -> PResult<AssignTarget> {
+    fn assign_target(&mut self, expr: Expr) -> PResult<AssignTarget> {
         let span = expr.span;
         match expr.kind {
             ExprKind::Ident(name) => Ok(AssignTarget::Name(name, span)),
