@@ -1,0 +1,196 @@
+//! Builtin methods (§9): `value.method(args)` for strings, lists, hashmaps, bytes, numbers and
+//! every value.
+//!
+//! Methods that call back into Kiwi (`map`, `filter`, `each`, `all`, `none`, `reduce`,
+//! `sort(f)`, lambda `call`) and channel methods belong to the VM; [`call_method`] returns
+//! `None` for them. Like upstream, a known method name used on the wrong kind of value raises
+//! that method's own error (`5.keys()` is `InvalidOperationError` "Expected a hashmap."), and
+//! only names no builtin has come back as `None`.
+
+mod any;
+mod bytes;
+pub(crate) mod check;
+mod convert;
+mod fixed;
+mod list;
+mod map;
+mod number;
+mod pattern;
+#[cfg(test)]
+mod robust;
+mod string;
+
+use crate::error::{ErrorType, KResult, KiwiError};
+use crate::value::Value;
+
+use check::{arity, invalid, type_error};
+
+/// Calls builtin method `name` on `recv`. `None` means no such builtin (the VM then raises
+/// `FunctionUndefinedError`) or one the VM runs itself.
+pub fn call_method(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {
+    if is_vm_method(name, args) {
+        return None;
+    }
+    let own = match recv {
+        Value::Str(s) => string::call(s, recv, name, args),
+        Value::List(l) => list::call(l, recv, name, args),
+        Value::Map(m) => map::call(m, recv, name, args),
+        Value::Bytes(b) => bytes::call(b, recv, name, args),
+        Value::Int(_) | Value::Float(_) => number::call(recv, name, args),
+        Value::Channel(_) if is_channel_method(name) => return None,
+        _ => None,
+    };
+    own.or_else(|| any::call(recv, name, args))
+        .or_else(|| wrong_receiver(recv, name, args))
+}
+
+/// Higher-order methods, which the VM runs because they call Kiwi functions.
+fn is_vm_method(name: &str, args: &[Value]) -> bool {
+    match name {
+        "map" | "filter" | "each" | "all" | "none" | "reduce" | "call" => true,
+        "sort" => !args.is_empty(),
+        _ => false,
+    }
+}
+
+fn is_channel_method(name: &str) -> bool {
+    matches!(name, "send" | "recv" | "try_recv" | "close" | "closed")
+}
+
+/// The error upstream raises when a builtin method meets a receiver it does not support.
+fn wrong_receiver(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {
+    let fixed = |n: usize, e: KiwiError| Some(arity(name, args, n).and(Err(e)));
+    let err = |e: KiwiError| Some(Err(e));
+    match name {
+        "size" | "length" => fixed(0, invalid("Expected a string, list, hashmap, or bytes.")),
+        "keys" | "values" => fixed(0, invalid("Expected a hashmap.")),
+        "has_key" | "merge" => fixed(1, type_error("a hashmap", recv)),
+        "split" | "rsplit" | "rreplace" | "lines" | "trim" | "ltrim" | "rtrim" | "chomp"
+        | "begins_with" | "ends_with" | "substring" | "uppercase" | "lowercase" | "chars"
+        | "ord" | "hex_bytes" => err(type_error("a string", recv)),
+        "join" | "insert" | "unshift" | "shift" | "dequeue" | "enqueue" | "zip" | "flatten"
+        | "unique" | "rotate" => err(type_error("a list", recv)),
+        "sum" | "min" | "max" | "skip" | "take" | "sort" => {
+            err(invalid("Expected a list for specialized list builtin."))
+        }
+        "push" | "append" | "pop" => err(invalid("Expected a list or bytes.")),
+        "to_hex" => err(invalid("Expected a list or bytes.")),
+        "clear" => fixed(0, invalid("Expected a string, list, hashmap, or bytes.")),
+        "remove" | "get" | "set" => err(invalid("Expected a list or hashmap.")),
+        "remove_at" | "reverse" | "slice" | "to_list" => {
+            err(invalid("Expected a string, list, or bytes."))
+        }
+        "contains" | "index" | "lastindex" | "count" | "concat" => {
+            err(invalid("Expected a string or list."))
+        }
+        "replace" => err(invalid("Expected a string or a list.")),
+        "to_bytes" => err(invalid(
+            "Expected a string or list of strings to convert to bytes.",
+        )),
+        "to_integer" => err(KiwiError::new(
+            ErrorType::ConversionError,
+            "Cannot convert non-numeric value to an integer.",
+        )),
+        "to_float" => err(KiwiError::new(
+            ErrorType::ConversionError,
+            "Cannot convert non-numeric value to a float.",
+        )),
+        "between" => err(invalid(format!(
+            "Invalid type for `between`: {}",
+            recv.type_name()
+        ))),
+        "clamp" => err(invalid("Expected an integer or float.")),
+        "swap" => err(KiwiError::new(
+            ErrorType::TypeError,
+            format!(
+                "Expected a list or bytes, but instead received `{}`.",
+                recv.dotnet_type_name()
+            ),
+        )),
+        // Upstream answers `first`/`last` with null for anything that has no elements.
+        "first" | "last" => Some(arity(name, args, 0).map(|()| Value::Null)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(recv: Value, name: &str, args: &[Value]) -> (String, String) {
+        let e = call_method(&recv, name, args)
+            .expect("handled")
+            .expect_err("an error");
+        (e.error.to_string(), e.message.to_string())
+    }
+
+    #[test]
+    fn unknown_and_vm_methods_are_none() {
+        assert!(call_method(&Value::Int(1), "frobnicate", &[]).is_none());
+        let l = Value::list(vec![]);
+        for m in ["map", "filter", "each", "all", "none", "reduce", "call"] {
+            assert!(call_method(&l, m, &[Value::Null]).is_none(), "{m}");
+        }
+        assert!(call_method(&l, "sort", &[Value::Null]).is_none());
+        assert!(call_method(&l, "sort", &[]).is_some());
+    }
+
+    #[test]
+    fn wrong_receivers_raise_upstream_errors() {
+        assert_eq!(
+            err(Value::Int(5), "keys", &[]),
+            ("InvalidOperationError".into(), "Expected a hashmap.".into())
+        );
+        assert_eq!(
+            err(Value::list(vec![]), "values", &[]),
+            ("InvalidOperationError".into(), "Expected a hashmap.".into())
+        );
+        assert_eq!(
+            err(Value::Int(5), "has_key", &[Value::Int(1)]),
+            (
+                "TypeError".into(),
+                "Expected a hashmap but instead received `Integer`".into()
+            )
+        );
+        assert_eq!(
+            err(Value::Null, "size", &[]),
+            (
+                "InvalidOperationError".into(),
+                "Expected a string, list, hashmap, or bytes.".into()
+            )
+        );
+        assert_eq!(
+            err(Value::Int(1), "split", &[Value::str(",")]).0,
+            "TypeError"
+        );
+        assert_eq!(
+            err(Value::Int(1), "to_bytes", &[]).0,
+            "InvalidOperationError"
+        );
+        assert_eq!(
+            err(Value::Bool(true), "to_integer", &[]).0,
+            "ConversionError"
+        );
+        assert!(matches!(
+            call_method(&Value::Int(1), "first", &[]),
+            Some(Ok(Value::Null))
+        ));
+    }
+
+    #[test]
+    fn any_methods_reach_every_type() {
+        let t = |v: Value| match call_method(&v, "type", &[]) {
+            Some(Ok(Value::Str(s))) => s.to_string(),
+            _ => panic!("no type"),
+        };
+        assert_eq!(t(Value::str("x")), "string");
+        assert_eq!(t(Value::list(vec![])), "list");
+        assert_eq!(t(Value::bytes(vec![])), "bytes");
+        assert_eq!(t(Value::Float(1.0)), "float");
+        assert_eq!(t(Value::Null), "null");
+        assert!(matches!(
+            call_method(&Value::Int(12), "to_string", &[]),
+            Some(Ok(Value::Str(s))) if &*s == "12"
+        ));
+    }
+}

@@ -1,0 +1,93 @@
+//! The `console` package: ANSI colours, written only when stdout is a terminal so that
+//! redirected output (and output tests) stay clean.
+
+use std::io::{IsTerminal, Write};
+
+use crate::error::KResult;
+use crate::methods::check::{self, arity, arity_range};
+use crate::value::Value;
+
+/// Dispatches `console::<name>`.
+pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
+    Some(match name {
+        "fg" => colour("console::fg", args, 30),
+        "bg" => colour("console::bg", args, 40),
+        "reset" => arity("console::reset", args, 0).map(|()| {
+            emit("\x1b[0m");
+            Value::Null
+        }),
+        _ => return None,
+    })
+}
+
+/// The ANSI offset (0..=7 normal, 60..=67 bright) of a .NET `ConsoleColor` name.
+fn code(name: &str) -> u8 {
+    match name.to_ascii_lowercase().as_str() {
+        "dark_red" => 1,
+        "dark_green" => 2,
+        "dark_yellow" => 3,
+        "dark_blue" => 4,
+        "dark_magenta" => 5,
+        "dark_cyan" => 6,
+        "gray" => 7,
+        "dark_gray" => 60,
+        "red" => 61,
+        "green" => 62,
+        "yellow" => 63,
+        "blue" => 64,
+        "magenta" => 65,
+        "cyan" => 66,
+        "white" => 67,
+        // "black" and every unknown name.
+        _ => 0,
+    }
+}
+
+/// The escape sequence `console::fg`/`bg` writes for `name`.
+fn sequence(base: u8, name: &str) -> String {
+    format!("\x1b[{}m", u16::from(base) + u16::from(code(name)))
+}
+
+fn colour(fname: &str, args: &[Value], base: u8) -> KResult<Value> {
+    arity_range(fname, args, 0, 1)?;
+    let name = match args.first() {
+        None | Some(Value::Null) => "black",
+        Some(_) => check::str_arg(fname, args, 0)?,
+    };
+    emit(&sequence(base, name));
+    Ok(Value::Null)
+}
+
+fn emit(seq: &str) {
+    let out = std::io::stdout();
+    if out.is_terminal() {
+        let mut lock = out.lock();
+        // A failed colour change is not worth failing the script for.
+        let _ = lock.write_all(seq.as_bytes()).and_then(|()| lock.flush());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_codes() {
+        assert_eq!(sequence(30, "RED"), "\x1b[91m");
+        assert_eq!(sequence(30, "dark_red"), "\x1b[31m");
+        assert_eq!(sequence(40, "white"), "\x1b[107m");
+        assert_eq!(sequence(30, "no such colour"), "\x1b[30m");
+        assert_eq!(sequence(30, "Gray"), "\x1b[37m");
+    }
+
+    #[test]
+    fn calls_return_null() {
+        assert!(matches!(
+            call("fg", &[Value::str("red")]),
+            Some(Ok(Value::Null))
+        ));
+        assert!(matches!(call("reset", &[]), Some(Ok(Value::Null))));
+        assert!(call("fg", &[Value::Int(1)]).unwrap().is_err());
+        assert!(call("blink", &[]).is_none());
+    }
+}

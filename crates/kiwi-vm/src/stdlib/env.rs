@@ -1,0 +1,165 @@
+//! The `env` package: command-line arguments and environment variables.
+
+use crate::error::KResult;
+use crate::methods::check::{self, arity};
+use crate::value::{Key, Map, Value};
+
+use super::HostEnv;
+
+/// Dispatches `env::<name>`.
+pub fn call(name: &str, args: &[Value], host: &HostEnv) -> Option<KResult<Value>> {
+    Some(match name {
+        "args" => arity("env::args", args, 0)
+            .map(|()| Value::list(host.args.iter().map(|a| Value::str(a.as_str())).collect())),
+        "argv" => arity("__env_argv__", args, 0).map(|()| argv(&host.args)),
+        "opt" => opt(args, &host.args),
+        "get" => get(args),
+        "all" => arity("__env_getall__", args, 0).map(|()| {
+            let vars: Map = std::env::vars_os()
+                .map(|(k, v)| {
+                    let k = Key(Value::str(k.to_string_lossy()));
+                    (k, Value::str(v.to_string_lossy()))
+                })
+                .collect();
+            Value::map(vars)
+        }),
+        "script" => arity("env::script", args, 0).map(|()| Value::str(host.script_path.as_str())),
+        _ => return None,
+    })
+}
+
+/// `env::get(name)`: the variable's value, or `""`.
+fn get(args: &[Value]) -> KResult<Value> {
+    arity("__env_getenv__", args, 1)?;
+    let name = check::str_arg("__env_getenv__", args, 0)?;
+    // A name with `=` or NUL cannot exist, and `var_os` would panic on NUL.
+    if name.is_empty() || name.contains(['=', '\0']) {
+        return Ok(Value::str(""));
+    }
+    let value = std::env::var_os(&**name).unwrap_or_default();
+    Ok(Value::str(value.to_string_lossy()))
+}
+
+/// `env::opt(key)`: the `argv()` value for `key`, or `""`.
+fn opt(args: &[Value], raw: &[String]) -> KResult<Value> {
+    arity("__env_xarg__", args, 1)?;
+    let key = check::str_arg("__env_xarg__", args, 0)?;
+    let Value::Map(m) = argv(raw) else {
+        unreachable!("argv builds a hashmap")
+    };
+    let found = m.borrow().get(&Key(Value::Str(key.clone()))).cloned();
+    Ok(found.unwrap_or_else(|| Value::str("")))
+}
+
+/// Whether `--key value` may take `value` as the key's value.
+fn is_value(arg: &str) -> bool {
+    !(arg.starts_with('-') || arg.starts_with("http://") || arg.starts_with("https://"))
+}
+
+/// `env::argv()` (§12): `--k=v`/`-k=v` → `k: "v"`; `--k v` → `k: "v"` unless `v` looks like an
+/// option or a URL; a lone `--flag`/`-f` → `"true"`; a positional `p` → `p: "p"`.
+pub fn argv(raw: &[String]) -> Value {
+    let mut out = Map::new();
+    let mut put = |k: &str, v: &str| {
+        out.insert(Key(Value::str(k)), Value::str(v));
+    };
+    let mut i = 0;
+    while i < raw.len() {
+        let arg = raw[i].as_str();
+        i += 1;
+        let (double, body) = if let Some(rest) = arg.strip_prefix("--") {
+            (true, rest)
+        } else if let Some(rest) = arg.strip_prefix('-') {
+            (false, rest)
+        } else {
+            put(arg, arg);
+            continue;
+        };
+        if let Some((k, v)) = body.split_once('=') {
+            if !k.is_empty() {
+                put(k, v);
+            }
+            continue;
+        }
+        if body.trim().is_empty() {
+            continue;
+        }
+        match raw.get(i) {
+            Some(next) if double && is_value(next) => {
+                put(body, next);
+                i += 1;
+            }
+            _ => put(body, "true"),
+        }
+    }
+    Value::map(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::to_display;
+
+    fn parse(args: &[&str]) -> String {
+        let raw: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        to_display(&argv(&raw))
+    }
+
+    #[test]
+    fn argv_examples() {
+        assert_eq!(parse(&["--port=80", "-v=1"]), r#"{"port": "80", "v": "1"}"#);
+        assert_eq!(
+            parse(&["--host", "example.org"]),
+            r#"{"host": "example.org"}"#
+        );
+        assert_eq!(parse(&["--verbose"]), r#"{"verbose": "true"}"#);
+        assert_eq!(parse(&["--a", "--b"]), r#"{"a": "true", "b": "true"}"#);
+        assert_eq!(
+            parse(&["--url", "http://x", "https://y"]),
+            r#"{"url": "true", "http://x": "http://x", "https://y": "https://y"}"#
+        );
+        assert_eq!(
+            parse(&["in.txt", "in.txt", "out"]),
+            r#"{"in.txt": "in.txt", "out": "out"}"#
+        );
+        assert_eq!(parse(&["-n", "5"]), r#"{"n": "true", "5": "5"}"#);
+        assert_eq!(parse(&["--k=a=b", "--", "-"]), r#"{"k": "a=b"}"#);
+        assert_eq!(parse(&["--k", "-1"]), r#"{"k": "true", "1": "true"}"#);
+    }
+
+    #[test]
+    fn args_and_opt() {
+        let host = HostEnv {
+            args: vec!["a".into(), "--x=1".into(), "a".into()],
+            script_path: "s.kiwi".into(),
+        };
+        assert_eq!(
+            to_display(&call("args", &[], &host).unwrap().unwrap()),
+            r#"["a", "--x=1", "a"]"#
+        );
+        let got = call("opt", &[Value::str("x")], &host).unwrap().unwrap();
+        assert!(matches!(got, Value::Str(s) if &*s == "1"));
+        let got = call("opt", &[Value::str("zz")], &host).unwrap().unwrap();
+        assert!(matches!(got, Value::Str(s) if s.is_empty()));
+    }
+
+    #[test]
+    fn get_env() {
+        let got = call("get", &[Value::str("PATH")], &HostEnv::default())
+            .unwrap()
+            .unwrap();
+        assert!(matches!(got, Value::Str(_)));
+        let got = call(
+            "get",
+            &[Value::str("KIWI_SURELY_UNSET_42")],
+            &HostEnv::default(),
+        );
+        assert!(matches!(got, Some(Ok(Value::Str(s))) if s.is_empty()));
+        let got = call("get", &[Value::str("A\0B")], &HostEnv::default());
+        assert!(matches!(got, Some(Ok(Value::Str(s))) if s.is_empty()));
+        let e = call("get", &[Value::Int(1)], &HostEnv::default())
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.error.as_ref(), "ParameterTypeMismatchError");
+    }
+}

@@ -1,0 +1,86 @@
+//! Global functions: `typeof`, `char`, `serialize`, `deserialize`.
+
+use crate::error::KResult;
+use crate::format;
+use crate::methods::check::{self, arity, value_error};
+use crate::value::Value;
+
+use super::serial;
+
+/// Dispatches a global function.
+pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
+    Some(match name {
+        "typeof" => arity("typeof", args, 1).map(|()| Value::str(args[0].type_name())),
+        "char" => arity("char", args, 1).and_then(|()| char_of(&args[0])),
+        "serialize" => arity("serialize", args, 1).map(|()| Value::str(format::to_repr(&args[0]))),
+        "deserialize" => arity("deserialize", args, 1)
+            .and_then(|()| check::str_arg("deserialize", args, 0))
+            .and_then(|s| serial::deserialize(s)),
+        _ => return None,
+    })
+}
+
+/// `char(code)`: a code point as an integer, or as hex text (`"1F600"`, `"U+1F40D"`,
+/// `"0x41"`), to a one-character string.
+fn char_of(code: &Value) -> KResult<Value> {
+    let n = match code {
+        Value::Int(i) => u32::try_from(*i).ok(),
+        Value::Str(s) => {
+            let t = s.trim();
+            let hex = t
+                .strip_prefix("U+")
+                .or_else(|| t.strip_prefix("u+"))
+                .or_else(|| t.strip_prefix("0x"))
+                .or_else(|| t.strip_prefix("0X"))
+                .unwrap_or(t);
+            u32::from_str_radix(hex, 16).ok()
+        }
+        other => return Err(check::expected("char", 0, "Integer", other)),
+    };
+    n.and_then(char::from_u32)
+        .map(|c| Value::str(c.to_string()))
+        .ok_or_else(|| value_error(format!("Invalid code point: {}", format::to_display(code))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(v: Option<KResult<Value>>) -> String {
+        match v {
+            Some(Ok(Value::Str(s))) => s.to_string(),
+            _ => panic!("not a string"),
+        }
+    }
+
+    #[test]
+    fn typeof_and_char() {
+        assert_eq!(text(call("typeof", &[Value::Null])), "null");
+        assert_eq!(text(call("typeof", &[Value::bytes(vec![])])), "bytes");
+        assert_eq!(text(call("char", &[Value::Int(0x1F95D)])), "🥝");
+        assert_eq!(text(call("char", &[Value::str("U+1F40D")])), "🐍");
+        assert_eq!(text(call("char", &[Value::str("41")])), "A");
+        assert_eq!(
+            call("char", &[Value::Int(0xD800)])
+                .unwrap()
+                .unwrap_err()
+                .error
+                .as_ref(),
+            "ValueError"
+        );
+        assert!(call("char", &[Value::Int(-1)]).unwrap().is_err());
+        assert!(call("typeof", &[]).unwrap().is_err());
+    }
+
+    #[test]
+    fn serialize_round_trip() {
+        let v = Value::list(vec![Value::str("a"), Value::Int(1), Value::Float(0.5)]);
+        let s = text(call("serialize", &[v]));
+        assert_eq!(s, "[\"a\", 1, 0.5]");
+        let back = call("deserialize", &[Value::str(s.as_str())])
+            .unwrap()
+            .unwrap();
+        assert_eq!(format::to_repr(&back), s);
+        assert_eq!(text(call("serialize", &[Value::str("hi")])), "\"hi\"");
+    }
+}

@@ -1,0 +1,280 @@
+//! The `math` package. As upstream, most functions take floats only (`math::sqrt(4)` is a
+//! `ParameterTypeMismatchError`); messages name upstream's internal builtins (`__round__`).
+
+use rand::Rng;
+
+use crate::error::KResult;
+use crate::methods::check::{self, arity, arity_range, value_error};
+use crate::value::Value;
+
+/// Dispatches `math::<name>`.
+pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
+    let unary: fn(f64) -> f64 = match name {
+        "random" => return Some(random(args)),
+        "round" => return Some(round(args)),
+        "abs" => return Some(abs(args)),
+        "min" | "max" => return Some(min_max(name, args)),
+        "pow" => return Some(binary("__pow__", args, f64::powf)),
+        "atan2" => return Some(binary("__atan2__", args, f64::atan2)),
+        "hypot" => return Some(binary("__hypot__", args, f64::hypot)),
+        "fmod" => return Some(binary("__fmod__", args, |x, y| x % y)),
+        "log" => return Some(log(args)),
+        "floor" => f64::floor,
+        "ceil" => f64::ceil,
+        "sqrt" => f64::sqrt,
+        "trunc" => f64::trunc,
+        "cbrt" => f64::cbrt,
+        "exp" => f64::exp,
+        "log2" => f64::log2,
+        "log10" => f64::log10,
+        "sin" => f64::sin,
+        "cos" => f64::cos,
+        "tan" => f64::tan,
+        "asin" => f64::asin,
+        "acos" => f64::acos,
+        "atan" => f64::atan,
+        "sinh" => f64::sinh,
+        "cosh" => f64::cosh,
+        "tanh" => f64::tanh,
+        _ => return None,
+    };
+    let internal = format!("__{name}__");
+    Some(
+        arity(&internal, args, 1)
+            .and_then(|()| check::float_arg(&internal, args, 0))
+            .map(|x| Value::Float(unary(x))),
+    )
+}
+
+fn binary(name: &str, args: &[Value], f: fn(f64, f64) -> f64) -> KResult<Value> {
+    arity(name, args, 2)?;
+    let x = check::float_arg(name, args, 0)?;
+    let y = check::float_arg(name, args, 1)?;
+    Ok(Value::Float(f(x, y)))
+}
+
+/// `math::log(x)` or `math::log(x, base)`.
+fn log(args: &[Value]) -> KResult<Value> {
+    arity_range("__log__", args, 1, 2)?;
+    let x = check::float_arg("__log__", args, 0)?;
+    if args.len() == 2 {
+        let base = check::float_arg("__log__", args, 1)?;
+        return Ok(Value::Float(x.ln() / base.ln()));
+    }
+    Ok(Value::Float(x.ln()))
+}
+
+/// Longest string or list `math::random(chars, n)` may build.
+const MAX_RANDOM_LEN: i64 = 1 << 24;
+
+/// `random()`: [0, 1). `random(a, b)`: ints give an int in `[min, max]`; with a float, a float
+/// in `[min, max)`. Also upstream's `random(chars, n)` / `random(list, n)` pickers.
+fn random(args: &[Value]) -> KResult<Value> {
+    if !args.is_empty() && args.len() != 2 {
+        return Err(check::count_error("__random__"));
+    }
+    let mut rng = rand::rng();
+    let (a, b) = match args {
+        [] => return Ok(Value::Float(rng.random::<f64>())),
+        [a, b] => (a, b),
+        _ => unreachable!("checked above"),
+    };
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => {
+            let (lo, hi) = ((*x).min(*y), (*x).max(*y));
+            Ok(Value::Int(rng.random_range(lo..=hi)))
+        }
+        (Value::Str(chars), Value::Int(n)) => {
+            let pool: Vec<char> = chars.chars().collect();
+            let n = picks(*n, pool.len())?;
+            Ok(Value::str(
+                (0..n)
+                    .map(|_| pool[rng.random_range(0..pool.len())])
+                    .collect::<String>(),
+            ))
+        }
+        (Value::List(items), Value::Int(n)) => {
+            let pool = items.borrow().clone();
+            let n = picks(*n, pool.len())?;
+            Ok(Value::list(
+                (0..n)
+                    .map(|_| pool[rng.random_range(0..pool.len())].clone())
+                    .collect(),
+            ))
+        }
+        _ => {
+            let x = check::num_arg("__random__", args, 0)?;
+            let y = check::num_arg("__random__", args, 1)?;
+            let (lo, hi) = (x.min(y), x.max(y));
+            Ok(Value::Float(lo + (hi - lo) * rng.random::<f64>()))
+        }
+    }
+}
+
+/// How many items `random(pool, n)` picks; an empty pool can give none.
+fn picks(n: i64, pool: usize) -> KResult<usize> {
+    if n > MAX_RANDOM_LEN {
+        return Err(value_error(format!(
+            "`math::random` can produce at most {MAX_RANDOM_LEN} items."
+        )));
+    }
+    let n = usize::try_from(n).unwrap_or(0);
+    if n > 0 && pool == 0 {
+        return Err(value_error("`math::random` needs a non-empty pool."));
+    }
+    Ok(n)
+}
+
+/// `round(x, digits = 0)`: `x` must be a float; midpoints go to even; the result is a float.
+fn round(args: &[Value]) -> KResult<Value> {
+    arity_range("__round__", args, 1, 2)?;
+    let x = check::float_arg("__round__", args, 0)?;
+    let digits = match args.get(1) {
+        None | Some(Value::Null) => 0,
+        Some(_) => check::int_arg("__round__", args, 1)?,
+    };
+    if !(0..=15).contains(&digits) {
+        return Err(value_error(
+            "Rounding digits must be between 0 and 15, inclusive.",
+        ));
+    }
+    Ok(Value::Float(round_to_even(x, digits as i32)))
+}
+
+/// .NET `Math.Round(x, digits)` with `MidpointRounding.ToEven`.
+fn round_to_even(x: f64, digits: i32) -> f64 {
+    if digits == 0 {
+        return x.round_ties_even();
+    }
+    // .NET leaves values this large alone: they have no fractional digits to round.
+    if x.abs() >= 1e16 {
+        return x;
+    }
+    let p = 10f64.powi(digits);
+    (x * p).round_ties_even() / p
+}
+
+/// `abs(x)` keeps the type; `abs` of the most negative int wraps, like unary minus.
+fn abs(args: &[Value]) -> KResult<Value> {
+    arity("__abs__", args, 1)?;
+    match &args[0] {
+        Value::Int(i) => Ok(Value::Int(i.wrapping_abs())),
+        Value::Float(f) => Ok(Value::Float(f.abs())),
+        other => Err(check::expected("__abs__", 0, "Number", other)),
+    }
+}
+
+/// `min(a, b)` / `max(a, b)` of two numbers; the chosen value keeps its type.
+fn min_max(name: &str, args: &[Value]) -> KResult<Value> {
+    let full = format!("math::{name}");
+    arity(&full, args, 2)?;
+    check::num_arg(&full, args, 0)?;
+    check::num_arg(&full, args, 1)?;
+    let (a, b) = (&args[0], &args[1]);
+    let a_first = match (a, b) {
+        (Value::Int(x), Value::Int(y)) => (x <= y) == (name == "min"),
+        _ => {
+            let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
+            (x <= y) == (name == "min")
+        }
+    };
+    Ok(if a_first { a.clone() } else { b.clone() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(name: &str, args: &[Value]) -> KResult<Value> {
+        call(name, args).expect("function exists")
+    }
+
+    fn float(v: KResult<Value>) -> f64 {
+        match v {
+            Ok(Value::Float(f)) => f,
+            Ok(other) => panic!("not a float: {}", other.type_name()),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn round_half_to_even() {
+        assert_eq!(float(run("round", &[Value::Float(2.5)])), 2.0);
+        assert_eq!(float(run("round", &[Value::Float(3.5)])), 4.0);
+        assert_eq!(float(run("round", &[Value::Float(-2.5)])), -2.0);
+        assert_eq!(
+            float(run("round", &[Value::Float(1.2345), Value::Int(2)])),
+            1.23
+        );
+        assert_eq!(
+            float(run("round", &[Value::Float(0.125), Value::Int(2)])),
+            0.12
+        );
+        let e = run("round", &[Value::Int(2)]).unwrap_err();
+        assert_eq!(e.error.as_ref(), "ParameterTypeMismatchError");
+        assert_eq!(
+            e.message.as_ref(),
+            "The type for parameter 0 of `__round__` is not an expected type. Expected Float but received Integer."
+        );
+        assert_eq!(
+            run("round", &[Value::Float(1.0), Value::Int(16)])
+                .unwrap_err()
+                .error
+                .as_ref(),
+            "ValueError"
+        );
+        assert!(run("round", &[]).is_err());
+    }
+
+    #[test]
+    fn random_ranges() {
+        for _ in 0..200 {
+            match run("random", &[Value::Int(5), Value::Int(3)]) {
+                Ok(Value::Int(i)) => assert!((3..=5).contains(&i)),
+                _ => panic!(),
+            }
+            let f = float(run("random", &[Value::Float(1.0), Value::Int(2)]));
+            assert!((1.0..=2.0).contains(&f));
+        }
+        assert!(matches!(
+            run("random", &[Value::Int(i64::MIN), Value::Int(i64::MAX)]),
+            Ok(Value::Int(_))
+        ));
+        assert!(
+            matches!(run("random", &[Value::str("ab"), Value::Int(4)]), Ok(Value::Str(s)) if s.len() == 4)
+        );
+        assert!(run("random", &[Value::str(""), Value::Int(4)]).is_err());
+        assert!(run("random", &[Value::str("a"), Value::Int(i64::MAX)]).is_err());
+        assert!(run("random", &[Value::Int(1)]).is_err());
+    }
+
+    #[test]
+    fn float_functions() {
+        assert_eq!(float(run("floor", &[Value::Float(-1.5)])), -2.0);
+        assert_eq!(float(run("ceil", &[Value::Float(1.2)])), 2.0);
+        assert_eq!(float(run("sqrt", &[Value::Float(9.0)])), 3.0);
+        assert_eq!(
+            float(run("pow", &[Value::Float(2.0), Value::Float(10.0)])),
+            1024.0
+        );
+        assert_eq!(
+            run("sqrt", &[Value::Int(9)]).unwrap_err().error.as_ref(),
+            "ParameterTypeMismatchError"
+        );
+        assert!(matches!(run("abs", &[Value::Int(-3)]), Ok(Value::Int(3))));
+        assert!(matches!(
+            run("abs", &[Value::Int(i64::MIN)]),
+            Ok(Value::Int(i64::MIN))
+        ));
+        assert_eq!(float(run("abs", &[Value::Float(-0.5)])), 0.5);
+        assert!(matches!(
+            run("min", &[Value::Int(3), Value::Float(2.5)]),
+            Ok(Value::Float(_))
+        ));
+        assert!(matches!(
+            run("max", &[Value::Int(3), Value::Float(2.5)]),
+            Ok(Value::Int(3))
+        ));
+        assert!(float(run("log", &[Value::Float(8.0), Value::Float(2.0)])) - 3.0 < 1e-12);
+    }
+}
