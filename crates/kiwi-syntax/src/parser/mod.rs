@@ -39,6 +39,9 @@ pub(crate) struct Parser<'e> {
     prev_end_line: u32,
     /// Set once parsing must stop (too deep, too many errors).
     aborted: bool,
+    /// Set between a failed statement and the next successful one: a stray `else`/`end` seen
+    /// then is almost always debris of the failed construct, not worth a second report.
+    pub(crate) recovering: bool,
 }
 
 /// Parses a whole source file.
@@ -76,6 +79,7 @@ impl<'e> Parser<'e> {
             block_depth: 0,
             prev_end_line,
             aborted: false,
+            recovering: false,
         }
     }
 
@@ -282,8 +286,12 @@ impl<'e> Parser<'e> {
             }
             let start = self.pos;
             match self.parse_statement(case_body) {
-                Ok(stmt) => body.push(stmt),
+                Ok(stmt) => {
+                    self.recovering = false;
+                    body.push(stmt);
+                }
                 Err(Bail) => {
+                    self.recovering = true;
                     self.synchronize();
                     if self.pos == start {
                         self.bump();

@@ -167,6 +167,12 @@ impl Parser<'_> {
             return Bail;
         };
         match kw {
+            Kw::End | Kw::Else | Kw::Elsif | Kw::Catch | Kw::Finally | Kw::When
+                if self.recovering =>
+            {
+                self.bump_span();
+                Bail
+            }
             Kw::End if self.block_depth == 0 && !self.errors.is_empty() => {
                 // Most likely the `end` of a construct whose header failed to parse; one report
                 // for that construct is enough.
