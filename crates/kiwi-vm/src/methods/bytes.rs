@@ -119,8 +119,8 @@ fn set(b: &Bytes, recv: &Value, args: &[Value]) -> KResult<Value> {
     Ok(recv.clone())
 }
 
-/// `get(i, default?)`: out of range gives an integer default (which must be a byte), else an
-/// `IndexError`.
+/// `get(i, default?)`: out of range gives the default (any value; upstream byte-checked an
+/// integer default), else an `IndexError`.
 fn get(b: &Bytes, args: &[Value]) -> KResult<Value> {
     arity_range("get", args, 1, 2)?;
     let i = check::int_arg("get", args, 0)?;
@@ -128,10 +128,9 @@ fn get(b: &Bytes, args: &[Value]) -> KResult<Value> {
     if let Some(x) = usize::try_from(i).ok().and_then(|i| data.get(i)) {
         return Ok(Value::Int(i64::from(*x)));
     }
-    match args.get(1) {
-        Some(d @ Value::Int(n)) => check::byte_check(*n).map(|_| d.clone()),
-        _ => Err(index_error("Invalid index.")),
-    }
+    args.get(1)
+        .cloned()
+        .ok_or_else(|| index_error("Invalid index."))
 }
 
 fn contains(b: &Bytes, args: &[Value]) -> KResult<Value> {
@@ -251,6 +250,10 @@ mod tests {
         assert!(matches!(
             run(&b, "get", &[Value::Int(9), Value::Int(7)]),
             Ok(Value::Int(7))
+        ));
+        assert!(matches!(
+            run(&b, "get", &[Value::Int(9), Value::Int(-1)]),
+            Ok(Value::Int(-1))
         ));
         assert_eq!(
             run(&b, "get", &[Value::Int(9)]).unwrap_err().error.as_ref(),
