@@ -10,7 +10,7 @@ use indexmap::IndexSet;
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::format;
 use crate::ops;
-use crate::value::{strict_eq, Key, Value};
+use crate::value::{strict_eq, Key, Value, MAX_DEPTH};
 
 use super::check::{self, arity, arity_range, index_error, invalid};
 use super::{any, bytes};
@@ -269,13 +269,11 @@ fn unique(l: &List) -> Value {
     Value::list(out)
 }
 
-/// How deep `flatten()` descends; beyond it the list is taken to contain itself.
-const MAX_FLATTEN_DEPTH: usize = 256;
-
 /// `flatten()`: nested lists are flattened all the way down, as upstream does.
 fn flatten(l: &List) -> KResult<Value> {
     fn walk(items: &[Value], depth: usize, out: &mut Vec<Value>) -> KResult<()> {
-        if depth > MAX_FLATTEN_DEPTH {
+        // Deeper than this, the list contains itself (or is pathological).
+        if depth > MAX_DEPTH {
             return Err(KiwiError::new(
                 ErrorType::RuntimeError,
                 "List nesting is too deep to flatten.",
