@@ -29,7 +29,14 @@ use check::{arity, invalid, type_error};
 /// `FunctionUndefinedError`) or one the VM runs itself.
 pub fn call_method(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {
     if is_vm_method(name, args) {
-        return None;
+        // The VM runs these on lists and lambdas; elsewhere they fail as upstream's do.
+        return match recv {
+            Value::List(_) | Value::Func(_) => None,
+            _ if name == "call" => None,
+            _ => Some(Err(invalid(
+                "Expected a list for specialized list builtin.",
+            ))),
+        };
     }
     let own = match recv {
         Value::Str(s) => string::call(s, recv, name, args),
@@ -133,6 +140,14 @@ mod tests {
         }
         assert!(call_method(&l, "sort", &[Value::Null]).is_none());
         assert!(call_method(&l, "sort", &[]).is_some());
+        assert_eq!(
+            err(Value::Int(1), "map", &[Value::Null]),
+            (
+                "InvalidOperationError".into(),
+                "Expected a list for specialized list builtin.".into()
+            )
+        );
+        assert!(call_method(&Value::Int(1), "call", &[]).is_none());
     }
 
     #[test]
