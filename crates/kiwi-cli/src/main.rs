@@ -18,7 +18,12 @@ use kiwi_vm::stdlib::HostEnv;
 #[command(name = "kiwi", version, about, long_about = None)]
 struct Cli {
     /// Run CODE instead of a file (remaining arguments go to the script).
-    #[arg(short = 'e', long = "eval", value_name = "CODE", conflicts_with = "check")]
+    #[arg(
+        short = 'e',
+        long = "eval",
+        value_name = "CODE",
+        conflicts_with = "check"
+    )]
     eval: Option<String>,
 
     /// Only check FILE for syntax errors; run nothing.
@@ -26,7 +31,11 @@ struct Cli {
     check: Option<PathBuf>,
 
     /// The script to run, then the arguments it sees in env::args().
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "FILE [ARGS]")]
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "FILE [ARGS]"
+    )]
     rest: Vec<String>,
 }
 
@@ -37,7 +46,10 @@ fn main() -> ExitCode {
 }
 
 fn stdout() -> Box<dyn Write> {
-    Box::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout()))
+    Box::new(std::io::BufWriter::with_capacity(
+        64 * 1024,
+        std::io::stdout(),
+    ))
 }
 
 fn run(cli: Cli) -> i32 {
@@ -46,7 +58,8 @@ fn run(cli: Cli) -> i32 {
             Ok(text) => match kiwi_syntax::parse(&text) {
                 Ok(_) => 0,
                 Err(errs) => {
-                    let mut rt = Runtime::new(HostEnv::default(), stdout(), Box::new(std::io::stderr()));
+                    let mut rt =
+                        Runtime::new(HostEnv::default(), stdout(), Box::new(std::io::stderr()));
                     let diags = source::syntax_diagnostics(rt.interp(), &path, &text, errs);
                     rt.report_all(&diags);
                     1

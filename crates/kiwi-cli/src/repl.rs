@@ -16,9 +16,9 @@ fn history_path() -> Option<PathBuf> {
 fn incomplete(text: &str) -> bool {
     match kiwi_syntax::parse(text) {
         Ok(_) => false,
-        Err(errs) => errs.iter().any(|e| {
-            e.message.contains("end of file") || e.message.starts_with("Unterminated")
-        }),
+        Err(errs) => errs
+            .iter()
+            .any(|e| e.message.contains("end of file") || e.message.starts_with("Unterminated")),
     }
 }
 
@@ -40,10 +40,18 @@ pub fn run() -> i32 {
         args: Vec::new(),
         script_path: "<repl>".into(),
     };
-    let mut rt = Runtime::new(host, Box::new(std::io::stdout()), Box::new(std::io::stderr()));
+    let mut rt = Runtime::new(
+        host,
+        Box::new(std::io::stdout()),
+        Box::new(std::io::stderr()),
+    );
     let mut buffer = String::new();
     let code = loop {
-        let prompt = if buffer.is_empty() { "kiwi> " } else { "  ... " };
+        let prompt = if buffer.is_empty() {
+            "kiwi> "
+        } else {
+            "  ... "
+        };
         match editor.readline(prompt) {
             Ok(line) => {
                 buffer.push_str(&line);

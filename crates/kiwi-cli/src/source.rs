@@ -7,8 +7,13 @@ use kiwi_vm::{Diagnostic, ErrorType, Interp, KiwiError};
 
 /// The text of `path`, or a one-line error message.
 pub fn read(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("[SystemError]: Cannot read '{}': {}", path.display(), io_reason(&e)))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        format!(
+            "[SystemError]: Cannot read '{}': {}",
+            path.display(),
+            io_reason(&e)
+        )
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "[SyntaxError]: '{}' is not valid UTF-8 (invalid byte at offset {}).",
@@ -45,6 +50,11 @@ pub fn syntax_diagnostics(
 ) -> Vec<Diagnostic> {
     let file = interp.add_source(path, text);
     errs.into_iter()
-        .map(|e| Diagnostic::new(KiwiError::new(ErrorType::SyntaxError, e.message), Some((file, e.span))))
+        .map(|e| {
+            Diagnostic::new(
+                KiwiError::new(ErrorType::SyntaxError, e.message),
+                Some((file, e.span)),
+            )
+        })
         .collect()
 }

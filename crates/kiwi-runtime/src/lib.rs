@@ -86,7 +86,10 @@ impl Runtime {
         {
             Ok(rt) => rt,
             Err(e) => {
-                let _ = writeln!(std::io::stderr(), "[SystemError]: cannot start the runtime: {e}");
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "[SystemError]: cannot start the runtime: {e}"
+                );
                 return 1;
             }
         };

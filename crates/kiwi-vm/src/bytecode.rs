@@ -65,6 +65,9 @@ pub enum Op {
     LoadGlobal(u32),
     /// Pop into a global (faults if it is a constant).
     StoreGlobal(u32),
+    /// Pop into the named-function table (hoisted `fn` definitions). A global variable of the
+    /// same name wins over the function while it holds a non-null value (§5.3).
+    DefineFn(u32),
     /// Pop into a global and mark it constant.
     DefineConst(u32),
     /// Unconditional jump.
@@ -75,6 +78,8 @@ pub enum Op {
     JumpIfFalse(u32),
     /// Pop; jump if truthy.
     JumpIfTrue(u32),
+    /// Fused `Bin(cmp)` + `JumpIfFalse`: pop two, compare, jump if the result is falsy.
+    CmpJumpIfFalse(BinOp, u32),
     /// If the top is falsy jump (keeping it), else pop it (`&&`).
     AndJump(u32),
     /// If the top is truthy jump (keeping it), else pop it (`||`).
@@ -83,6 +88,9 @@ pub enum Op {
     JumpIfNotNull(u32),
     /// Binary operator on the top two values.
     Bin(BinOp),
+    /// Pop a value and apply `local = local op value` to a plain local (compound assignment).
+    /// Taking the local out first lets a uniquely owned string grow in place.
+    BinLocal(BinOp, u16),
     /// Unary operator on the top value.
     Un(UnOp),
     /// `a ?? b` on the top two values.
@@ -199,4 +207,17 @@ pub enum Const {
     Proto(Rc<FnProto>),
     /// Argument kinds of a call site with named args or splats.
     ArgKinds(Rc<[ArgKind]>),
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn op_is_small() {
+        assert!(
+            std::mem::size_of::<super::Op>() <= 12,
+            "{}",
+            std::mem::size_of::<super::Op>()
+        );
+        assert_eq!(std::mem::size_of::<crate::value::Value>(), 16);
+    }
 }

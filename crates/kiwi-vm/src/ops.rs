@@ -37,6 +37,15 @@ fn div_by_zero() -> KiwiError {
 // Binary operators
 // ---------------------------------------------------------------------------------------------
 
+/// Like [`binary`], but owning the left operand, so `s += x` on a string nobody else holds
+/// appends in place instead of copying. On error the left operand is handed back.
+pub fn binary_owned(op: BinOp, a: Value, b: &Value) -> Result<Value, (Value, KiwiError)> {
+    match binary(op, &a, b) {
+        Ok(v) => Ok(v),
+        Err(e) => Err((a, e)),
+    }
+}
+
 /// Applies a binary operator (§3). `&&`, `||` and `??` are evaluated by the VM because they
 /// short-circuit or yield an operand; passing them here is an `InvalidOperationError`.
 pub fn binary(op: BinOp, a: &Value, b: &Value) -> KResult<Value> {

@@ -142,7 +142,12 @@ impl Value {
             return self.clone();
         }
         match self {
-            Value::List(l) => Value::list(l.borrow().iter().map(|v| v.deep_copy_at(depth + 1)).collect()),
+            Value::List(l) => Value::list(
+                l.borrow()
+                    .iter()
+                    .map(|v| v.deep_copy_at(depth + 1))
+                    .collect(),
+            ),
             Value::Map(m) => Value::map(
                 m.borrow()
                     .iter()

@@ -90,7 +90,7 @@ impl Compiler<'_> {
             ExprKind::Binary(op, l, r) => self.binary(*op, l, r, span),
             ExprKind::Ternary(c, a, b) => {
                 self.expr(c);
-                let skip = self.emit(Op::JumpIfFalse(0), span);
+                let skip = self.emit_jump_if_false(span);
                 self.expr(a);
                 let end = self.emit(Op::Jump(0), span);
                 self.patch(skip);

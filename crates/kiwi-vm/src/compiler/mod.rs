@@ -12,7 +12,7 @@ mod stmt;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use kiwi_syntax::ast::{Block, FnDef, Program, StmtKind};
+use kiwi_syntax::ast::{BinOp, Block, FnDef, Program, StmtKind};
 use kiwi_syntax::Span;
 
 use crate::bytecode::{ArgKind, CaptureFrom, Const, FnProto, Op, Slot};
@@ -84,7 +84,9 @@ pub fn compile(
     globals: &mut Globals,
     value: bool,
 ) -> Result<Rc<FnProto>, CompileError> {
-    globals.toplevel.extend(scope::top_level_names(&program.body));
+    globals
+        .toplevel
+        .extend(scope::top_level_names(&program.body));
     let scopes = scope::analyze(&program.body, &globals.toplevel);
     let mut c = Compiler {
         globals,
@@ -105,7 +107,13 @@ pub fn compile(
         return Err(e);
     }
     let st = c.fns.pop().expect("top-level state");
-    Ok(Rc::new(st.finish(file, Vec::new(), false, Vec::new(), Vec::new())))
+    Ok(Rc::new(st.finish(
+        file,
+        Vec::new(),
+        false,
+        Vec::new(),
+        Vec::new(),
+    )))
 }
 
 /// Loop bookkeeping for `break` and `next`.
@@ -147,6 +155,8 @@ struct FnState {
     loops: Vec<LoopCtx>,
     tries: Vec<TryCtx>,
     too_many_locals: bool,
+    /// The last position used as a jump target.
+    label: usize,
 }
 
 impl FnState {
@@ -167,6 +177,7 @@ impl FnState {
             loops: Vec::new(),
             tries: Vec::new(),
             too_many_locals: false,
+            label: 0,
         }
     }
 
@@ -250,8 +261,28 @@ impl Compiler<'_> {
         f.code.len() - 1
     }
 
+    /// The current position, as a jump target: instructions are never fused across it.
     fn here(&mut self) -> u32 {
-        self.cur().code.len() as u32
+        let f = self.cur();
+        f.label = f.code.len();
+        f.code.len() as u32
+    }
+
+    /// Emits `JumpIfFalse`, fused with a preceding comparison when no jump lands between them.
+    fn emit_jump_if_false(&mut self, span: Span) -> usize {
+        let f = self.cur();
+        let n = f.code.len();
+        if n > 0 && f.label != n {
+            if let Op::Bin(
+                cmp @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne),
+            ) = f.code[n - 1]
+            {
+                f.code[n - 1] = Op::CmpJumpIfFalse(cmp, 0);
+                f.spans[n - 1] = span;
+                return n - 1;
+            }
+        }
+        self.emit(Op::JumpIfFalse(0), span)
     }
 
     /// Points the jump at `at` to the current position.
@@ -261,6 +292,7 @@ impl Compiler<'_> {
         f.code[at] = match f.code[at] {
             Op::Jump(_) => Op::Jump(target),
             Op::JumpIfFalse(_) => Op::JumpIfFalse(target),
+            Op::CmpJumpIfFalse(c, _) => Op::CmpJumpIfFalse(c, target),
             Op::JumpIfTrue(_) => Op::JumpIfTrue(target),
             Op::AndJump(_) => Op::AndJump(target),
             Op::OrJump(_) => Op::OrJump(target),
@@ -381,7 +413,7 @@ impl Compiler<'_> {
                 };
                 self.function(def, Rc::from(full.as_str()), stmt.span);
                 let g = self.globals.intern(&full);
-                self.emit(Op::StoreGlobal(g), stmt.span);
+                self.emit(Op::DefineFn(g), stmt.span);
             }
         }
     }

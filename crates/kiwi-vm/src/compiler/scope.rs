@@ -7,8 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use kiwi_syntax::ast::{
-    Arg, AssignOp, AssignTarget, Block, CaseCond, Expr, ExprKind, FnDef, InterpPart, Stmt,
-    StmtKind,
+    Arg, AssignOp, AssignTarget, Block, CaseCond, Expr, ExprKind, FnDef, InterpPart, Stmt, StmtKind,
 };
 
 /// The result of analysing one function.
@@ -167,9 +166,7 @@ fn collect_stmt(stmt: &Stmt, b: &mut Bindings, deep: bool) {
         }
         StmtKind::Expr(e) if deep => collect_expr(e, b),
         StmtKind::Print { value, .. } if deep => collect_expr(value, b),
-        StmtKind::Return(Some(e)) | StmtKind::Throw(Some(e)) | StmtKind::Exit(Some(e))
-            if deep =>
-        {
+        StmtKind::Return(Some(e)) | StmtKind::Throw(Some(e)) | StmtKind::Exit(Some(e)) if deep => {
             collect_expr(e, b)
         }
         _ => {}

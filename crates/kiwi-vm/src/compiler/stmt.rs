@@ -2,9 +2,7 @@
 
 use std::rc::Rc;
 
-use kiwi_syntax::ast::{
-    AssignOp, AssignTarget, Block, CatchClause, Expr, Stmt, StmtKind, VarDecl,
-};
+use kiwi_syntax::ast::{AssignOp, AssignTarget, Block, CatchClause, Expr, Stmt, StmtKind, VarDecl};
 use kiwi_syntax::Span;
 
 use super::{Compiler, LoopCtx, TryCtx};
@@ -48,7 +46,7 @@ impl Compiler<'_> {
                 let mut ends = Vec::new();
                 for (cond, body) in branches {
                     self.expr(cond);
-                    let skip = self.emit(Op::JumpIfFalse(0), cond.span);
+                    let skip = self.emit_jump_if_false(cond.span);
                     self.block(body, want);
                     ends.push(self.emit(Op::Jump(0), span));
                     self.patch(skip);
@@ -70,7 +68,7 @@ impl Compiler<'_> {
                 otherwise,
             } => {
                 self.expr(cond);
-                let skip = self.emit(Op::JumpIfFalse(0), cond.span);
+                let skip = self.emit_jump_if_false(cond.span);
                 self.stmt(stmt, false);
                 let end = self.emit(Op::Jump(0), span);
                 self.patch(skip);
@@ -125,7 +123,7 @@ impl Compiler<'_> {
             StmtKind::While { cond, body } => {
                 let start = self.here();
                 self.expr(cond);
-                let exit = self.emit(Op::JumpIfFalse(0), cond.span);
+                let exit = self.emit_jump_if_false(cond.span);
                 self.loop_body(body, start, span);
                 self.patch(exit);
             }
@@ -160,7 +158,7 @@ impl Compiler<'_> {
                 self.emit(Op::LoadLocal(i), span);
                 self.emit(Op::LoadLocal(n), span);
                 self.emit(Op::Bin(kiwi_syntax::ast::BinOp::Le), count.span);
-                let exit = self.emit(Op::JumpIfFalse(0), span);
+                let exit = self.emit_jump_if_false(span);
                 if let Some(a) = alias {
                     self.emit(Op::LoadLocal(i), span);
                     self.store_var(a, span);
@@ -172,10 +170,8 @@ impl Compiler<'_> {
                 for j in ctx.nexts {
                     self.patch(j);
                 }
-                self.emit(Op::LoadLocal(i), span);
                 self.emit(Op::Int(1), span);
-                self.emit(Op::Bin(kiwi_syntax::ast::BinOp::Add), span);
-                self.emit(Op::StoreLocal(i), span);
+                self.emit(Op::BinLocal(kiwi_syntax::ast::BinOp::Add, i), span);
                 self.emit(Op::Loop(top), span);
                 self.patch(exit);
                 for j in ctx.breaks {
@@ -440,6 +436,15 @@ impl Compiler<'_> {
         };
         match target {
             AssignTarget::Name(name, nspan) => {
+                if let (AssignOp::Compound(bop), super::Var::Local(slot)) = (op, self.resolve(name))
+                {
+                    self.expr(value);
+                    self.emit(Op::BinLocal(bop, slot), span);
+                    if want {
+                        self.emit(Op::LoadLocal(slot), span);
+                    }
+                    return;
+                }
                 if let AssignOp::Compound(bop) = op {
                     self.load_var(name, *nspan);
                     self.expr(value);

@@ -79,11 +79,7 @@ pub fn enter_frame_in_place(task: &mut Task, callee: &Rc<Closure>, argc: usize) 
 /// Named arguments are placed first; positional ones fill the remaining parameters left to
 /// right; leftovers go to `*rest`. An unknown name is a RuntimeError and a required parameter
 /// left unfilled a ParameterCountMismatchError.
-pub fn bind_named(
-    callee: &Closure,
-    kinds: &[ArgKind],
-    values: Vec<Value>,
-) -> KResult<Vec<Value>> {
+pub fn bind_named(callee: &Closure, kinds: &[ArgKind], values: Vec<Value>) -> KResult<Vec<Value>> {
     let proto = &callee.proto;
     let nfixed = if proto.has_rest {
         proto.params.len().saturating_sub(1)

@@ -252,7 +252,7 @@ impl Interp {
                         let v = pop!();
                         *closure.captures[i as usize].borrow_mut() = v;
                     }
-                    Op::LoadGlobal(g) => match &self.globals[g as usize] {
+                    Op::LoadGlobal(g) => match self.global_slot(g) {
                         Some(v) => task.stack.push(v.clone()),
                         None => {
                             let v = tri!(self.undefined_global(g));
@@ -265,6 +265,10 @@ impl Interp {
                             fail!(self.const_error(g));
                         }
                         self.globals[g as usize] = Some(v);
+                    }
+                    Op::DefineFn(g) => {
+                        let v = pop!();
+                        self.functions[g as usize] = Some(v);
                     }
                     Op::DefineConst(g) => {
                         let v = pop!();
@@ -313,13 +317,54 @@ impl Interp {
                         }
                     }
                     Op::Bin(bop) => {
+                        let n = task.stack.len();
+                        if let Some(r) = fast_binary(bop, &task.stack[n - 2], &task.stack[n - 1]) {
+                            // Both operands are plain numbers: nothing to drop.
+                            std::mem::forget(task.stack.pop());
+                            std::mem::forget(std::mem::replace(&mut task.stack[n - 2], r));
+                            continue;
+                        }
                         let b = pop!();
                         let a = pop!();
-                        let r = match fast_binary(bop, &a, &b) {
-                            Some(r) => r,
-                            None => tri!(ops::binary(bop, &a, &b)),
-                        };
+                        let r = tri!(ops::binary(bop, &a, &b));
                         task.stack.push(r);
+                    }
+                    Op::CmpJumpIfFalse(bop, t) => {
+                        let n = task.stack.len();
+                        let truth = match fast_binary(bop, &task.stack[n - 2], &task.stack[n - 1]) {
+                            Some(Value::Bool(b)) => {
+                                std::mem::forget(task.stack.pop());
+                                std::mem::forget(task.stack.pop());
+                                b
+                            }
+                            _ => {
+                                let b = pop!();
+                                let a = pop!();
+                                tri!(ops::binary(bop, &a, &b)).truthy()
+                            }
+                        };
+                        if !truth {
+                            ip = t as usize;
+                        }
+                    }
+                    Op::BinLocal(bop, slot) => {
+                        let at = base + slot as usize;
+                        let n = task.stack.len();
+                        if let Some(r) = fast_binary(bop, &task.stack[at], &task.stack[n - 1]) {
+                            std::mem::forget(task.stack.pop());
+                            std::mem::forget(std::mem::replace(&mut task.stack[at], r));
+                            continue;
+                        }
+                        let v = pop!();
+                        // Taken out so a string held only by this local can be appended in place.
+                        let old = std::mem::take(&mut task.stack[at]);
+                        match ops::binary_owned(bop, old, &v) {
+                            Ok(r) => task.stack[at] = r,
+                            Err((old, e)) => {
+                                task.stack[at] = old;
+                                fail!(e);
+                            }
+                        }
                     }
                     Op::Un(uop) => {
                         let a = pop!();
@@ -438,7 +483,7 @@ impl Interp {
                     Op::CallGlobal(g, argc) => {
                         let argc = argc as usize;
                         save_ip!();
-                        match &self.globals[g as usize] {
+                        match self.global_slot(g) {
                             Some(Value::Func(f)) => {
                                 let f = f.clone();
                                 if task.frames.len() >= MAX_FRAMES {
@@ -480,7 +525,7 @@ impl Interp {
                         let at = task.stack.len() - kinds.len();
                         let values = task.stack.split_off(at);
                         save_ip!();
-                        match self.globals[g as usize].clone() {
+                        match self.global_slot(g).cloned() {
                             Some(callee) => {
                                 let args = match &callee {
                                     Value::Func(f) => tri!(bind_named(f, &kinds, values)),
@@ -646,9 +691,11 @@ impl Interp {
                         task.stack[s + 1] = Value::Int(i + 1);
                         let second = if two {
                             Some(match &task.stack[s + 2] {
-                                Value::Map(m) => {
-                                    m.borrow().get(&Key(item.clone())).cloned().unwrap_or_default()
-                                }
+                                Value::Map(m) => m
+                                    .borrow()
+                                    .get(&Key(item.clone()))
+                                    .cloned()
+                                    .unwrap_or_default(),
                                 _ => Value::Int(i),
                             })
                         } else {
@@ -797,7 +844,8 @@ pub(crate) fn thrown_error(v: &Value) -> KiwiError {
 }
 
 /// Integer and float fast paths for the hottest operators; `None` defers to [`ops::binary`].
-#[inline]
+/// A `Some` result guarantees both operands were plain numbers (nothing to drop).
+#[inline(always)]
 fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => {

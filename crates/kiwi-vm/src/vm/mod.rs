@@ -57,6 +57,8 @@ pub enum RunState {
 pub struct Interp {
     pub(crate) names: Globals,
     pub(crate) globals: Vec<Option<Value>>,
+    /// Named functions, by the same slots as `globals`.
+    pub(crate) functions: Vec<Option<Value>>,
     pub(crate) constants: Vec<bool>,
     pub(crate) sources: Vec<Source>,
     pub(crate) active_packages: HashSet<Rc<str>>,
@@ -81,6 +83,7 @@ impl Interp {
         let mut interp = Interp {
             names: Globals::default(),
             globals: Vec::new(),
+            functions: Vec::new(),
             constants: Vec::new(),
             sources: Vec::new(),
             active_packages: HashSet::new(),
@@ -123,7 +126,11 @@ impl Interp {
     }
 
     /// Parses and compiles `text` as a unit. Syntax errors come back all together.
-    pub fn compile_unit(&mut self, path: &Path, text: &str) -> Result<Rc<Closure>, Vec<Diagnostic>> {
+    pub fn compile_unit(
+        &mut self,
+        path: &Path,
+        text: &str,
+    ) -> Result<Rc<Closure>, Vec<Diagnostic>> {
         self.compile_unit_as(path, text, false)
     }
 
@@ -146,12 +153,13 @@ impl Interp {
                 .collect::<Vec<_>>()
         })?;
         let name = path.to_string_lossy();
-        let proto = compiler::compile(&program, file, &name, &mut self.names, value).map_err(|e| {
-            vec![Diagnostic::new(
-                KiwiError::new(crate::ErrorType::SyntaxError, e.message),
-                Some((file, e.span)),
-            )]
-        })?;
+        let proto =
+            compiler::compile(&program, file, &name, &mut self.names, value).map_err(|e| {
+                vec![Diagnostic::new(
+                    KiwiError::new(crate::ErrorType::SyntaxError, e.message),
+                    Some((file, e.span)),
+                )]
+            })?;
         self.grow_globals();
         Ok(Rc::new(Closure {
             proto,
@@ -260,16 +268,27 @@ impl Interp {
         self.globals[slot] = Some(value);
     }
 
-    /// Reads global `name`.
+    /// Reads global `name` (a variable, or else a named function).
     pub fn global(&self, name: &str) -> Option<Value> {
-        let slot = self.names.lookup(name)? as usize;
-        self.globals.get(slot).cloned().flatten()
+        let slot = self.names.lookup(name)?;
+        self.global_slot(slot).cloned()
+    }
+
+    /// The value a read of global slot `g` sees: a non-null variable, else a named function of
+    /// that name, else the (null) variable.
+    pub(crate) fn global_slot(&self, g: u32) -> Option<&Value> {
+        let g = g as usize;
+        match &self.globals[g] {
+            Some(v) if !v.is_null() => Some(v),
+            var => self.functions[g].as_ref().or(var.as_ref()),
+        }
     }
 
     fn grow_globals(&mut self) {
         let n = self.names.len();
         if self.globals.len() < n {
             self.globals.resize(n, None);
+            self.functions.resize(n, None);
             self.constants.resize(n, false);
         }
     }

@@ -260,14 +260,10 @@ impl Interp {
             .compile_unit(Path::new(&path), &text)
             .map_err(|diags| {
                 let d = &diags[0];
-                let at = d
-                    .at
-                    .map(|(_, s)| format!(" ({}:{}:{})", path.display(), s.line, s.col))
-                    .unwrap_or_default();
-                KiwiError::new(
-                    ErrorType::SyntaxError,
-                    format!("{}{at}", d.error.message),
-                )
+                let at =
+                    d.at.map(|(_, s)| format!(" ({}:{}:{})", path.display(), s.line, s.col))
+                        .unwrap_or_default();
+                KiwiError::new(ErrorType::SyntaxError, format!("{}{at}", d.error.message))
             })?;
         Ok(Outcome::Enter(unit, FrameKind::Import(pkg)))
     }
