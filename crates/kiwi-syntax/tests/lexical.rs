@@ -120,7 +120,7 @@ fn underscores_end_a_number() {
 
 #[test]
 fn leading_dot_float_is_an_error() {
-    assert_error("x = .5", "Unexpected token '.'");
+    assert_eq!(error("x = .5"), "Expected an expression, found '.' at 1:5");
 }
 
 // ----- §1.4 strings ----------------------------------------------------------------------------
@@ -252,7 +252,7 @@ fn interpolation_must_be_one_expression() {
     assert_error(r#"x = "${x = 1}""#, "in string interpolation");
     assert_eq!(
         error(r#"x = "${1 +}""#),
-        "Unexpected end of file: expected an expression at 1:11"
+        "Unexpected end of the '${...}' expression: expected an expression at 1:11"
     );
 }
 

@@ -385,8 +385,17 @@ impl Parser<'_> {
             Tok::At | Tok::AtAt => {
                 self.error_here("Structs ('@') are not supported (outside the Kiwi subset)")
             }
-            Tok::Eof => self.error_here("Unexpected end of file: expected an expression"),
-            other => self.error_here(format!("Unexpected token {}", other.describe())),
+            Tok::Eof => {
+                let eof = self.eof_name;
+                self.error_here(format!("Unexpected {eof}: expected an expression"))
+            }
+            other if self.pos == self.stmt_start => {
+                self.error_here(format!("Unexpected token {}", other.describe()))
+            }
+            other => self.error_here(format!(
+                "Expected an expression, found {}",
+                other.describe()
+            )),
         }
     }
 
@@ -645,6 +654,7 @@ impl Parser<'_> {
         }
         let depth = self.depth.saturating_add(1);
         let mut sub = Parser::new(toks, self.errors, depth);
+        sub.eof_name = "end of the '${...}' expression";
         let result = sub.parse_expr().and_then(|e| {
             if sub.at_eof() {
                 Ok(e)

@@ -42,6 +42,11 @@ pub(crate) struct Parser<'e> {
     /// Set between a failed statement and the next successful one: a stray `else`/`end` seen
     /// then is almost always debris of the failed construct, not worth a second report.
     pub(crate) recovering: bool,
+    /// Position of the first token of the statement being parsed (`usize::MAX` in a
+    /// sub-parser), so errors there say "Unexpected token" rather than "Expected ...".
+    pub(crate) stmt_start: usize,
+    /// How the end of input is described: the end of the file, or of a `${...}`.
+    pub(crate) eof_name: &'static str,
 }
 
 /// Parses a whole source file.
@@ -80,6 +85,8 @@ impl<'e> Parser<'e> {
             prev_end_line,
             aborted: false,
             recovering: false,
+            stmt_start: usize::MAX,
+            eof_name: "end of file",
         }
     }
 
@@ -177,7 +184,8 @@ impl<'e> Parser<'e> {
     pub(crate) fn unexpected(&mut self, wanted: &str) -> Bail {
         let found = self.kind().describe();
         if matches!(self.kind(), Tok::Eof) {
-            self.error_here(format!("Unexpected end of file: expected {wanted}"))
+            let eof = self.eof_name;
+            self.error_here(format!("Unexpected {eof}: expected {wanted}"))
         } else {
             self.error_here(format!("Expected {wanted}, found {found}"))
         }
@@ -282,6 +290,10 @@ impl<'e> Parser<'e> {
                     self.bump();
                     continue;
                 }
+                Tok::Kw(kw) if self.is_debris(*kw) => {
+                    self.bump();
+                    continue;
+                }
                 _ => {}
             }
             let start = self.pos;
@@ -302,6 +314,18 @@ impl<'e> Parser<'e> {
         body
     }
 
+    /// A block keyword that cannot belong here and most likely closed a construct whose header
+    /// failed to parse: one report for that construct is enough.
+    fn is_debris(&self, kw: Kw) -> bool {
+        let block_kw = matches!(
+            kw,
+            Kw::End | Kw::Else | Kw::Elsif | Kw::Catch | Kw::Finally | Kw::When
+        );
+        block_kw
+            && (self.recovering
+                || (kw == Kw::End && self.block_depth == 0 && !self.errors.is_empty()))
+    }
+
     /// Parses a nested block (one level deeper for the depth limit).
     pub(crate) fn parse_nested_block(&mut self, terms: &[Kw], case_body: bool) -> PResult<Block> {
         self.enter()?;
@@ -318,7 +342,9 @@ impl<'e> Parser<'e> {
     /// After an error, skips to a token that plausibly starts the next statement: a block
     /// keyword (`end`, `else`, ...) or a statement-starting token on a later line.
     fn synchronize(&mut self) {
-        let error_line = self.peek().span.line;
+        // The line of the last token that was accepted: a statement starter on a later line
+        // (often the very token that was unexpected, as in `x = 3 +⏎println "ok"`) resumes.
+        let error_line = self.prev_end_line;
         loop {
             let tok = self.peek();
             match &tok.kind {

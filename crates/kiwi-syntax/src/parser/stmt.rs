@@ -75,6 +75,7 @@ impl Parser<'_> {
     /// sits on every level of block recursion and debug-build frames add up.
     fn parse_bare_statement(&mut self) -> PResult<Stmt> {
         let span = self.peek().span;
+        self.stmt_start = self.pos;
         let kind = match self.kind() {
             Tok::Kw(kw) => match kw {
                 Kw::If => self.parse_if(),
@@ -167,18 +168,6 @@ impl Parser<'_> {
             return Bail;
         };
         match kw {
-            Kw::End | Kw::Else | Kw::Elsif | Kw::Catch | Kw::Finally | Kw::When
-                if self.recovering =>
-            {
-                self.bump_span();
-                Bail
-            }
-            Kw::End if self.block_depth == 0 && !self.errors.is_empty() => {
-                // Most likely the `end` of a construct whose header failed to parse; one report
-                // for that construct is enough.
-                self.bump_span();
-                Bail
-            }
             Kw::End | Kw::Else | Kw::Elsif | Kw::Catch | Kw::Finally => self.error_here(format!(
                 "Unexpected '{}' with no open block to match it",
                 kw.as_str()
@@ -414,6 +403,14 @@ impl Parser<'_> {
         })
     }
 
+    /// A loop header missing its expression would otherwise read `do` as a lambda.
+    fn refuse_do(&mut self, wanted: &str) -> PResult<()> {
+        if self.check_kw(Kw::Do) {
+            return Err(self.unexpected(wanted));
+        }
+        Ok(())
+    }
+
     fn parse_loop_body(&mut self, opener: &Token) -> PResult<Vec<Stmt>> {
         let word = match opener.kind {
             Tok::Kw(kw) => kw.as_str(),
@@ -430,6 +427,7 @@ impl Parser<'_> {
 
     fn parse_while(&mut self) -> PResult<StmtKind> {
         let opener = self.bump();
+        self.refuse_do("a condition after 'while'")?;
         let cond = self.parse_condition()?;
         let body = self.parse_loop_body(&opener)?;
         Ok(StmtKind::While { cond, body })
@@ -445,6 +443,7 @@ impl Parser<'_> {
             None
         };
         self.expect_kw(Kw::In, "'in' after the loop variable")?;
+        self.refuse_do("the collection to iterate over after 'in'")?;
         let iterable = self.parse_expr()?;
         let body = self.parse_loop_body(&opener)?;
         Ok(StmtKind::For {
@@ -457,6 +456,7 @@ impl Parser<'_> {
 
     fn parse_repeat(&mut self) -> PResult<StmtKind> {
         let opener = self.bump();
+        self.refuse_do("a count after 'repeat'")?;
         let count = self.parse_expr()?;
         let alias = if self.check_kw(Kw::As) {
             self.bump();
