@@ -20,4 +20,3 @@ pub mod vm;
 pub use error::{ErrorType, KResult, KiwiError};
 pub use value::{Key, Map, Value};
 pub use vm::{Diagnostic, Interp, RunState};
-
