@@ -60,14 +60,17 @@ fn parse_expectations(source: &str) -> Result<Expectation, String> {
             if exp.error_prefix.is_some() || exp.error.is_some() {
                 return Err(format!("line {lineno}: more than one `# expect error`"));
             }
-            exp.error_prefix = Some(directive_text(&line[pos + "# expect error prefix:".len()..]));
+            exp.error_prefix = Some(directive_text(
+                &line[pos + "# expect error prefix:".len()..],
+            ));
         } else if let Some(pos) = line.find("# expect error:") {
             if exp.error.is_some() || exp.error_prefix.is_some() {
                 return Err(format!("line {lineno}: more than one `# expect error`"));
             }
             exp.error = Some(directive_text(&line[pos + "# expect error:".len()..]));
         } else if let Some(pos) = line.find("# expect:") {
-            exp.stdout.push(directive_text(&line[pos + "# expect:".len()..]));
+            exp.stdout
+                .push(directive_text(&line[pos + "# expect:".len()..]));
         } else if let Some(pos) = line.find("# exit:") {
             let text = directive_text(&line[pos + "# exit:".len()..]);
             let code = text
@@ -77,8 +80,7 @@ fn parse_expectations(source: &str) -> Result<Expectation, String> {
             exp.exit = Some(code);
         } else if let Some(pos) = line.find("# args:") {
             let text = directive_text(&line[pos + "# args:".len()..]);
-            exp.args
-                .extend(text.split_whitespace().map(str::to_string));
+            exp.args.extend(text.split_whitespace().map(str::to_string));
         } else if let Some(pos) = line.find("# stderr:") {
             exp.stderr
                 .push(directive_text(&line[pos + "# stderr:".len()..]));
@@ -313,7 +315,9 @@ fn main() {
                 Ok(()) => Ok(Completion::Completed),
                 Err(msg) if wishlist => {
                     let first = msg.lines().nth(1).unwrap_or("").to_string();
-                    Ok(Completion::ignored_with(format!("wishlist (known failure): {first}")))
+                    Ok(Completion::ignored_with(format!(
+                        "wishlist (known failure): {first}"
+                    )))
                 }
                 Err(msg) => Err(Failed::from(msg)),
             })
