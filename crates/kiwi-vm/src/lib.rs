@@ -11,6 +11,7 @@ pub mod format;
 pub mod function;
 pub mod methods;
 pub mod ops;
+pub mod ordmap;
 pub mod scheduler;
 pub mod stdlib;
 pub mod task;

@@ -8,13 +8,11 @@ use std::cell::RefCell;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
-use indexmap::IndexMap;
-
 use crate::channel::Channel;
 use crate::function::Closure;
 
 /// An insertion-ordered hashmap with type-strict keys (removal keeps the order of the rest).
-pub type Map = IndexMap<Key, Value>;
+pub type Map = crate::ordmap::OrderedMap<Key, Value>;
 
 /// A Kiwi value.
 #[derive(Clone, Default)]

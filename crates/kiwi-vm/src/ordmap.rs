@@ -1,0 +1,197 @@
+//! An insertion-ordered hash map with O(1) removal.
+//!
+//! Kiwi hashmaps iterate in strict insertion order, also after removals (§2 REC). `IndexMap`'s
+//! order-keeping `shift_remove` is O(n), which makes removal loops quadratic; here a removal
+//! leaves a tombstone that iteration skips, and the entry vector is compacted once tombstones
+//! outnumber live entries, so every operation stays amortised O(1).
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// An insertion-ordered map (the subset of `IndexMap`'s API the runtime uses).
+#[derive(Clone)]
+pub struct OrderedMap<K, V> {
+    entries: Vec<Option<(K, V)>>,
+    index: HashMap<K, usize>,
+}
+
+impl<K, V> Default for OrderedMap<K, V> {
+    fn default() -> Self {
+        OrderedMap {
+            entries: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> OrderedMap<K, V> {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty map with room for `n` entries.
+    pub fn with_capacity(n: usize) -> Self {
+        OrderedMap {
+            entries: Vec::with_capacity(n),
+            index: HashMap::with_capacity(n),
+        }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether the map is empty.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Inserts or replaces; a replaced entry keeps its position. Returns the old value.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        if let Some(&i) = self.index.get(&key) {
+            if let Some((_, v)) = self.entries[i].as_mut() {
+                return Some(std::mem::replace(v, value));
+            }
+        }
+        self.index.insert(key.clone(), self.entries.len());
+        self.entries.push(Some((key, value)));
+        None
+    }
+
+    /// The value for `key`.
+    pub fn get(&self, key: &K) -> Option<&V> {
+        let i = *self.index.get(key)?;
+        self.entries[i].as_ref().map(|(_, v)| v)
+    }
+
+    /// The value for `key`, mutably.
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        let i = *self.index.get(key)?;
+        self.entries[i].as_mut().map(|(_, v)| v)
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &K) -> bool {
+        self.index.contains_key(key)
+    }
+
+    /// Removes `key`, keeping the order of the others. Returns its value.
+    pub fn shift_remove(&mut self, key: &K) -> Option<V> {
+        let i = self.index.remove(key)?;
+        let (_, v) = self.entries[i].take()?;
+        let dead = self.entries.len() - self.index.len();
+        if dead > 16 && dead > self.index.len() {
+            self.compact();
+        }
+        Some(v)
+    }
+
+    fn compact(&mut self) {
+        self.entries.retain(Option::is_some);
+        for (i, (k, _)) in self.entries.iter().flatten().enumerate() {
+            if let Some(slot) = self.index.get_mut(k) {
+                *slot = i;
+            }
+        }
+    }
+
+    /// Removes every entry.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.index.clear();
+    }
+
+    /// Entries in insertion order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + '_ {
+        self.entries.iter().flatten().map(|(k, v)| (k, v))
+    }
+
+    /// Keys in insertion order.
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + '_ {
+        self.iter().map(|(k, _)| k)
+    }
+
+    /// Values in insertion order.
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + '_ {
+        self.iter().map(|(_, v)| v)
+    }
+
+    /// The first entry in insertion order.
+    pub fn first(&self) -> Option<(&K, &V)> {
+        self.iter().next()
+    }
+
+    /// The last entry in insertion order.
+    pub fn last(&self) -> Option<(&K, &V)> {
+        self.iter().next_back()
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Extend<(K, V)> for OrderedMap<K, V> {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> FromIterator<(K, V)> for OrderedMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut m = OrderedMap::new();
+        m.extend(iter);
+        m
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> IntoIterator for OrderedMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Option<(K, V)>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter().flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderedMap;
+
+    #[test]
+    fn keeps_insertion_order_across_removals_and_compaction() {
+        let mut m = OrderedMap::new();
+        for i in 0..100 {
+            m.insert(i, i * 10);
+        }
+        for i in (0..100).step_by(2) {
+            assert_eq!(m.shift_remove(&i), Some(i * 10));
+        }
+        for i in 0..30 {
+            m.shift_remove(&(i * 2 + 1));
+        }
+        m.insert(7, 1);
+        m.insert(1000, 2);
+        let keys: Vec<i32> = m.keys().copied().collect();
+        let mut want: Vec<i32> = (60..100).filter(|i| i % 2 == 1).collect();
+        want.insert(0, 7);
+        want.sort();
+        want.retain(|k| *k != 7);
+        want.push(7);
+        want.push(1000);
+        assert_eq!(keys, want);
+        assert_eq!(m.len(), want.len());
+        assert_eq!(m.get(&61), Some(&610));
+    }
+
+    #[test]
+    fn replacing_keeps_position() {
+        let mut m = OrderedMap::new();
+        m.insert("a", 1);
+        m.insert("b", 2);
+        assert_eq!(m.insert("a", 3), Some(1));
+        assert_eq!(m.iter().collect::<Vec<_>>(), vec![(&"a", &3), (&"b", &2)]);
+        assert_eq!(m.first(), Some((&"a", &3)));
+        assert_eq!(m.last(), Some((&"b", &2)));
+    }
+}
