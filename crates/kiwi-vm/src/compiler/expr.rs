@@ -3,7 +3,7 @@
 use kiwi_syntax::ast::{Arg, BinOp, CaseCond, Expr, ExprKind, InterpPart};
 use kiwi_syntax::Span;
 
-use super::{Compiler, Var};
+use super::{Compiler, Var, BUILTIN_PREFIX};
 use crate::bytecode::{ArgKind, Const, Op};
 use crate::value::Value;
 
@@ -206,6 +206,10 @@ impl Compiler<'_> {
 
     fn call(&mut self, callee: &Expr, args: &[Arg], span: Span) {
         let global = match &callee.kind {
+            // These globals cannot be redefined by a user `fn` (§1.2): always the builtin.
+            ExprKind::Ident(name) if matches!(name.as_str(), "typeof" | "serialize" | "deserialize") => {
+                Some(self.globals.intern(&format!("{BUILTIN_PREFIX}{name}")))
+            }
             ExprKind::Ident(name) => match self.resolve(name) {
                 Var::Global(g) => Some(g),
                 _ => None,

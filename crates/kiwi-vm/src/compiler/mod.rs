@@ -20,6 +20,10 @@ use crate::value::Value;
 
 use scope::ScopeTable;
 
+/// Global names starting with this are never assigned: calls through them always reach the
+/// native builtin of the rest of the name.
+pub const BUILTIN_PREFIX: &str = "__builtin__";
+
 /// The interpreter-wide table of global names (and the program's top-level names).
 #[derive(Default)]
 pub struct Globals {

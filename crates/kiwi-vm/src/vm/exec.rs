@@ -10,6 +10,7 @@ use kiwi_syntax::Span;
 use super::call::{bind_named, enter_frame, enter_frame_in_place, flatten_args};
 use super::{Diagnostic, Interp, MAX_FRAMES};
 use crate::bytecode::{CaptureFrom, Const, FnProto, Op};
+use crate::compiler::BUILTIN_PREFIX;
 use crate::error::{ErrorType, KiwiError};
 use crate::format::write_display;
 use crate::function::Closure;
@@ -516,7 +517,8 @@ impl Interp {
                                 let at = task.stack.len() - argc;
                                 let args = task.stack.split_off(at);
                                 let name = self.names.name(g).clone();
-                                outcome!(self.call_native(task, &name, args));
+                                let name = name.strip_prefix(BUILTIN_PREFIX).unwrap_or(&name);
+                                outcome!(self.call_native(task, name, args));
                             }
                         }
                     }
