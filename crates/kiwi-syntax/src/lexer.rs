@@ -468,7 +468,7 @@ impl Lexer {
             let top = stack.last_mut()?;
             match top {
                 CodeCtx::Code { braces } => match c {
-                    '{' => *braces += 1,
+                    '{' => *braces = braces.saturating_add(1),
                     '}' => {
                         *braces -= 1;
                         if *braces == 0 {
@@ -579,4 +579,111 @@ fn decode_bytes(content: &[char]) -> Result<Vec<u8>, String> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<Tok> {
+        let (toks, errors) = lex(src, 1, 1);
+        assert!(errors.is_empty(), "{errors:?}");
+        toks.into_iter().map(|t| t.kind).collect()
+    }
+
+    #[test]
+    fn token_classes() {
+        assert_eq!(
+            kinds("if x string none and ... .. . :: : @ @@"),
+            vec![
+                Tok::Kw(Kw::If),
+                Tok::Ident("x".into()),
+                Tok::Type("string"),
+                Tok::Type("none"),
+                Tok::Kw(Kw::And),
+                Tok::Ellipsis,
+                Tok::DotDot,
+                Tok::Dot,
+                Tok::ColonColon,
+                Tok::Colon,
+                Tok::At,
+                Tok::AtAt,
+                Tok::Eof,
+            ]
+        );
+    }
+
+    #[test]
+    fn tokens_record_start_and_end_lines() {
+        let (toks, _) = lex("a 'x\ny\nz' b", 1, 1);
+        let lines: Vec<(u32, u32, u32)> = toks
+            .iter()
+            .map(|t| (t.span.line, t.span.col, t.end_line))
+            .collect();
+        assert_eq!(lines, vec![(1, 1, 1), (1, 3, 3), (3, 4, 3), (3, 5, 3)]);
+    }
+
+    #[test]
+    fn sub_lexer_positions_start_where_told() {
+        let (toks, _) = lex("a\n b", 7, 20);
+        let spans: Vec<(u32, u32)> = toks.iter().map(|t| (t.span.line, t.span.col)).collect();
+        assert_eq!(spans[..2], [(7, 20), (8, 2)]);
+    }
+
+    #[test]
+    fn interpolation_code_parts_keep_raw_text_and_position() {
+        let (toks, _) = lex("\"ab ${x[\"k\"]} ${ {1: 2} }\"", 1, 1);
+        let Tok::Str(parts) = &toks[0].kind else {
+            panic!("not a string")
+        };
+        assert_eq!(
+            parts,
+            &vec![
+                StrPart::Lit("ab ".into()),
+                StrPart::Code {
+                    text: "x[\"k\"]".into(),
+                    line: 1,
+                    col: 7
+                },
+                StrPart::Lit(" ".into()),
+                StrPart::Code {
+                    text: " {1: 2} ".into(),
+                    line: 1,
+                    col: 17
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn operator_runs() {
+        assert_eq!(kinds(">>>=")[0], Tok::Op(Op::UShrEq));
+        assert_eq!(kinds("??")[0], Tok::Op(Op::Coalesce));
+        assert_eq!(
+            kinds("??=")[..2],
+            [Tok::Op(Op::Coalesce), Tok::Op(Op::Assign)]
+        );
+        assert_eq!(kinds("=<")[0], Tok::Op(Op::Unpack));
+        assert_eq!(kinds("//=")[0], Tok::Op(Op::SlashSlashEq));
+        let (toks, errors) = lex("a =- b", 1, 1);
+        assert_eq!(toks[1].kind, Tok::Error);
+        assert_eq!(errors.len(), 1);
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(kinds("1..5")[..3], [Tok::Int(1), Tok::DotDot, Tok::Int(5)]);
+        assert_eq!(kinds("7.")[0], Tok::Float(7.0));
+        assert_eq!(kinds("0xFFFFFFFF")[0], Tok::Int(-1));
+        assert_eq!(kinds("1e5")[0], Tok::Float(100000.0));
+    }
+
+    #[test]
+    fn byte_decoding() {
+        assert_eq!(decode_bytes(&['a', '\\', 'n']), Ok(vec![b'a', b'\n']));
+        assert_eq!(decode_bytes(&['\\', 'x', '4', '1']), Ok(vec![0x41]));
+        assert_eq!(decode_bytes(&['\\']), Ok(vec![b'\\']));
+        assert!(decode_bytes(&['\\', 'x', '4']).is_err());
+        assert!(decode_bytes(&['é']).is_err());
+    }
 }

@@ -403,11 +403,11 @@ impl Parser<'_> {
     fn parse_path(&mut self, first: String, span: Span) -> PResult<Expr> {
         let mut segments = vec![first];
         while self.path_follows() {
-            self.bump();
+            self.bump_span();
             let Some(word) = self.kind().word().map(str::to_string) else {
                 return Err(self.unexpected("a name after '::'"));
             };
-            self.bump();
+            self.bump_span();
             segments.push(word);
         }
         Ok(Expr {

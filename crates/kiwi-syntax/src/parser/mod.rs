@@ -287,11 +287,11 @@ impl<'e> Parser<'e> {
                 Tok::Eof => break,
                 Tok::Kw(kw) if terms.contains(kw) => break,
                 Tok::Comma => {
-                    self.bump();
+                    self.bump_span();
                     continue;
                 }
                 Tok::Kw(kw) if self.is_debris(*kw) => {
-                    self.bump();
+                    self.bump_span();
                     continue;
                 }
                 _ => {}
@@ -306,7 +306,7 @@ impl<'e> Parser<'e> {
                     self.recovering = true;
                     self.synchronize();
                     if self.pos == start {
-                        self.bump();
+                        self.bump_span();
                     }
                 }
             }
@@ -355,7 +355,7 @@ impl<'e> Parser<'e> {
                 kind if tok.span.line > error_line && starts_statement(kind) => return,
                 _ => {}
             }
-            self.bump();
+            self.bump_span();
         }
     }
 }

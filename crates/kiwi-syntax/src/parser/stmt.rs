@@ -139,7 +139,8 @@ impl Parser<'_> {
         let Tok::Kw(kw) = tok.kind else {
             return Err(Bail);
         };
-        if !can_begin_value(self.kind()) {
+        // A token the lexer already rejected is reported once, by the lexer.
+        if !can_begin_value(self.kind()) && !matches!(self.kind(), Tok::Error) {
             let word = kw.as_str();
             return Err(self.error(
                 format!(
@@ -183,7 +184,7 @@ impl Parser<'_> {
 
     /// `stmt when cond [else other]`.
     fn parse_guard(&mut self, stmt: Stmt) -> PResult<Stmt> {
-        self.bump();
+        self.bump_span();
         let cond = self.parse_expr()?;
         // `else` belongs to the guard only on the same line; on a new line it is far more likely
         // the `else` of an enclosing `if`.
@@ -191,13 +192,13 @@ impl Parser<'_> {
         if self.check_kw(Kw::Else) && self.on_same_line() {
             match &stmt.kind {
                 StmtKind::Expr(_) | StmtKind::Print { .. } => {
-                    self.bump();
+                    self.bump_span();
                     let other = self.nested(|p| p.parse_bare_statement())?;
                     otherwise = Some(Box::new(other));
                 }
                 StmtKind::Assign { targets, op, .. } => {
                     let (targets, op) = (targets.clone(), *op);
-                    self.bump();
+                    self.bump_span();
                     let values = self.parse_values(targets.len() > 1)?;
                     otherwise = Some(Box::new(Stmt {
                         kind: StmtKind::Assign {
@@ -257,12 +258,12 @@ impl Parser<'_> {
                 targets.push(AssignTarget::Name(name, tok.span));
             }
             if self.check(&Tok::Comma) {
-                self.bump();
+                self.bump_span();
             } else {
                 break;
             }
         }
-        self.bump();
+        self.bump_span();
         let values = self.parse_values(true)?;
         Ok(StmtKind::Assign {
             targets,
@@ -283,7 +284,7 @@ impl Parser<'_> {
             {
                 break;
             }
-            self.bump();
+            self.bump_span();
             values.push(self.parse_expr()?);
         }
         Ok(values)
@@ -359,7 +360,7 @@ impl Parser<'_> {
     pub(crate) fn parse_binding_name(&mut self, wanted: &str) -> PResult<String> {
         match self.kind().clone() {
             Tok::Ident(name) => {
-                self.bump();
+                self.bump_span();
                 Ok(name)
             }
             Tok::Type(name) => Err(self.error_here(format!(
@@ -384,12 +385,12 @@ impl Parser<'_> {
         let mut else_body = None;
         loop {
             if self.check_kw(Kw::Elsif) {
-                self.bump();
+                self.bump_span();
                 let cond = self.parse_condition()?;
                 let body = self.parse_nested_block(&[Kw::Elsif, Kw::Else, Kw::End], false)?;
                 branches.push((cond, body));
             } else if self.check_kw(Kw::Else) {
-                self.bump();
+                self.bump_span();
                 else_body = Some(self.parse_nested_block(&[Kw::End], false)?);
                 break;
             } else {
@@ -419,7 +420,7 @@ impl Parser<'_> {
         if !self.check_kw(Kw::Do) {
             return Err(self.unexpected(&format!("'do' to start the '{word}' body")));
         }
-        self.bump();
+        self.bump_span();
         let body = self.parse_nested_block(&[Kw::End], false)?;
         self.expect_end(opener)?;
         Ok(body)
@@ -437,7 +438,7 @@ impl Parser<'_> {
         let opener = self.bump();
         let var = self.parse_binding_name("a loop variable after 'for'")?;
         let second = if self.check(&Tok::Comma) {
-            self.bump();
+            self.bump_span();
             Some(self.parse_binding_name("a second loop variable after ','")?)
         } else {
             None
@@ -459,7 +460,7 @@ impl Parser<'_> {
         self.refuse_do("a count after 'repeat'")?;
         let count = self.parse_expr()?;
         let alias = if self.check_kw(Kw::As) {
-            self.bump();
+            self.bump_span();
             Some(self.parse_binding_name("a counter name after 'as'")?)
         } else {
             None
@@ -479,7 +480,7 @@ impl Parser<'_> {
             catch = Some(CatchClause { names, body });
         }
         let finally = if self.check_kw(Kw::Finally) {
-            self.bump();
+            self.bump_span();
             Some(self.parse_nested_block(&[Kw::End], false)?)
         } else {
             None
@@ -500,20 +501,20 @@ impl Parser<'_> {
             return Ok(names);
         }
         if self.check(&Tok::LParen) {
-            self.bump();
+            self.bump_span();
             while !self.check(&Tok::RParen) {
                 names.push(self.parse_binding_name("a catch variable name")?);
                 if self.check(&Tok::Comma) {
-                    self.bump();
+                    self.bump_span();
                 } else if !self.check(&Tok::RParen) {
                     return Err(self.unexpected("',' or ')' after the catch variable"));
                 }
             }
-            self.bump();
+            self.bump_span();
         } else if matches!(self.kind(), Tok::Ident(_)) {
             names.push(self.parse_binding_name("a catch variable name")?);
             if self.check(&Tok::Comma) && matches!(self.peek_at(1).kind, Tok::Ident(_)) {
-                self.bump();
+                self.bump_span();
                 names.push(self.parse_binding_name("a catch variable name")?);
             }
         }
@@ -537,7 +538,7 @@ impl Parser<'_> {
         }
         let name = match self.kind().clone() {
             Tok::Ident(name) => {
-                self.bump();
+                self.bump_span();
                 name
             }
             Tok::Type(name) => {
@@ -576,7 +577,7 @@ impl Parser<'_> {
         let mut params: Vec<Param> = Vec::new();
         loop {
             if self.check(&Tok::RParen) {
-                self.bump();
+                self.bump_span();
                 return Ok(params);
             }
             if self.at_eof() {
@@ -590,11 +591,11 @@ impl Parser<'_> {
             }
             let rest = self.check_op(Op::Star);
             if rest {
-                self.bump();
+                self.bump_span();
             }
             let name = match self.kind().clone() {
                 Tok::Ident(name) => {
-                    self.bump();
+                    self.bump_span();
                     name
                 }
                 Tok::Type(name) => {
@@ -605,11 +606,11 @@ impl Parser<'_> {
                 _ => return Err(self.unexpected("a parameter name")),
             };
             if self.check(&Tok::Colon) {
-                self.bump();
+                self.bump_span();
                 self.parse_type_hint()?;
             }
             let default = if self.check_op(Op::Assign) {
-                self.bump();
+                self.bump_span();
                 Some(self.parse_expr()?)
             } else {
                 None
@@ -620,7 +621,7 @@ impl Parser<'_> {
                 rest,
             });
             if self.check(&Tok::Comma) {
-                self.bump();
+                self.bump_span();
             } else if !self.check(&Tok::RParen) {
                 return Err(self.unexpected("',' or ')' in the parameter list"));
             }
@@ -630,7 +631,7 @@ impl Parser<'_> {
     /// `: hint` after parameters (parsed and ignored, §5.1).
     pub(crate) fn skip_return_hint(&mut self) -> PResult<()> {
         if self.check(&Tok::Colon) {
-            self.bump();
+            self.bump_span();
             self.parse_type_hint()?;
         }
         Ok(())
@@ -641,10 +642,10 @@ impl Parser<'_> {
         let first = self.type_word()?;
         loop {
             if self.check_op(Op::Pipe) {
-                self.bump();
+                self.bump_span();
                 self.type_word()?;
             } else if self.check_op(Op::Question) {
-                self.bump();
+                self.bump_span();
             } else {
                 return Ok(first);
             }
@@ -658,7 +659,7 @@ impl Parser<'_> {
             Tok::Kw(Kw::Null) => "null".to_string(),
             _ => return Err(self.unexpected("a type name")),
         };
-        self.bump();
+        self.bump_span();
         Ok(word)
     }
 
@@ -669,14 +670,14 @@ impl Parser<'_> {
             match self.kind().word() {
                 Some(word) if !matches!(self.kind(), Tok::Kw(_)) => {
                     path.push(word.to_string());
-                    self.bump();
+                    self.bump_span();
                 }
                 _ => return Err(self.unexpected("a package name")),
             }
             if !self.check(&Tok::ColonColon) {
                 break;
             }
-            self.bump();
+            self.bump_span();
         }
         let body = self.parse_nested_block(&[Kw::End], false)?;
         self.expect_end(&opener)?;
@@ -685,21 +686,21 @@ impl Parser<'_> {
 
     /// `require "x"`, `require x`, `require a::b` (a bare name is kept as a string).
     fn parse_require(&mut self) -> PResult<StmtKind> {
-        self.bump();
+        self.bump_span();
         if let Tok::Ident(first) = self.kind().clone() {
             let span = self.peek().span;
             let follows = &self.peek_at(1).kind;
             let simple = !matches!(follows, Tok::Dot | Tok::LBracket | Tok::LParen)
                 || !self.next_on_same_line(1);
             if simple {
-                self.bump();
+                self.bump_span();
                 let mut name = first;
                 while self.check(&Tok::ColonColon) {
-                    self.bump();
+                    self.bump_span();
                     let Some(seg) = self.kind().word().map(str::to_string) else {
                         return Err(self.unexpected("a name after '::'"));
                     };
-                    self.bump();
+                    self.bump_span();
                     name.push_str("::");
                     name.push_str(&seg);
                 }
@@ -722,7 +723,7 @@ impl Parser<'_> {
     }
 
     fn parse_const(&mut self) -> PResult<StmtKind> {
-        self.bump();
+        self.bump_span();
         let name_span = self.peek().span;
         let name = self.parse_binding_name("a constant name after 'const'")?;
         if !name
@@ -737,20 +738,20 @@ impl Parser<'_> {
         if !self.check_op(Op::Assign) {
             return Err(self.unexpected("'=' after the constant name"));
         }
-        self.bump();
+        self.bump_span();
         let value = self.parse_expr()?;
         Ok(StmtKind::Const { name, value })
     }
 
     /// `var x`, `var x: T = v`, `var (a = 1, b: list)`.
     fn parse_var(&mut self) -> PResult<StmtKind> {
-        self.bump();
+        self.bump_span();
         let mut decls = Vec::new();
         if self.check(&Tok::LParen) {
             let open = self.bump();
             loop {
                 if self.check(&Tok::RParen) {
-                    self.bump();
+                    self.bump_span();
                     break;
                 }
                 if self.at_eof() {
@@ -761,7 +762,7 @@ impl Parser<'_> {
                 }
                 decls.push(self.parse_var_decl()?);
                 if self.check(&Tok::Comma) {
-                    self.bump();
+                    self.bump_span();
                 } else if !self.check(&Tok::RParen) {
                     return Err(self.unexpected("',' or ')' in the 'var' list"));
                 }
@@ -776,13 +777,13 @@ impl Parser<'_> {
         let span: Span = self.peek().span;
         let name = self.parse_binding_name("a variable name")?;
         let hint = if self.check(&Tok::Colon) {
-            self.bump();
+            self.bump_span();
             Some(self.parse_type_hint()?)
         } else {
             None
         };
         let value = if self.check_op(Op::Assign) {
-            self.bump();
+            self.bump_span();
             Some(self.parse_expr()?)
         } else {
             None
