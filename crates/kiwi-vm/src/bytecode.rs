@@ -91,6 +91,8 @@ pub enum Op {
     /// Pop a value and apply `local = local op value` to a plain local (compound assignment).
     /// Taking the local out first lets a uniquely owned string grow in place.
     BinLocal(BinOp, u16),
+    /// Pop a value and apply `global = global op value` (compound assignment to a global).
+    BinGlobal(BinOp, u32),
     /// Unary operator on the top value.
     Un(UnOp),
     /// `a ?? b` on the top two values.

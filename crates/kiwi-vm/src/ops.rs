@@ -40,6 +40,16 @@ fn div_by_zero() -> KiwiError {
 /// Like [`binary`], but owning the left operand, so `s += x` on a string nobody else holds
 /// appends in place instead of copying. On error the left operand is handed back.
 pub fn binary_owned(op: BinOp, a: Value, b: &Value) -> Result<Value, (Value, KiwiError)> {
+    let a = match (op, a) {
+        (BinOp::Add, Value::Str(mut s)) => match Rc::get_mut(&mut s) {
+            Some(buf) => {
+                crate::format::write_display(buf, b);
+                return Ok(Value::Str(s));
+            }
+            None => Value::Str(s),
+        },
+        (_, a) => a,
+    };
     match binary(op, &a, b) {
         Ok(v) => Ok(v),
         Err(e) => Err((a, e)),
@@ -564,9 +574,9 @@ const BYTES_OOB: &str = "Bytes index out of bounds.";
 thread_local! {
     /// Shared one-character strings for ASCII, so indexing and iterating strings does not
     /// allocate per character.
-    static ASCII_CHARS: [Rc<str>; 128] = std::array::from_fn(|i| {
+    static ASCII_CHARS: [Rc<String>; 128] = std::array::from_fn(|i| {
         let c = char::from(i as u8);
-        Rc::from(c.encode_utf8(&mut [0u8; 4]) as &str)
+        Rc::new(c.to_string())
     });
 }
 

@@ -26,8 +26,10 @@ pub enum Value {
     Int(i64),
     /// 64-bit float.
     Float(f64),
-    /// Immutable string; lengths and indexes count Unicode scalar values.
-    Str(Rc<str>),
+    /// A string; lengths and indexes count Unicode scalar values. Strings are immutable to
+    /// scripts; the `String` inside is only ever grown in place by `+=` when this `Rc` is the
+    /// sole owner, which no one can observe.
+    Str(Rc<String>),
     /// Mutable list with reference semantics.
     List(Rc<RefCell<Vec<Value>>>),
     /// Mutable insertion-ordered hashmap with reference semantics.
@@ -39,13 +41,13 @@ pub enum Value {
     /// A task channel (`typeof` is `"Channel"`).
     Channel(Rc<Channel>),
     /// A package value, as yielded by `import "name"`.
-    Package(Rc<str>),
+    Package(Rc<String>),
 }
 
 impl Value {
     /// A string value.
-    pub fn str(s: impl Into<Rc<str>>) -> Value {
-        Value::Str(s.into())
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(Rc::new(s.into()))
     }
 
     /// A new list value owning `items`.

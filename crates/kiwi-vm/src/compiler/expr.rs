@@ -207,7 +207,9 @@ impl Compiler<'_> {
     fn call(&mut self, callee: &Expr, args: &[Arg], span: Span) {
         let global = match &callee.kind {
             // These globals cannot be redefined by a user `fn` (§1.2): always the builtin.
-            ExprKind::Ident(name) if matches!(name.as_str(), "typeof" | "serialize" | "deserialize") => {
+            ExprKind::Ident(name)
+                if matches!(name.as_str(), "typeof" | "serialize" | "deserialize") =>
+            {
                 Some(self.globals.intern(&format!("{BUILTIN_PREFIX}{name}")))
             }
             ExprKind::Ident(name) => match self.resolve(name) {

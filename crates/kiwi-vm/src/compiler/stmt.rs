@@ -436,14 +436,27 @@ impl Compiler<'_> {
         };
         match target {
             AssignTarget::Name(name, nspan) => {
-                if let (AssignOp::Compound(bop), super::Var::Local(slot)) = (op, self.resolve(name))
-                {
-                    self.expr(value);
-                    self.emit(Op::BinLocal(bop, slot), span);
-                    if want {
-                        self.emit(Op::LoadLocal(slot), span);
+                match (op, self.resolve(name)) {
+                    (AssignOp::Compound(bop), super::Var::Local(slot)) => {
+                        self.expr(value);
+                        self.emit(Op::BinLocal(bop, slot), span);
+                        if want {
+                            self.emit(Op::LoadLocal(slot), span);
+                        }
+                        return;
                     }
-                    return;
+                    // At the top of a package body a global also mirrors into `pkg::name`.
+                    (AssignOp::Compound(bop), super::Var::Global(g))
+                        if self.cur().package.is_none() =>
+                    {
+                        self.expr(value);
+                        self.emit(Op::BinGlobal(bop, g), span);
+                        if want {
+                            self.emit(Op::LoadGlobal(g), span);
+                        }
+                        return;
+                    }
+                    _ => {}
                 }
                 if let AssignOp::Compound(bop) = op {
                     self.load_var(name, *nspan);

@@ -52,7 +52,7 @@ pub fn int_arg(name: &str, args: &[Value], pos: usize) -> KResult<i64> {
 }
 
 /// Argument `pos` as a string (`ParameterTypeMismatchError` otherwise).
-pub fn str_arg<'a>(name: &str, args: &'a [Value], pos: usize) -> KResult<&'a Rc<str>> {
+pub fn str_arg<'a>(name: &str, args: &'a [Value], pos: usize) -> KResult<&'a Rc<String>> {
     match args.get(pos) {
         Some(Value::Str(s)) => Ok(s),
         other => Err(mismatch(name, pos, "String", other.unwrap_or(&Value::Null))),

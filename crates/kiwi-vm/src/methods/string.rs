@@ -12,7 +12,7 @@ use super::check::{self, arity, arity_range, index_error, invalid, value_error};
 use super::{any, convert, pattern};
 
 /// Dispatches a string method; `None` if strings have no method `name`.
-pub fn call(s: &Rc<str>, recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {
+pub fn call(s: &Rc<String>, recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {
     Some(match name {
         "size" | "length" => arity(name, args, 0).map(|()| int(char_len(s))),
         "split" => split(s, args),
@@ -163,7 +163,7 @@ fn replace(s: &str, args: &[Value]) -> KResult<Value> {
     Ok(Value::str(s.replace(&**find, repl)))
 }
 
-fn string_args(args: &[Value], n: usize) -> KResult<&Rc<str>> {
+fn string_args(args: &[Value], n: usize) -> KResult<&Rc<String>> {
     match &args[n] {
         Value::Str(s) => Ok(s),
         other => Err(check::type_error("a string", other)),
@@ -266,7 +266,7 @@ fn between(s: &str, args: &[Value]) -> KResult<Value> {
     let a = check::str_arg("between", args, 0)?;
     let b = check::str_arg("between", args, 1)?;
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    Ok(Value::Bool(&**lo <= s && s <= &**hi))
+    Ok(Value::Bool(lo.as_str() <= s && s <= hi.as_str()))
 }
 
 #[cfg(test)]

@@ -51,10 +51,10 @@ fn konst(proto: &FnProto, k: u32) -> &Value {
     }
 }
 
-fn const_str(proto: &FnProto, k: u32) -> Rc<str> {
+fn const_str(proto: &FnProto, k: u32) -> Rc<String> {
     match konst(proto, k) {
         Value::Str(s) => s.clone(),
-        _ => Rc::from(""),
+        _ => Rc::default(),
     }
 }
 
@@ -367,6 +367,27 @@ impl Interp {
                             }
                         }
                     }
+                    Op::BinGlobal(bop, g) => {
+                        let gi = g as usize;
+                        if self.constants[gi] {
+                            fail!(self.const_error(g));
+                        }
+                        let v = pop!();
+                        let old = match self.globals[gi].take() {
+                            Some(old) => old,
+                            None => match self.undefined_global(g) {
+                                Ok(old) => old,
+                                Err(e) => fail!(e),
+                            },
+                        };
+                        match ops::binary_owned(bop, old, &v) {
+                            Ok(r) => self.globals[gi] = Some(r),
+                            Err((old, e)) => {
+                                self.globals[gi] = Some(old);
+                                fail!(e);
+                            }
+                        }
+                    }
                     Op::Un(uop) => {
                         let a = pop!();
                         let r = tri!(ops::unary(uop, &a));
@@ -647,8 +668,8 @@ impl Interp {
                     Op::SplitError => {
                         let v = pop!();
                         let e = thrown_error(&v);
-                        task.stack.push(Value::Str(e.error));
-                        task.stack.push(Value::Str(e.message));
+                        task.stack.push(Value::str(&*e.error));
+                        task.stack.push(Value::str(&*e.message));
                     }
                     Op::Unpack(n) => {
                         let v = pop!();
@@ -725,7 +746,7 @@ impl Interp {
                     }
                     Op::ActivatePackage(k) => {
                         let name = const_str(proto, k);
-                        self.active_packages.insert(name);
+                        self.active_packages.insert(Rc::from(name.as_str()));
                     }
                     Op::Fault(k) => {
                         fail!(KiwiError::new(
@@ -772,7 +793,7 @@ impl Interp {
     fn undefined_global(&self, g: u32) -> Result<Value, KiwiError> {
         let name = self.names.name(g);
         if self.active_packages.contains(name) {
-            return Ok(Value::Package(name.clone()));
+            return Ok(Value::Package(Rc::new(name.to_string())));
         }
         Err(KiwiError::new(
             ErrorType::VariableUndefinedError,
@@ -820,8 +841,8 @@ fn for_items(v: Value) -> (Value, Value) {
 /// The catchable hashmap `{"error": type, "message": msg}` for an error.
 pub(crate) fn error_value(e: &KiwiError) -> Value {
     let mut m = Map::with_capacity(2);
-    m.insert(Key::from("error"), Value::Str(e.error.clone()));
-    m.insert(Key::from("message"), Value::Str(e.message.clone()));
+    m.insert(Key::from("error"), Value::str(&*e.error));
+    m.insert(Key::from("message"), Value::str(&*e.message));
     Value::map(m)
 }
 

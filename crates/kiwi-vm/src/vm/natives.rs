@@ -233,7 +233,7 @@ impl Interp {
             ));
         };
         let pkg = Value::Package(name.clone());
-        if self.active_packages.contains(&**name) {
+        if self.active_packages.contains(name.as_str()) {
             return Ok(Outcome::Value(pkg));
         }
         let Some(path) = self.import_path(name) else {
@@ -243,7 +243,7 @@ impl Interp {
             ));
         };
         // Mark it first so a file that imports itself (directly or not) does not loop.
-        self.active_packages.insert(name.clone());
+        self.active_packages.insert(Rc::from(name.as_str()));
         let text = std::fs::read(&path).map_err(|e| {
             KiwiError::new(
                 ErrorType::SystemError,
