@@ -439,6 +439,10 @@ fn catch_errors() {
     assert_error("try a catch (1) end", "Expected a catch variable name");
     assert_error("try a catch (a, b, c) end", "at most two names");
     assert_error(
+        "try a catch string end",
+        "The type name 'string' cannot be used as a variable name",
+    );
+    assert_error(
         "try a catch e",
         "Expected 'end' to close 'try' started at line 1",
     );

@@ -511,7 +511,7 @@ impl Parser<'_> {
                 }
             }
             self.bump_span();
-        } else if matches!(self.kind(), Tok::Ident(_)) {
+        } else if matches!(self.kind(), Tok::Ident(_) | Tok::Type(_)) {
             names.push(self.parse_binding_name("a catch variable name")?);
             if self.check(&Tok::Comma) && matches!(self.peek_at(1).kind, Tok::Ident(_)) {
                 self.bump_span();
