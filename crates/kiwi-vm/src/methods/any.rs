@@ -127,7 +127,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(matches!(got, Value::Int(4)));
-        let e = call(&Value::Package("m".into()), "empty", &[])
+        let e = call(&Value::Package(std::rc::Rc::new("m".into())), "empty", &[])
             .unwrap()
             .unwrap_err();
         assert_eq!(e.message.as_ref(), "Type cannot be empty.");

@@ -105,7 +105,7 @@ fn samples() -> Vec<Value> {
         Value::map(m),
         Value::bytes(vec![]),
         Value::bytes(vec![1, 255]),
-        Value::Package("pkg".into()),
+        Value::Package(std::rc::Rc::new("pkg".into())),
     ]
 }
 
