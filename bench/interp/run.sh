@@ -51,6 +51,12 @@ if [[ "$SKIP_KIWI" != 1 ]]; then
   fi
 fi
 
+# Record the source state now, right after the build, not after the runs.
+commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no commit')"
+if [[ -n "$(git -C "$ROOT" status --porcelain -- crates 2>/dev/null)" ]]; then
+  commit="$commit, crates/ has uncommitted changes"
+fi
+
 verbose=()
 [[ "${VERBOSE:-0}" == 1 ]] && verbose=(-v)
 
@@ -97,16 +103,18 @@ for w in $WORKLOADS; do
 done
 
 cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')"
-commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no commit')"
-if [[ -n "$(git -C "$ROOT" status --porcelain -- crates 2>/dev/null)" ]]; then
-  commit="$commit (crates/ modified)"
+
+kiwi_built=""
+if [[ "$SKIP_KIWI" != 1 ]]; then
+  kiwi_path="$(command -v "${kiwi_words[0]}")"
+  kiwi_built=", binary modified $(date -u -r "$kiwi_path" '+%Y-%m-%d %H:%M UTC')"
 fi
 
 report="$(
   echo "# kiwi interpreter benchmark"
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "- kiwi: ${KIWI:-not run} (workspace commit $commit)"
+  echo "- kiwi: ${KIWI:-not run}${kiwi_built} (workspace HEAD $commit)"
   echo "- python: $PYVER ($PYTHON)"
   echo "- machine: $(nproc) CPU(s), ${cpu:-unknown CPU}, $(uname -sr)"
   echo "- median wall time of $RUNS alternating runs each, process start-up included"
