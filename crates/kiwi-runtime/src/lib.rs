@@ -9,7 +9,6 @@
 #![forbid(unsafe_code)]
 
 use std::io::Write;
-use std::time::Instant;
 
 use kiwi_vm::stdlib::HostEnv;
 use kiwi_vm::{Diagnostic, Interp, RunState};
@@ -96,7 +95,7 @@ impl Runtime {
         let interp = &mut self.interp;
         rt.block_on(async move {
             loop {
-                if let RunState::Exit(code) = interp.run_ready(Instant::now()) {
+                if let RunState::Exit(code) = interp.run_ready(interp.now()) {
                     interp.flush();
                     return code;
                 }

@@ -184,13 +184,7 @@ impl Scheduler {
                     if let Some(e) = self.entries.get_mut(&target) {
                         e.waiters.retain(|w| *w != id);
                     }
-                    self.wake(
-                        id,
-                        Err(KiwiError::new(
-                            crate::error::ErrorType::TimeoutError,
-                            format!("Task {target} did not complete within the timeout."),
-                        )),
-                    );
+                    self.wake(id, Err(crate::vm::timeout_error(target)));
                 }
                 _ => {}
             }

@@ -149,11 +149,9 @@ fn collect_stmt(stmt: &Stmt, b: &mut Bindings, deep: bool) {
                 }
             }
         }
-        StmtKind::FnDef(def) => {
-            if deep {
-                if let Some(name) = &def.name {
-                    b.force(name);
-                }
+        StmtKind::FnDef(def) if deep => {
+            if let Some(name) = &def.name {
+                b.force(name);
             }
         }
         StmtKind::Guarded {

@@ -29,6 +29,7 @@ use crate::task::Task;
 use crate::value::Value;
 
 pub use report::Diagnostic;
+pub(crate) use natives::timeout_error;
 
 /// Instructions a task may run before it yields to others (preemption budget).
 pub const DEFAULT_FUEL: u32 = 20_000;
@@ -75,6 +76,8 @@ pub struct Interp {
     /// The script called `exit`.
     pub(crate) exit_requested: bool,
     pub(crate) fuel: u32,
+    /// The clock sleeps and timeouts are measured against (the host's, or a test's).
+    clock: Box<dyn Fn() -> Instant>,
 }
 
 impl Interp {
@@ -97,12 +100,25 @@ impl Interp {
             main_faulted: false,
             exit_requested: false,
             fuel: DEFAULT_FUEL,
+            clock: Box::new(Instant::now),
         };
         for pkg in natives::NATIVE_PACKAGES {
             interp.active_packages.insert(Rc::from(*pkg));
         }
         interp.load_prelude();
         interp
+    }
+
+    /// Replaces the clock used for `task::sleep` and await timeouts. The host must then pass
+    /// the same clock's readings to [`Interp::run_ready`]; tests use this to run timers in
+    /// virtual time.
+    pub fn set_clock(&mut self, clock: Box<dyn Fn() -> Instant>) {
+        self.clock = clock;
+    }
+
+    /// The current time on the interpreter's clock.
+    pub fn now(&self) -> Instant {
+        (self.clock)()
     }
 
     /// Sets the preemption budget (instructions per slice); mainly for tests.

@@ -4,7 +4,7 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::exec::Outcome;
 use super::Interp;
@@ -68,7 +68,7 @@ impl Interp {
                     return Ok(Outcome::Value(Value::Null));
                 }
                 task.blocked = Some(Blocked::Sleep);
-                let at = Instant::now() + Duration::from_millis(ms as u64);
+                let at = self.now() + Duration::from_millis(ms as u64);
                 self.sched.add_timer(at, task.id, task.wake_gen);
                 return Ok(Outcome::Block);
             }
@@ -196,9 +196,9 @@ impl Interp {
                 }
                 if let Some(ms) = timeout {
                     if ms <= 0 {
-                        return Err(timeout_error(id, ms));
+                        return Err(timeout_error(id));
                     }
-                    let at = Instant::now() + Duration::from_millis(ms as u64);
+                    let at = self.now() + Duration::from_millis(ms as u64);
                     self.sched.add_timer(at, task.id, task.wake_gen);
                 }
                 self.sched.add_waiter(id, task.id);
@@ -281,9 +281,9 @@ fn sleep_ms(v: Option<&Value>) -> KResult<i64> {
     }
 }
 
-fn timeout_error(id: TaskId, ms: i64) -> KiwiError {
+pub(crate) fn timeout_error(id: TaskId) -> KiwiError {
     KiwiError::new(
         ErrorType::TimeoutError,
-        format!("Task {id} did not complete within {ms} ms."),
+        format!("Task {id} did not complete within the timeout."),
     )
 }

@@ -1,0 +1,318 @@
+//! Deterministic scheduler tests: scripts run on a virtual clock that jumps straight to the
+//! next timer, so sleeps cost no wall time and every interleaving the rules fix is checked.
+
+use std::cell::{Cell, RefCell};
+use std::io::Write;
+use std::path::Path;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use kiwi_vm::stdlib::HostEnv;
+use kiwi_vm::{Interp, RunState};
+
+/// A `Write` into a shared buffer.
+#[derive(Clone, Default)]
+struct Buffer(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.borrow()).into_owned()
+    }
+}
+
+/// What a run produced.
+struct Run {
+    out: String,
+    err: String,
+    code: i32,
+    /// Virtual time that passed.
+    elapsed: Duration,
+    /// Scheduler rounds (calls of `run_ready`).
+    rounds: usize,
+}
+
+/// Runs `src` to completion on a virtual clock with the given fuel.
+fn run_with_fuel(src: &str, fuel: u32) -> Run {
+    let out = Buffer::default();
+    let err = Buffer::default();
+    let mut interp = Interp::new(
+        HostEnv::default(),
+        Box::new(out.clone()),
+        Box::new(err.clone()),
+    );
+    let start = Instant::now();
+    let now = Rc::new(Cell::new(start));
+    let clock = now.clone();
+    interp.set_clock(Box::new(move || clock.get()));
+    interp.set_fuel(fuel);
+    let unit = match interp.compile_unit(Path::new("test.kiwi"), src) {
+        Ok(u) => u,
+        Err(d) => panic!("does not compile: {:?}", d[0].error),
+    };
+    interp.start_main(unit);
+    let mut rounds = 0;
+    let code = loop {
+        rounds += 1;
+        assert!(rounds < 1_000_000, "scheduler did not settle");
+        if let RunState::Exit(code) = interp.run_ready(now.get()) {
+            break code;
+        }
+        if interp.has_ready() {
+            continue;
+        }
+        match interp.next_deadline() {
+            Some(at) => now.set(at.max(now.get())),
+            None => {
+                if let RunState::Exit(code) = interp.break_deadlock() {
+                    break code;
+                }
+            }
+        }
+    };
+    Run {
+        out: out.text(),
+        err: err.text(),
+        code,
+        elapsed: now.get() - start,
+        rounds,
+    }
+}
+
+fn run(src: &str) -> Run {
+    run_with_fuel(src, 1000)
+}
+
+#[test]
+fn cpu_bound_task_cannot_starve_main() {
+    let r = run(r#"
+        spin = task::spawn(with do
+          x = 0
+          while true do x += 1 end
+        end)
+        println "main still runs"
+        exit 0
+    "#);
+    assert_eq!(r.out, "main still runs\n");
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn preemption_interleaves_two_cpu_bound_tasks() {
+    let r = run(r#"
+        a = 0
+        b = 0
+        task::spawn(with do while true do a += 1 end end)
+        task::spawn(with do while true do b += 1 end end)
+        # Main waits in a busy loop too: it only gets turns because everyone is preempted.
+        while a < 5000 || b < 5000 do end
+        println "both progressed"
+        exit 0
+    "#);
+    assert_eq!(r.out, "both progressed\n");
+    assert!(r.rounds > 2, "needed several rounds, got {}", r.rounds);
+}
+
+#[test]
+fn sleepers_wake_in_deadline_order_in_virtual_time() {
+    let r = run(r#"
+        for ms in [30, 10, 20] do
+          task::spawn(with (d) do
+            task::sleep(d)
+            println "woke ${d}"
+          end, [ms])
+        end
+    "#);
+    assert_eq!(r.out, "woke 10\nwoke 20\nwoke 30\n");
+    assert_eq!(r.elapsed, Duration::from_millis(30));
+    assert_eq!(r.code, 0);
+}
+
+#[test]
+fn end_of_script_waits_for_spawned_tasks_only() {
+    let r = run(r#"
+        task::spawn(with do
+          task::sleep(100)
+          println "late task"
+        end)
+        println "main done"
+    "#);
+    assert_eq!(r.out, "main done\nlate task\n");
+    assert_eq!(r.elapsed, Duration::from_millis(100));
+}
+
+#[test]
+fn await_with_timeout_then_again() {
+    let r = run(r#"
+        t = task::spawn(with do
+          task::sleep(1000)
+          "finished"
+        end)
+        try
+          task::await(t, 50)
+        catch e
+          println e["error"]
+        end
+        println task::status(t)
+        println task::await(t)
+        println task::status(t)
+    "#);
+    assert_eq!(r.out, "TimeoutError\nRunning\nfinished\nUnknown\n");
+    assert_eq!(r.elapsed, Duration::from_millis(1000));
+}
+
+#[test]
+fn faulted_task_raises_system_error_in_awaiter() {
+    let r = run(r#"
+        t = task::spawn(with do throw {"error": "NetErr", "message": "link down"} end)
+        task::sleep(1)
+        println task::status(t)
+        try
+          task::await(t)
+        catch e
+          println e["error"] + ": " + e["message"]
+        end
+        println task::status(t)
+    "#);
+    assert_eq!(r.out, "Faulted\nSystemError: link down\nUnknown\n");
+}
+
+#[test]
+fn bounded_channel_blocks_the_producer_and_keeps_fifo_order() {
+    let r = run(r#"
+        ch = task::channel(2)
+        log = []
+        p = task::spawn(with do
+          for i in [1 to 5] do
+            ch.send(i)
+            log.push("sent ${i}")
+          end
+          ch.close()
+        end)
+        task::sleep(5)
+        # The producer filled the buffer (2) and is suspended on the third send.
+        println log
+        got = []
+        while v = ch.recv() do got.push(v) end
+        task::await(p)
+        println got
+        println ch.closed()
+    "#);
+    assert_eq!(
+        r.out,
+        "[\"sent 1\", \"sent 2\"]\n[1, 2, 3, 4, 5]\ntrue\n"
+    );
+}
+
+#[test]
+fn deadlock_in_main_is_an_error_not_a_hang() {
+    let r = run(r#"
+        ch = task::channel()
+        v = ch.recv()
+        println "unreachable"
+    "#);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.out, "");
+    assert!(
+        r.err.starts_with("[RuntimeError]: Deadlock"),
+        "stderr was {:?}",
+        r.err
+    );
+}
+
+#[test]
+fn deadlocked_leftover_tasks_do_not_keep_the_process_alive() {
+    let r = run(r#"
+        ch = task::channel()
+        task::spawn(with do ch.recv() end)
+        println "main done"
+    "#);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.out, "main done\n");
+}
+
+#[test]
+fn wait_returns_once_nothing_is_running() {
+    let r = run(r#"
+        results = []
+        for ms in [3, 1, 2] do
+          task::spawn(with (d) do
+            task::sleep(d)
+            results.push(d)
+          end, [ms])
+        end
+        println task::busy()
+        task::wait()
+        println results
+        println task::busy()
+        println task::list()
+    "#);
+    assert_eq!(r.out, "true\n[1, 2, 3]\nfalse\n[]\n");
+}
+
+#[test]
+fn timer_and_interval() {
+    let r = run(r#"
+        println task::timer(20, with do "fired" end)
+        n = 0
+        id = task::interval(10, with do n += 1 end)
+        task::sleep(35)
+        println n
+        exit 0
+    "#);
+    // The interval runs at 0, 10, 20 and 30 ms after it started.
+    assert_eq!(r.out, "fired\n4\n");
+    assert_eq!(r.elapsed, Duration::from_millis(55));
+}
+
+#[test]
+fn ten_thousand_sleeping_tasks() {
+    let r = run(r#"
+        done = task::channel()
+        repeat 10000 as i do
+          task::spawn(with (n) do
+            task::sleep(n % 100)
+            done.send(n)
+          end, [i])
+        end
+        total = 0
+        repeat 10000 do total += done.recv() end
+        println total
+    "#);
+    assert_eq!(r.out, "50005000\n");
+    assert_eq!(r.elapsed, Duration::from_millis(99));
+}
+
+#[test]
+fn callbacks_of_higher_order_methods_may_suspend() {
+    let r = run(r#"
+        ch = task::channel()
+        task::spawn(with do for i in [1, 2, 3] do ch.send(i * 10) end end)
+        println [1, 2, 3].map(with (x) do
+          task::sleep(1)
+          x + ch.recv()
+        end)
+    "#);
+    assert_eq!(r.out, "[11, 22, 33]\n");
+}
+
+#[test]
+fn await_unknown_and_self() {
+    let r = run(r#"
+        try
+          task::await(123456)
+        catch e
+          println e["error"] + ": " + e["message"]
+        end
+    "#);
+    assert_eq!(r.out, "InvalidOperationError: Task 123456 not found.\n");
+}
