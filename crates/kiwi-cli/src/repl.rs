@@ -12,13 +12,15 @@ fn history_path() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".kiwi_history"))
 }
 
-/// Whether `text` fails to parse only because it ends too early.
+/// Whether `text` fails to parse only because it ends too early (an open block, string or
+/// expression): then the REPL reads another line instead of reporting the error.
 fn incomplete(text: &str) -> bool {
+    let eof_line = text.lines().count() as u32 + u32::from(text.ends_with('\n'));
     match kiwi_syntax::parse(text) {
         Ok(_) => false,
         Err(errs) => errs
             .iter()
-            .any(|e| e.message.contains("end of file") || e.message.starts_with("Unterminated")),
+            .any(|e| e.span.line >= eof_line || e.message.starts_with("Unterminated")),
     }
 }
 

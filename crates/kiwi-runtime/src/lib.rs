@@ -49,7 +49,14 @@ impl Runtime {
     /// Runs one REPL entry. Prints its value unless null; reports errors without exiting.
     /// Returns `Some(code)` only when the script asked to exit.
     pub fn eval_repl(&mut self, path: &std::path::Path, text: &str) -> Option<i32> {
-        let unit = match self.interp.compile_unit_as(path, text, true) {
+        // Echo the value of a trailing expression, not of assignments or other statements.
+        let echo = kiwi_syntax::parse(text).is_ok_and(|p| {
+            matches!(
+                p.body.last().map(|s| &s.kind),
+                Some(kiwi_syntax::ast::StmtKind::Expr(_))
+            )
+        });
+        let unit = match self.interp.compile_unit_as(path, text, echo) {
             Ok(u) => u,
             Err(diags) => {
                 self.report_all(&diags);

@@ -366,7 +366,10 @@ mod tests {
         assert_eq!(to_repr(&Value::str("hi")), "\"hi\"");
         assert_eq!(to_repr(&Value::str("a\"b")), "\"a\"b\"");
         assert_eq!(to_repr(&Value::Int(3)), "3");
-        assert_eq!(to_display(&Value::Package(std::rc::Rc::new("socket".into()))), "socket");
+        assert_eq!(
+            to_display(&Value::Package(std::rc::Rc::new("socket".into()))),
+            "socket"
+        );
     }
 
     #[test]

@@ -207,10 +207,7 @@ fn bounded_channel_blocks_the_producer_and_keeps_fifo_order() {
         println got
         println ch.closed()
     "#);
-    assert_eq!(
-        r.out,
-        "[\"sent 1\", \"sent 2\"]\n[1, 2, 3, 4, 5]\ntrue\n"
-    );
+    assert_eq!(r.out, "[\"sent 1\", \"sent 2\"]\n[1, 2, 3, 4, 5]\ntrue\n");
 }
 
 #[test]

@@ -28,8 +28,8 @@ use crate::stdlib::HostEnv;
 use crate::task::Task;
 use crate::value::Value;
 
-pub use report::Diagnostic;
 pub(crate) use natives::timeout_error;
+pub use report::Diagnostic;
 
 /// Instructions a task may run before it yields to others (preemption budget).
 pub const DEFAULT_FUEL: u32 = 20_000;

@@ -1,0 +1,231 @@
+//! The `kiwi` binary's command-line behaviour and its handling of bad input: every failure is
+//! a clear message and a non-zero exit, never a panic or a stack overflow.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn kiwi() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kiwi"))
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null()).output().expect("kiwi runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A temporary script file that is removed when dropped.
+struct TempScript(PathBuf);
+
+impl TempScript {
+    fn new(name: &str, bytes: &[u8]) -> Self {
+        let dir = std::env::temp_dir().join(format!("kiwi-cli-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(name);
+        std::fs::File::create(&path)
+            .and_then(|mut f| f.write_all(bytes))
+            .expect("write script");
+        TempScript(path)
+    }
+}
+
+impl Drop for TempScript {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Asserts a failure that is reported as one `[Type]: ...` line (plus location lines) with
+/// exit code 1, and no panic text.
+fn assert_kiwi_error(o: &Output, ty: &str) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert!(
+        err.starts_with(&format!("[{ty}]: ")),
+        "expected a {ty}, got: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn version_and_help() {
+    let o = run(kiwi().arg("--version"));
+    assert!(o.status.success());
+    assert!(stdout(&o).starts_with("kiwi "), "{}", stdout(&o));
+    let o = run(kiwi().arg("--help"));
+    assert!(o.status.success());
+    let help = stdout(&o);
+    for flag in ["--eval", "--check", "FILE"] {
+        assert!(help.contains(flag), "help lacks {flag}: {help}");
+    }
+}
+
+#[test]
+fn eval_passes_arguments_to_the_script() {
+    let o = run(kiwi().args([
+        "-e",
+        "println env::args()\nprintln env::argv()",
+        "--port",
+        "8080",
+        "-v",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "[\"--port\", \"8080\", \"-v\"]\n{\"port\": \"8080\", \"v\": \"true\"}\n"
+    );
+}
+
+#[test]
+fn file_arguments_and_exit_code() {
+    let s = TempScript::new("args.kiwi", b"println env::args().join(\",\")\nexit 7\n");
+    let o = run(kiwi().arg(&s.0).args(["a", "--b", "c"]));
+    assert_eq!(o.status.code(), Some(7));
+    assert_eq!(stdout(&o), "a,--b,c\n");
+}
+
+#[test]
+fn check_reports_every_syntax_error_and_runs_nothing() {
+    let s = TempScript::new(
+        "two_errors.kiwi",
+        b"println \"side effect\"\nx = (1 +\ny = ]\nz = 3 +* 4\n",
+    );
+    let o = run(kiwi().arg("--check").arg(&s.0));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "", "--check must not run the script");
+    let err = stderr(&o);
+    assert!(
+        err.matches("[SyntaxError]: ").count() >= 2,
+        "expected several errors: {err}"
+    );
+    assert!(err.contains("File: "), "{err}");
+
+    let good = TempScript::new("good.kiwi", b"println 1\n");
+    let o = run(kiwi().arg("--check").arg(&good.0));
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn syntax_errors_are_all_reported_before_anything_runs() {
+    let s = TempScript::new("bad.kiwi", b"println \"ran\"\nx = = 1\ny = 2 +* 3\n");
+    let o = run(kiwi().arg(&s.0));
+    assert_kiwi_error(&o, "SyntaxError");
+    assert_eq!(stdout(&o), "");
+    assert!(
+        stderr(&o).matches("[SyntaxError]").count() >= 2,
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn uncaught_error_format() {
+    let s = TempScript::new("div.kiwi", b"x = 1\ny = x / 0\n");
+    let o = run(kiwi().arg(&s.0));
+    assert_kiwi_error(&o, "DivideByZeroError");
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines[0], "[DivideByZeroError]: Division by zero.");
+    assert!(
+        lines[1].starts_with("File: /"),
+        "absolute path: {}",
+        lines[1]
+    );
+    assert!(lines[1].ends_with("div.kiwi:2:7"), "{}", lines[1]);
+    assert_eq!(lines[2], "y = x / 0");
+    assert_eq!(lines[3], "      ^");
+}
+
+#[test]
+fn missing_file_is_one_line() {
+    let o = run(kiwi().arg("/definitely/not/here.kiwi"));
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("No such file"), "{err}");
+}
+
+#[test]
+fn invalid_utf8_is_one_line() {
+    let s = TempScript::new("latin1.kiwi", b"println \"caf\xe9\"\n");
+    let o = run(kiwi().arg(&s.0));
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("not valid UTF-8"), "{err}");
+}
+
+#[test]
+fn deep_nesting_is_a_syntax_error() {
+    for (open, close) in [("(", ")"), ("[", "]"), ("{", "}")] {
+        let src = format!("x = {}1{}\n", open.repeat(100_000), close.repeat(100_000));
+        let s = TempScript::new("deep.kiwi", src.as_bytes());
+        let o = run(kiwi().arg(&s.0));
+        assert_kiwi_error(&o, "SyntaxError");
+    }
+    let src = format!("x = {}1\n", "- ".repeat(100_000));
+    let s = TempScript::new("unary.kiwi", src.as_bytes());
+    assert_kiwi_error(&run(kiwi().arg(&s.0)), "SyntaxError");
+}
+
+#[test]
+fn a_flood_of_syntax_errors_is_capped_and_lines_are_cut() {
+    // 50,000 bad operators on one 150 KB line.
+    let src = format!("x = {}1\n", "-- ".repeat(50_000));
+    let s = TempScript::new("flood.kiwi", src.as_bytes());
+    let o = run(kiwi().arg(&s.0));
+    assert_kiwi_error(&o, "SyntaxError");
+    let err = stderr(&o);
+    assert!(err.matches("[SyntaxError]").count() <= 101, "not capped");
+    assert!(err.contains("more syntax errors"), "{}", &err[..200]);
+    assert!(err.len() < 100_000, "{} bytes of errors", err.len());
+}
+
+#[test]
+fn unterminated_string_is_a_syntax_error() {
+    let s = TempScript::new("open.kiwi", b"println \"never closed\n");
+    assert_kiwi_error(&run(kiwi().arg(&s.0)), "SyntaxError");
+}
+
+#[test]
+fn deep_recursion_is_a_runtime_error() {
+    let s = TempScript::new("rec.kiwi", b"fn f(n) return f(n + 1) end\nf(0)\n");
+    let o = run(kiwi().arg(&s.0));
+    assert_kiwi_error(&o, "RuntimeError");
+    assert!(stderr(&o).starts_with("[RuntimeError]: Stack overflow."));
+}
+
+#[test]
+fn repl_reads_multi_line_input_and_echoes_values() {
+    let mut child = kiwi()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kiwi runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"x = 20\nfn inc(a)\n  a + 1\nend\ninc(x) * 2\n1 / 0\n\"alive\"\n")
+        .expect("write");
+    let o = child.wait_with_output().expect("exit");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("\n42\n"), "{out}");
+    assert!(out.contains("\"alive\"\n"), "{out}");
+    assert!(!out.contains("\n20\n"), "assignments are not echoed: {out}");
+    assert!(
+        stderr(&o).starts_with("[DivideByZeroError]"),
+        "{}",
+        stderr(&o)
+    );
+}
