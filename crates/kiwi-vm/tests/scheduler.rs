@@ -41,8 +41,10 @@ struct Run {
     rounds: usize,
 }
 
-/// Runs `src` to completion on a virtual clock with the given fuel.
-fn run_with_fuel(src: &str, fuel: u32) -> Run {
+/// Runs `src` to completion on a virtual clock with the given fuel. The clock jumps to the
+/// next timer when nothing is ready, and moves `tick` per scheduler round otherwise (so that
+/// time passes while CPU-bound tasks keep the queue busy).
+fn run_with_fuel(src: &str, fuel: u32, tick: Duration) -> Run {
     let out = Buffer::default();
     let err = Buffer::default();
     let mut interp = Interp::new(
@@ -68,6 +70,7 @@ fn run_with_fuel(src: &str, fuel: u32) -> Run {
             break code;
         }
         if interp.has_ready() {
+            now.set(now.get() + tick);
             continue;
         }
         match interp.next_deadline() {
@@ -89,7 +92,7 @@ fn run_with_fuel(src: &str, fuel: u32) -> Run {
 }
 
 fn run(src: &str) -> Run {
-    run_with_fuel(src, 1000)
+    run_with_fuel(src, 1000, Duration::ZERO)
 }
 
 #[test]
@@ -312,4 +315,25 @@ fn await_unknown_and_self() {
         end
     "#);
     assert_eq!(r.out, "InvalidOperationError: Task 123456 not found.\n");
+}
+
+#[test]
+fn a_loop_spinning_through_next_is_still_preempted() {
+    let r = run_with_fuel(
+        r#"
+        task::spawn(with do
+          n = 0
+          while true do
+            n += 1
+            next
+          end
+        end)
+        task::sleep(5)
+        println "main woke up"
+        exit 0
+    "#,
+        1000,
+        Duration::from_millis(1),
+    );
+    assert_eq!(r.out, "main woke up\n");
 }

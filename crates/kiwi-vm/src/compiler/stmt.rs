@@ -266,7 +266,8 @@ impl Compiler<'_> {
         let ctx = self.cur().loops.pop().expect("loop");
         for j in ctx.nexts {
             let f = self.cur();
-            f.code[j] = Op::Jump(continue_at);
+            // A backward jump: it must charge fuel like the loop edge, or `next` could spin forever.
+            f.code[j] = Op::Loop(continue_at);
         }
         self.emit(Op::Loop(continue_at), span);
         // Breaks jump past the loop; the caller patches the condition exit after this.
