@@ -337,3 +337,27 @@ fn a_loop_spinning_through_next_is_still_preempted() {
     );
     assert_eq!(r.out, "main woke up\n");
 }
+
+#[test]
+fn yielding_at_every_call_keeps_results_exact() {
+    // Fuel 1: tasks yield at nearly every call and loop edge, so every preemption point is
+    // exercised mid-expression.
+    let src = r#"
+        fn fib(n)
+          if n < 2 return n end
+          return fib(n - 1) + fib(n - 2)
+        end
+        inc = with (x) do x + 1 end
+        t = task::spawn(with do fib(15) end)
+        u = task::spawn(with do
+          s = 0
+          repeat 200 as i do s += inc(i) end
+          s
+        end)
+        println [fib(12), task::await(t), task::await(u)]
+    "#;
+    for fuel in [1, 2, 7, 1000] {
+        let r = run_with_fuel(src, fuel, Duration::ZERO);
+        assert_eq!(r.out, "[144, 610, 20300]\n", "fuel {fuel}: {}", r.err);
+    }
+}

@@ -125,12 +125,7 @@ impl Compiler<'_> {
             } => {
                 self.expr(obj);
                 for part in [start, stop, step] {
-                    match part {
-                        Some(p) => self.expr(p),
-                        None => {
-                            self.emit(Op::Null, span);
-                        }
-                    }
+                    self.expr_or_null(part.as_deref(), span);
                 }
                 self.emit(Op::Slice, span);
             }
@@ -149,6 +144,16 @@ impl Compiler<'_> {
                 self.emit(Op::Import, span);
             }
             ExprKind::Assign(stmt) => self.assign_expr(stmt),
+        }
+    }
+
+    /// Compiles `e`, or pushes null when it is absent.
+    pub(super) fn expr_or_null(&mut self, e: Option<&Expr>, span: Span) {
+        match e {
+            Some(e) => self.expr(e),
+            None => {
+                self.emit(Op::Null, span);
+            }
         }
     }
 

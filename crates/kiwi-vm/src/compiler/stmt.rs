@@ -193,12 +193,7 @@ impl Compiler<'_> {
                 }
             }
             StmtKind::Return(value) => {
-                match value {
-                    Some(v) => self.expr(v),
-                    None => {
-                        self.emit(Op::Null, span);
-                    }
-                }
+                self.expr_or_null(value.as_ref(), span);
                 if !self.cur().tries.is_empty() {
                     let tmp = self.cur().new_local();
                     self.emit(Op::StoreLocal(tmp), span);
@@ -208,21 +203,11 @@ impl Compiler<'_> {
                 self.emit(Op::Return, span);
             }
             StmtKind::Throw(value) => {
-                match value {
-                    Some(v) => self.expr(v),
-                    None => {
-                        self.emit(Op::Null, span);
-                    }
-                }
+                self.expr_or_null(value.as_ref(), span);
                 self.emit(Op::Throw, span);
             }
             StmtKind::Exit(value) => {
-                match value {
-                    Some(v) => self.expr(v),
-                    None => {
-                        self.emit(Op::Null, span);
-                    }
-                }
+                self.expr_or_null(value.as_ref(), span);
                 self.emit(Op::Exit, span);
             }
             StmtKind::Try {
@@ -529,12 +514,7 @@ impl Compiler<'_> {
             self.emit(Op::Unpack(n as u16), span);
         } else {
             for i in 0..n.max(values.len()) {
-                match values.get(i) {
-                    Some(v) => self.expr(v),
-                    None => {
-                        self.emit(Op::Null, span);
-                    }
-                }
+                self.expr_or_null(values.get(i), span);
             }
             // Extra right-hand values are evaluated and dropped.
             for _ in n..values.len() {

@@ -8,6 +8,7 @@ use super::Interp;
 use crate::channel::Channel;
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::methods;
+use crate::methods::check::arity;
 use crate::task::{Blocked, Task};
 use crate::value::{Key, Value};
 
@@ -84,13 +85,7 @@ impl Interp {
         name: &str,
         args: &[Value],
     ) -> KResult<Option<Outcome>> {
-        let want = |n: usize| -> KResult<()> {
-            if args.len() == n {
-                Ok(())
-            } else {
-                Err(KiwiError::param_count(name, n, args.len()))
-            }
-        };
+        let want = |n: usize| arity(name, args, n);
         let outcome = match name {
             "__push" => {
                 list.borrow_mut().extend(args.iter().cloned());
@@ -132,13 +127,7 @@ impl Interp {
         name: &str,
         args: &[Value],
     ) -> KResult<Option<Outcome>> {
-        let want = |n: usize| -> KResult<()> {
-            if args.len() == n {
-                Ok(())
-            } else {
-                Err(KiwiError::param_count(name, n, args.len()))
-            }
-        };
+        let want = |n: usize| arity(name, args, n);
         let out = match name {
             "send" => {
                 want(1)?;

@@ -194,6 +194,32 @@ impl Interp {
                     }
                 }};
             }
+            // A call is a preemption point: out of fuel, the task yields before the call
+            // instruction has changed anything and re-runs it when resumed.
+            macro_rules! charge_call {
+                () => {{
+                    if fuel == 0 {
+                        ip -= 1;
+                        save_ip!();
+                        return Halt::Yield;
+                    }
+                    fuel -= 1;
+                }};
+            }
+            // Enters Kiwi function `f` whose callee slot is at `at` with `argc` arguments above.
+            macro_rules! call_closure {
+                ($f:expr, $argc:expr, $at:expr) => {{
+                    let (f, argc, at) = ($f, $argc, $at);
+                    if task.frames.len() >= MAX_FRAMES {
+                        fail!(stack_overflow());
+                    }
+                    if !enter_frame_in_place(task, &f, argc) {
+                        let args = task.stack.split_off(at + 1);
+                        enter_frame(task, f, args, FrameKind::Call);
+                    }
+                    continue 'frames;
+                }};
+            }
             loop {
                 let Some(&op) = code.get(ip) else {
                     fail!(KiwiError::new(
@@ -464,21 +490,8 @@ impl Interp {
                         save_ip!();
                         if let Value::Func(f) = &task.stack[at] {
                             let f = f.clone();
-                            if task.frames.len() >= MAX_FRAMES {
-                                fail!(stack_overflow());
-                            }
-                            if fuel == 0 {
-                                // Re-run this call after yielding.
-                                ip -= 1;
-                                save_ip!();
-                                return Halt::Yield;
-                            }
-                            fuel -= 1;
-                            if !enter_frame_in_place(task, &f, argc) {
-                                let args = task.stack.split_off(at + 1);
-                                enter_frame(task, f, args, FrameKind::Call);
-                            }
-                            continue 'frames;
+                            charge_call!();
+                            call_closure!(f, argc, at);
                         }
                         let args = task.stack.split_off(at + 1);
                         let callee = pop!();
@@ -508,22 +521,11 @@ impl Interp {
                         match self.global_slot(g) {
                             Some(Value::Func(f)) => {
                                 let f = f.clone();
-                                if task.frames.len() >= MAX_FRAMES {
-                                    fail!(stack_overflow());
-                                }
-                                if fuel == 0 {
-                                    ip -= 1;
-                                    save_ip!();
-                                    return Halt::Yield;
-                                }
-                                fuel -= 1;
+                                charge_call!();
+                                // The callee goes below its arguments, as for `Call`.
                                 let at = task.stack.len() - argc;
                                 task.stack.insert(at, Value::Func(f.clone()));
-                                if !enter_frame_in_place(task, &f, argc) {
-                                    let args = task.stack.split_off(at + 1);
-                                    enter_frame(task, f, args, FrameKind::Call);
-                                }
-                                continue 'frames;
+                                call_closure!(f, argc, at);
                             }
                             Some(other) => {
                                 let callee = other.clone();
