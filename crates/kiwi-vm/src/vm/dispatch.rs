@@ -13,14 +13,16 @@ use crate::task::{Blocked, Task};
 use crate::value::{Key, Value};
 
 impl Interp {
-    /// `recv.name(args)`.
+    /// `recv.name(args)`. The name comes as the constant's `Rc` so that looking it up as a
+    /// hashmap key allocates nothing.
     pub(crate) fn call_method(
         &mut self,
         task: &mut Task,
         recv: Value,
-        name: &str,
+        name_rc: &Rc<String>,
         args: Vec<Value>,
     ) -> KResult<Outcome> {
+        let name = name_rc.as_str();
         match &recv {
             Value::Channel(ch) => {
                 if let Some(o) = self.channel_method(task, ch.clone(), name, &args)? {
@@ -35,7 +37,7 @@ impl Interp {
                 return self.call_native(task, &full, args);
             }
             Value::Map(m) => {
-                let f = m.borrow().get(&Key(Value::str(name))).cloned();
+                let f = m.borrow().get(&Key(Value::Str(name_rc.clone()))).cloned();
                 if let Some(f @ Value::Func(_)) = f {
                     return Ok(Outcome::Call(f, args));
                 }
