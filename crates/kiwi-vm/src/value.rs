@@ -192,7 +192,7 @@ fn strict_eq_at(a: &Value, b: &Value, depth: usize) -> bool {
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
-        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x == y,
         (Value::List(x), Value::List(y)) => {
             if Rc::ptr_eq(x, y) {
                 return true;
