@@ -161,6 +161,8 @@ struct FnState {
     too_many_locals: bool,
     /// The last position used as a jump target.
     label: usize,
+    /// Function definitions already emitted by hoisting (their statement is then a no-op).
+    hoisted: HashSet<*const FnDef>,
 }
 
 impl FnState {
@@ -182,6 +184,7 @@ impl FnState {
             tries: Vec::new(),
             too_many_locals: false,
             label: 0,
+            hoisted: HashSet::new(),
         }
     }
 
@@ -411,6 +414,7 @@ impl Compiler<'_> {
         for stmt in body {
             if let StmtKind::FnDef(def) = &stmt.kind {
                 let Some(name) = &def.name else { continue };
+                self.cur().hoisted.insert(Rc::as_ptr(def));
                 let full = match package {
                     Some(p) => format!("{p}::{name}"),
                     None => name.clone(),
@@ -424,13 +428,19 @@ impl Compiler<'_> {
 
     /// Compiles `def` and emits the instruction that creates its closure.
     fn function(&mut self, def: &Rc<FnDef>, name: Rc<str>, span: Span) {
-        let scope = self.scopes.remove(&Rc::as_ptr(def)).unwrap_or_default();
+        // `get`, not `remove`: a body can be compiled more than once (a `finally` is inlined
+        // on every exit path).
+        let scope = self.scopes.get(&Rc::as_ptr(def));
+        let (locals, captured) = match scope {
+            Some(s) => (s.locals.clone(), s.captured.clone()),
+            None => Default::default(),
+        };
         let package = self.cur().package.clone();
         let package_fns = self.cur().package_fns.clone();
         let mut st = FnState::new(name, false, package);
         st.package_fns = package_fns;
-        for name in &scope.locals {
-            let slot = if scope.captured.contains(name) {
+        for name in &locals {
+            let slot = if captured.contains(name) {
                 Slot::Cell(st.new_cell())
             } else {
                 Slot::Local(st.new_local())
@@ -443,7 +453,12 @@ impl Compiler<'_> {
         let param_defaults = def.params.iter().map(|p| p.default.is_some()).collect();
         for p in &def.params {
             params.push(Rc::from(p.name.as_str()));
-            param_slots.push(st.locals[&p.name]);
+            // Analysis lists every parameter as a local; a fresh slot guards the impossible miss.
+            let slot = match st.locals.get(&p.name) {
+                Some(slot) => *slot,
+                None => Slot::Local(st.new_local()),
+            };
+            param_slots.push(slot);
             has_rest |= p.rest;
         }
         self.fns.push(st);

@@ -217,7 +217,7 @@ impl Compiler<'_> {
             } => self.try_stmt(body, catch.as_ref(), finally.as_ref(), span),
             StmtKind::FnDef(def) => {
                 // Top-level and package functions were hoisted; a nested one binds a local.
-                if self.cur().is_top {
+                if self.cur().hoisted.contains(&Rc::as_ptr(def)) {
                     return;
                 }
                 let name = def.name.clone().unwrap_or_default();
