@@ -506,13 +506,7 @@ impl Interp {
                         let values = task.stack.split_off(at);
                         let callee = pop!();
                         save_ip!();
-                        let args = match &callee {
-                            Value::Func(f) => tri!(bind_named(f, &kinds, values)),
-                            _ => tri!(flatten_args(&kinds, values)),
-                        };
-                        if let Err(e) = self.call_value(task, callee, args) {
-                            fail!(e);
-                        }
+                        tri!(self.call_with_kinds(task, callee, &kinds, values));
                         continue 'frames;
                     }
                     Op::CallGlobal(g, argc) => {
@@ -552,13 +546,7 @@ impl Interp {
                         save_ip!();
                         match self.global_slot(g).cloned() {
                             Some(callee) => {
-                                let args = match &callee {
-                                    Value::Func(f) => tri!(bind_named(f, &kinds, values)),
-                                    _ => tri!(flatten_args(&kinds, values)),
-                                };
-                                if let Err(e) = self.call_value(task, callee, args) {
-                                    fail!(e);
-                                }
+                                tri!(self.call_with_kinds(task, callee, &kinds, values));
                                 continue 'frames;
                             }
                             None => {
@@ -782,6 +770,21 @@ impl Interp {
                 format!("Value of type '{}' is not callable.", other.type_name()),
             )),
         }
+    }
+
+    /// Calls `callee` with arguments written with names or splats (`kinds` says which).
+    fn call_with_kinds(
+        &mut self,
+        task: &mut Task,
+        callee: Value,
+        kinds: &[crate::bytecode::ArgKind],
+        values: Vec<Value>,
+    ) -> Result<(), KiwiError> {
+        let args = match &callee {
+            Value::Func(f) => bind_named(f, kinds, values)?,
+            _ => flatten_args(kinds, values)?,
+        };
+        self.call_value(task, callee, args)
     }
 
     fn const_error(&self, g: u32) -> KiwiError {
