@@ -37,6 +37,11 @@ impl Interp {
                 return self.call_native(task, &full, args);
             }
             Value::Map(m) => {
+                // Builtins first: looking the name up as a key on every `h.has_key(k)` costs a
+                // hash. A lambda stored under a name no builtin uses is callable as a method.
+                if let Some(r) = methods::call_method(&recv, name, &args) {
+                    return r.map(Outcome::Value);
+                }
                 let f = m.borrow().get(&Key(Value::Str(name_rc.clone()))).cloned();
                 if let Some(f @ Value::Func(_)) = f {
                     return Ok(Outcome::Call(f, args));

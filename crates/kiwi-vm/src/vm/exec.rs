@@ -14,6 +14,7 @@ use crate::compiler::BUILTIN_PREFIX;
 use crate::error::{ErrorType, KiwiError};
 use crate::format::write_display;
 use crate::function::Closure;
+use crate::methods;
 use crate::ops;
 use crate::task::{FrameKind, Handler, Task};
 use crate::value::{Key, Map, Value};
@@ -558,6 +559,22 @@ impl Interp {
                     }
                     Op::CallMethod(k, argc) => {
                         let at = task.stack.len() - argc as usize;
+                        // Fast path: a builtin method of a plain value runs on the arguments
+                        // where they lie, with no argument vector to allocate.
+                        if !matches!(
+                            task.stack[at - 1],
+                            Value::Func(_) | Value::Channel(_) | Value::Package(_)
+                        ) {
+                            let name = const_str(proto, k);
+                            if let Some(r) =
+                                methods::call_method(&task.stack[at - 1], &name, &task.stack[at..])
+                            {
+                                let v = tri!(r);
+                                task.stack.truncate(at - 1);
+                                task.stack.push(v);
+                                continue;
+                            }
+                        }
                         let args = task.stack.split_off(at);
                         let recv = pop!();
                         let name = const_str(proto, k);
@@ -888,6 +905,11 @@ fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
                 BinOp::Ge => Value::Bool(x >= y),
                 BinOp::Eq => Value::Bool(x == y),
                 BinOp::Ne => Value::Bool(x != y),
+                // Truncated remainder; a zero divisor takes the slow path to raise the error.
+                BinOp::Mod if y != 0 => Value::Int(x.wrapping_rem(y)),
+                BinOp::BitAnd => Value::Int(x & y),
+                BinOp::BitOr => Value::Int(x | y),
+                BinOp::BitXor => Value::Int(x ^ y),
                 _ => return None,
             })
         }
