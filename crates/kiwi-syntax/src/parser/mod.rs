@@ -190,6 +190,20 @@ impl<'e> Parser<'e> {
     /// "Expected X, found Y" at the current token.
     #[cold]
     #[inline(never)]
+    /// Consumes the name of a new function or parameter (`what`); type names are refused.
+    pub(crate) fn binding_name(&mut self, what: &str) -> PResult<String> {
+        match self.kind().clone() {
+            Tok::Ident(name) => {
+                self.bump_span();
+                Ok(name)
+            }
+            Tok::Type(name) => Err(self.error_here(format!(
+                "The type name '{name}' cannot be used as a {what} name"
+            ))),
+            _ => Err(self.unexpected(&format!("a {what} name"))),
+        }
+    }
+
     pub(crate) fn unexpected(&mut self, wanted: &str) -> Bail {
         let found = self.kind().describe();
         if matches!(self.kind(), Tok::Eof) {

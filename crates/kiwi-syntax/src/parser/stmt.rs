@@ -536,18 +536,7 @@ impl Parser<'_> {
                 opener.span,
             ));
         }
-        let name = match self.kind().clone() {
-            Tok::Ident(name) => {
-                self.bump_span();
-                name
-            }
-            Tok::Type(name) => {
-                return Err(self.error_here(format!(
-                    "The type name '{name}' cannot be used as a function name"
-                )))
-            }
-            _ => return Err(self.unexpected("a function name")),
-        };
+        let name = self.binding_name("function")?;
         let params = if self.check(&Tok::LParen) {
             self.parse_params()?
         } else {
@@ -593,18 +582,7 @@ impl Parser<'_> {
             if rest {
                 self.bump_span();
             }
-            let name = match self.kind().clone() {
-                Tok::Ident(name) => {
-                    self.bump_span();
-                    name
-                }
-                Tok::Type(name) => {
-                    return Err(self.error_here(format!(
-                        "The type name '{name}' cannot be used as a parameter name"
-                    )))
-                }
-                _ => return Err(self.unexpected("a parameter name")),
-            };
+            let name = self.binding_name("parameter")?;
             if self.check(&Tok::Colon) {
                 self.bump_span();
                 self.parse_type_hint()?;
