@@ -290,15 +290,6 @@ impl Scheduler {
         }
     }
 
-    /// Ids of parked tasks that are suspended (for deadlock reports).
-    pub fn blocked_ids(&self) -> Vec<TaskId> {
-        self.parked
-            .iter()
-            .filter(|(_, t)| t.blocked.is_some())
-            .map(|(id, _)| *id)
-            .collect()
-    }
-
     /// Wakes `id` with an error, whatever it is suspended on (used to break deadlocks).
     pub fn fail_blocked(&mut self, id: TaskId, err: KiwiError) {
         if let Some(t) = self.parked.get(&id) {
@@ -315,13 +306,6 @@ impl Scheduler {
         }
         self.wait_all.retain(|w| *w != id);
         self.wake(id, Err(err));
-    }
-
-    /// Drops every parked task and timer (process shutdown).
-    pub fn clear(&mut self) {
-        self.parked.clear();
-        self.ready.clear();
-        self.timers.clear();
     }
 }
 

@@ -444,13 +444,7 @@ impl Compiler<'_> {
                     }
                     _ => {}
                 }
-                if let AssignOp::Compound(bop) = op {
-                    self.load_var(name, *nspan);
-                    self.expr(value);
-                    self.emit(Op::Bin(bop), span);
-                } else {
-                    self.expr(value);
-                }
+                self.assigned_value(op, value, span, |c| c.load_var(name, *nspan));
                 if want {
                     self.emit(Op::Dup, span);
                 }
@@ -458,13 +452,9 @@ impl Compiler<'_> {
             }
             AssignTarget::Path(path, pspan) => {
                 let g = self.globals.intern(&path.join("::"));
-                if let AssignOp::Compound(bop) = op {
-                    self.emit(Op::LoadGlobal(g), *pspan);
-                    self.expr(value);
-                    self.emit(Op::Bin(bop), span);
-                } else {
-                    self.expr(value);
-                }
+                self.assigned_value(op, value, span, |c| {
+                    c.emit(Op::LoadGlobal(g), *pspan);
+                });
                 if want {
                     self.emit(Op::Dup, span);
                 }
@@ -484,16 +474,30 @@ impl Compiler<'_> {
         }
     }
 
-    /// With `obj key` on the stack, stores `value` (or `obj[key] op value`).
-    fn index_store(&mut self, op: AssignOp, value: &Expr, want: bool, span: Span) {
+    /// Pushes the value an assignment stores: `value`, or for `op=` the current value (pushed
+    /// by `load`) combined with it.
+    fn assigned_value(
+        &mut self,
+        op: AssignOp,
+        value: &Expr,
+        span: Span,
+        load: impl FnOnce(&mut Self),
+    ) {
         if let AssignOp::Compound(bop) = op {
-            self.emit(Op::Dup2, span);
-            self.emit(Op::Index, span);
+            load(self);
             self.expr(value);
             self.emit(Op::Bin(bop), span);
         } else {
             self.expr(value);
         }
+    }
+
+    /// With `obj key` on the stack, stores `value` (or `obj[key] op value`).
+    fn index_store(&mut self, op: AssignOp, value: &Expr, want: bool, span: Span) {
+        self.assigned_value(op, value, span, |c| {
+            c.emit(Op::Dup2, span);
+            c.emit(Op::Index, span);
+        });
         if want {
             // Keep a copy of the value below obj/key/value for the expression result.
             let tmp = self.cur().new_local();
