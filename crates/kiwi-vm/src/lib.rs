@@ -10,6 +10,7 @@ pub mod error;
 pub mod format;
 pub mod function;
 pub mod methods;
+pub mod net;
 pub mod ops;
 pub mod ordmap;
 pub mod scheduler;

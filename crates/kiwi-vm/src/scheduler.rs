@@ -4,8 +4,10 @@
 //! registered here with a state. Kiwi tasks additionally have a parked [`Task`] while they are
 //! not running. Time is passed in by the host, so tests can drive the clock.
 
+use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::rc::Rc;
 use std::time::Instant;
 
 use crate::channel::TaskId;
@@ -44,7 +46,8 @@ struct Entry {
 
 /// The scheduler state.
 pub struct Scheduler {
-    next_id: TaskId,
+    /// Shared with the network driver, which takes the ids of new sockets from it.
+    next_id: Rc<Cell<TaskId>>,
     entries: HashMap<TaskId, Entry>,
     parked: HashMap<TaskId, Task>,
     ready: VecDeque<TaskId>,
@@ -59,7 +62,7 @@ impl Default for Scheduler {
     fn default() -> Self {
         Scheduler {
             // Upstream hands out 2 first; scripts must not rely on it, but it costs nothing.
-            next_id: 2,
+            next_id: Rc::new(Cell::new(2)),
             entries: HashMap::new(),
             parked: HashMap::new(),
             ready: VecDeque::new(),
@@ -74,9 +77,14 @@ impl Default for Scheduler {
 impl Scheduler {
     /// A fresh id from the one counter shared by tasks and sockets.
     pub fn fresh_id(&mut self) -> TaskId {
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
         id
+    }
+
+    /// The id counter, for a network driver to take socket ids from.
+    pub fn id_counter(&self) -> Rc<Cell<TaskId>> {
+        self.next_id.clone()
     }
 
     /// Registers a running id of the given kind.

@@ -1,99 +1,11 @@
 //! Deterministic scheduler tests: scripts run on a virtual clock that jumps straight to the
 //! next timer, so sleeps cost no wall time and every interleaving the rules fix is checked.
 
-use std::cell::{Cell, RefCell};
-use std::io::Write;
-use std::path::Path;
-use std::rc::Rc;
-use std::time::{Duration, Instant};
+mod common;
 
-use kiwi_vm::stdlib::HostEnv;
-use kiwi_vm::{Interp, RunState};
+use std::time::Duration;
 
-/// A `Write` into a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.borrow()).into_owned()
-    }
-}
-
-/// What a run produced.
-struct Run {
-    out: String,
-    err: String,
-    code: i32,
-    /// Virtual time that passed.
-    elapsed: Duration,
-    /// Scheduler rounds (calls of `run_ready`).
-    rounds: usize,
-}
-
-/// Runs `src` to completion on a virtual clock with the given fuel. The clock jumps to the
-/// next timer when nothing is ready, and moves `tick` per scheduler round otherwise (so that
-/// time passes while CPU-bound tasks keep the queue busy).
-fn run_with_fuel(src: &str, fuel: u32, tick: Duration) -> Run {
-    let out = Buffer::default();
-    let err = Buffer::default();
-    let mut interp = Interp::new(
-        HostEnv::default(),
-        Box::new(out.clone()),
-        Box::new(err.clone()),
-    );
-    let start = Instant::now();
-    let now = Rc::new(Cell::new(start));
-    let clock = now.clone();
-    interp.set_clock(Box::new(move || clock.get()));
-    interp.set_fuel(fuel);
-    let unit = match interp.compile_unit(Path::new("test.kiwi"), src) {
-        Ok(u) => u,
-        Err(d) => panic!("does not compile: {:?}", d[0].error),
-    };
-    interp.start_main(unit);
-    let mut rounds = 0;
-    let code = loop {
-        rounds += 1;
-        assert!(rounds < 1_000_000, "scheduler did not settle");
-        if let RunState::Exit(code) = interp.run_ready(now.get()) {
-            break code;
-        }
-        if interp.has_ready() {
-            now.set(now.get() + tick);
-            continue;
-        }
-        match interp.next_deadline() {
-            Some(at) => now.set(at.max(now.get())),
-            None => {
-                if let RunState::Exit(code) = interp.break_deadlock() {
-                    break code;
-                }
-            }
-        }
-    };
-    Run {
-        out: out.text(),
-        err: err.text(),
-        code,
-        elapsed: now.get() - start,
-        rounds,
-    }
-}
-
-fn run(src: &str) -> Run {
-    run_with_fuel(src, 1000, Duration::ZERO)
-}
+use common::{run, run_with_fuel};
 
 #[test]
 fn cpu_bound_task_cannot_starve_main() {

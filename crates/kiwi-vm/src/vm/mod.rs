@@ -10,6 +10,7 @@ mod dispatch;
 mod exec;
 mod natives;
 mod report;
+mod sockets;
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -23,6 +24,7 @@ use crate::channel::TaskId;
 use crate::compiler::{self, Globals};
 use crate::error::KiwiError;
 use crate::function::Closure;
+use crate::net::{NetDriver, NoNetwork};
 use crate::scheduler::{EntryKind, Scheduler};
 use crate::stdlib::HostEnv;
 use crate::task::Task;
@@ -76,6 +78,10 @@ pub struct Interp {
     /// The script called `exit`.
     pub(crate) exit_requested: bool,
     pub(crate) fuel: u32,
+    /// The host's network (a [`NoNetwork`] until the host installs one).
+    pub(crate) net: Box<dyn NetDriver>,
+    /// Reused buffer for collecting network completions.
+    pub(crate) net_done: Vec<(crate::net::NetId, crate::net::NetResult)>,
     /// The clock sleeps and timeouts are measured against (the host's, or a test's).
     clock: Box<dyn Fn() -> Instant>,
 }
@@ -100,6 +106,8 @@ impl Interp {
             main_faulted: false,
             exit_requested: false,
             fuel: DEFAULT_FUEL,
+            net: Box::new(NoNetwork::default()),
+            net_done: Vec::new(),
             clock: Box::new(Instant::now),
         };
         for pkg in natives::NATIVE_PACKAGES {
@@ -119,6 +127,22 @@ impl Interp {
     /// The current time on the interpreter's clock.
     pub fn now(&self) -> Instant {
         (self.clock)()
+    }
+
+    /// Installs the host's network; socket natives use it from now on.
+    pub fn set_net(&mut self, net: Box<dyn NetDriver>) {
+        self.net = net;
+    }
+
+    /// The counter every id comes from (tasks, operations, sockets). A network driver takes
+    /// the ids of new sockets from it, so that one id names exactly one thing.
+    pub fn id_counter(&self) -> std::rc::Rc<std::cell::Cell<i64>> {
+        self.sched.id_counter()
+    }
+
+    /// Network operations started and not yet delivered to the scheduler.
+    pub fn net_pending(&self) -> usize {
+        self.net.pending()
     }
 
     /// Sets the preemption budget (instructions per slice); mainly for tests.
@@ -208,6 +232,7 @@ impl Interp {
     /// the host fire timers and complete I/O even while CPU-bound tasks keep the queue busy.
     pub fn run_ready(&mut self, now: Instant) -> RunState {
         self.sched.fire_timers(now);
+        self.poll_net();
         for _ in 0..self.sched.ready_len() {
             let Some(task) = self.sched.pop_ready() else {
                 break;
@@ -216,6 +241,9 @@ impl Interp {
                 self.flush();
                 return RunState::Exit(code);
             }
+            // Completions a slice caused (a close faulting pending operations) wake their
+            // awaiters in this same round.
+            self.poll_net();
         }
         self.flush();
         if self.main_done && !self.sched.spawned_tasks_running() {

@@ -17,7 +17,7 @@ use crate::task::{Blocked, FrameKind, Task};
 use crate::value::Value;
 
 /// Packages available without `import` (§7 REC).
-pub const NATIVE_PACKAGES: &[&str] = &["task", "time", "env", "console", "math", "error"];
+pub const NATIVE_PACKAGES: &[&str] = &["task", "time", "env", "console", "math", "error", "socket"];
 
 impl Interp {
     /// Calls the native function `name` (a global name or a `pkg::name` path).
@@ -90,6 +90,7 @@ impl Interp {
                 Value::Channel(Rc::new(Channel::new(cap)))
             }
             "input" => self.input(&args),
+            _ if name.starts_with("socket::") => return self.socket_native(task, name, &args),
             _ => match stdlib::call_native(name, &args, &self.host) {
                 Some(r) => r?,
                 None => return Err(self.unknown_native(name)),
@@ -174,8 +175,17 @@ impl Interp {
                 format!("Task {id} not found."),
             )
         };
+        if self.sched.kind(id) == Some(EntryKind::External)
+            && matches!(self.sched.state(id), Some(TaskState::Running))
+        {
+            // A close earlier in this slice may have finished it already.
+            self.poll_net();
+        }
         let state = match self.sched.state(id) {
             Some(s) if self.sched.kind(id) != Some(EntryKind::Main) => s.clone(),
+            // Upstream scripts write `await(tls::tcpconnect(...))`: awaiting a live socket id
+            // yields the id (§0).
+            None if self.net.kind(id).is_some() => return Ok(Outcome::Value(Value::Int(id))),
             _ => return Err(not_found()),
         };
         match state {

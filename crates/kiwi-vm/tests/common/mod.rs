@@ -1,0 +1,114 @@
+//! The deterministic test harness: scripts run on a virtual clock that jumps straight to the
+//! next timer, optionally with a fake network installed.
+
+#![allow(dead_code)]
+
+use std::cell::{Cell, RefCell};
+use std::io::Write;
+use std::path::Path;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use kiwi_vm::net::NetDriver;
+use kiwi_vm::stdlib::HostEnv;
+use kiwi_vm::{Interp, RunState};
+
+/// A `Write` into a shared buffer.
+#[derive(Clone, Default)]
+pub struct Buffer(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buffer {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.borrow()).into_owned()
+    }
+}
+
+/// What a run produced.
+pub struct Run {
+    pub out: String,
+    pub err: String,
+    pub code: i32,
+    /// Virtual time that passed.
+    pub elapsed: Duration,
+    /// Scheduler rounds (calls of `run_ready`).
+    pub rounds: usize,
+}
+
+/// Runs `src` to completion on a virtual clock with the given fuel. The clock jumps to the
+/// next timer when nothing is ready, and moves `tick` per scheduler round otherwise (so that
+/// time passes while CPU-bound tasks keep the queue busy).
+/// Builds a network driver that takes socket ids from the interpreter's counter.
+pub type MakeNet = Box<dyn FnOnce(Rc<Cell<i64>>) -> Box<dyn NetDriver>>;
+
+pub fn run_with_fuel(src: &str, fuel: u32, tick: Duration) -> Run {
+    run_full(src, fuel, tick, None)
+}
+
+/// Like [`run_with_fuel`], with `net` installed as the interpreter's network. The fake network
+/// has no outside events: everything it completes is queued while tasks run, so "nothing
+/// ready and no timer" is still a deadlock.
+pub fn run_full(src: &str, fuel: u32, tick: Duration, net: Option<MakeNet>) -> Run {
+    let out = Buffer::default();
+    let err = Buffer::default();
+    let mut interp = Interp::new(
+        HostEnv::default(),
+        Box::new(out.clone()),
+        Box::new(err.clone()),
+    );
+    let start = Instant::now();
+    let now = Rc::new(Cell::new(start));
+    let clock = now.clone();
+    interp.set_clock(Box::new(move || clock.get()));
+    interp.set_fuel(fuel);
+    if let Some(make) = net {
+        interp.set_net(make(interp.id_counter()));
+    }
+    let unit = match interp.compile_unit(Path::new("test.kiwi"), src) {
+        Ok(u) => u,
+        Err(d) => panic!("does not compile: {:?}", d[0].error),
+    };
+    interp.start_main(unit);
+    let mut rounds = 0;
+    let code = loop {
+        rounds += 1;
+        assert!(rounds < 1_000_000, "scheduler did not settle");
+        if let RunState::Exit(code) = interp.run_ready(now.get()) {
+            break code;
+        }
+        if interp.has_ready() {
+            now.set(now.get() + tick);
+            continue;
+        }
+        match interp.next_deadline() {
+            Some(at) => now.set(at.max(now.get())),
+            None => {
+                if let RunState::Exit(code) = interp.break_deadlock() {
+                    break code;
+                }
+            }
+        }
+    };
+    Run {
+        out: out.text(),
+        err: err.text(),
+        code,
+        elapsed: now.get() - start,
+        rounds,
+    }
+}
+
+pub fn run(src: &str) -> Run {
+    run_with_fuel(src, 1000, Duration::ZERO)
+}
+
+pub mod fake_net;
