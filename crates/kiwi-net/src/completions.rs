@@ -1,0 +1,57 @@
+//! Results of operations and the queue that delivers them to the host.
+
+use crate::{Id, NetError};
+
+/// What a successful operation produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    /// A new socket id (from connect or accept).
+    Socket(Id),
+    /// Received bytes: 1..=max of them, or empty at end of stream.
+    Bytes(Vec<u8>),
+    /// The whole buffer of a send was written; the number of bytes.
+    Sent(usize),
+}
+
+/// A completed operation that was pending: the op id the caller chose, and its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The operation id passed to `connect` / `accept` / `recv` / `send`.
+    pub op: Id,
+    /// Its outcome.
+    pub result: Result<Done, NetError>,
+}
+
+/// Queued completions plus the count of operations not yet handed back, so the host can
+/// tell "I/O still pending" from "deadlock".
+#[derive(Default)]
+pub(crate) struct Completions {
+    queue: Vec<Completion>,
+    outstanding: usize,
+}
+
+impl Completions {
+    /// An operation went pending: it owes one completion.
+    pub(crate) fn started(&mut self) {
+        self.outstanding += 1;
+    }
+
+    /// A pending operation finished.
+    pub(crate) fn push(&mut self, op: Id, result: Result<Done, NetError>) {
+        self.queue.push(Completion { op, result });
+    }
+
+    /// Hands every queued completion to the caller.
+    pub(crate) fn take(&mut self, out: &mut Vec<Completion>) {
+        self.outstanding = self.outstanding.saturating_sub(self.queue.len());
+        out.append(&mut self.queue);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    pub(crate) fn outstanding(&self) -> usize {
+        self.outstanding
+    }
+}

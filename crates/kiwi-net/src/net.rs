@@ -1,0 +1,493 @@
+//! [`Net`]: the socket table, the operation entry points, and the host-side drain that turns
+//! readiness into completions.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::Poll;
+
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+
+use crate::completions::Completions;
+use crate::handles::{Handle, Handles};
+use crate::listener::{self, Accept, ListenerEntry};
+use crate::resolve;
+use crate::stream::{PendingSend, StreamEntry, WriteHalf};
+use crate::wake::{socket_waker, Connected, Dir, Shared};
+use crate::{Completion, Done, ErrorKind, Id, NetError};
+
+/// What kind of socket an id names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketKind {
+    /// A listening socket (accept only).
+    Listener,
+    /// A connected stream (recv / send / shutdown).
+    Stream,
+}
+
+/// One slot of the socket table. An enum so TLS streams can join later.
+enum Entry {
+    Listener(ListenerEntry),
+    Stream(StreamEntry),
+}
+
+/// Everything mutable, behind one `RefCell` borrowed only inside `Net` methods (no callback
+/// ever runs while it is borrowed: wakers only touch [`Shared`]).
+#[derive(Default)]
+struct State {
+    table: Handles<Entry>,
+    completions: Completions,
+    /// Connects in flight (op -> its resolve-and-connect task), so close_all can cancel them.
+    connects: HashMap<Id, JoinHandle<()>>,
+    /// The one read buffer (allocated on first use).
+    scratch: Vec<u8>,
+    /// Reused buffers for draining the shared lists.
+    ready_buf: Vec<(Handle, Dir)>,
+    connected_buf: Vec<Connected>,
+}
+
+struct Inner {
+    ids: Rc<Cell<i64>>,
+    shared: Arc<Shared>,
+    state: RefCell<State>,
+}
+
+/// The TCP sockets of one runtime. Cheap to clone; clones share everything. `!Send`: it
+/// lives on the runtime thread.
+#[derive(Clone)]
+pub struct Net {
+    inner: Rc<Inner>,
+}
+
+fn no_runtime() -> NetError {
+    NetError::new(ErrorKind::Io, "no tokio runtime is running on this thread")
+}
+
+fn not_stream(id: Id) -> NetError {
+    NetError::new(
+        ErrorKind::WrongKind,
+        format!("socket {id} is a listening socket, not a connection"),
+    )
+}
+
+fn not_listener(id: Id) -> NetError {
+    NetError::new(
+        ErrorKind::WrongKind,
+        format!("socket {id} is a connection, not a listening socket"),
+    )
+}
+
+/// The stream behind `id`, or the error a script should see.
+fn stream_mut(table: &mut Handles<Entry>, id: Id) -> Result<&mut StreamEntry, NetError> {
+    match table.get_id_mut(id) {
+        Some(Entry::Stream(s)) => Ok(s),
+        Some(Entry::Listener(_)) => Err(not_stream(id)),
+        None => Err(NetError::invalid_id(id)),
+    }
+}
+
+impl State {
+    fn stream(&self, id: Id) -> Result<&StreamEntry, NetError> {
+        match self.table.get_id(id) {
+            Some(Entry::Stream(s)) => Ok(s),
+            Some(Entry::Listener(_)) => Err(not_stream(id)),
+            None => Err(NetError::invalid_id(id)),
+        }
+    }
+
+    /// Faults every waiting operation of a removed entry, reads/accepts first, then sends.
+    fn fault_all(&mut self, id: Id, entry: Entry) {
+        match entry {
+            Entry::Listener(l) => {
+                for op in l.accepts.iter().copied() {
+                    self.completions.push(op, Err(NetError::closed(id)));
+                }
+            }
+            Entry::Stream(s) => {
+                for &(op, _) in &s.reads {
+                    self.completions.push(op, Err(NetError::closed(id)));
+                }
+                for w in &s.writes {
+                    self.completions.push(w.op, Err(NetError::closed(id)));
+                }
+            }
+        }
+    }
+}
+
+impl Net {
+    /// A socket table drawing ids from `ids`, the runtime-wide counter shared with the task
+    /// scheduler (take an id with `let id = ids.get(); ids.set(id + 1);`).
+    pub fn new(ids: Rc<Cell<i64>>) -> Net {
+        Net {
+            inner: Rc::new(Inner {
+                ids,
+                shared: Arc::default(),
+                state: RefCell::default(),
+            }),
+        }
+    }
+
+    fn next_id(&self) -> Id {
+        let id = self.inner.ids.get();
+        self.inner.ids.set(id + 1);
+        id
+    }
+
+    /// Registers a connected stream under a fresh id.
+    fn add_stream(&self, st: &mut State, sock: TcpStream) -> Id {
+        let id = self.next_id();
+        let h = st.table.vacant_handle();
+        let entry = StreamEntry::new(
+            sock,
+            socket_waker(&self.inner.shared, h, Dir::Read),
+            socket_waker(&self.inner.shared, h, Dir::Write),
+        );
+        st.table.insert(id, Entry::Stream(entry));
+        id
+    }
+
+    /// Binds and listens synchronously. `host` "" means all interfaces (dual-stack `::` when
+    /// the host has IPv6, else `0.0.0.0`); names are resolved and every address is tried
+    /// until one binds; port 0 picks a free port. Needs a tokio runtime with I/O enabled.
+    pub fn tcp_server(&self, host: &str, port: u16, backlog: u32) -> Result<Id, NetError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(no_runtime());
+        }
+        let mut last = None;
+        for target in resolve::bind_targets(host, port)? {
+            match listener::bind(target.addr, target.v6only, backlog) {
+                Ok(sock) => {
+                    let id = self.next_id();
+                    let mut st = self.inner.state.borrow_mut();
+                    let h = st.table.vacant_handle();
+                    let waker = socket_waker(&self.inner.shared, h, Dir::Read);
+                    st.table
+                        .insert(id, Entry::Listener(ListenerEntry::new(sock, waker)));
+                    return Ok(id);
+                }
+                Err(e) => {
+                    last = Some(NetError::io(
+                        format!("listen on {}", resolve::display(host, port)),
+                        &e,
+                    ))
+                }
+            }
+        }
+        Err(last
+            .unwrap_or_else(|| NetError::new(ErrorKind::Resolve, format!("cannot resolve {host}"))))
+    }
+
+    /// Starts connecting; completes later with `Done::Socket(new_id)`. Names are resolved
+    /// without blocking the thread; every address is tried in order.
+    pub fn connect(&self, op: Id, host: &str, port: u16) {
+        let mut st = self.inner.state.borrow_mut();
+        st.completions.started();
+        if tokio::runtime::Handle::try_current().is_err() {
+            st.completions.push(op, Err(no_runtime()));
+            drop(st);
+            self.inner.shared.wake_host();
+            return;
+        }
+        let shared = self.inner.shared.clone();
+        let host = host.to_owned();
+        let task = tokio::spawn(async move {
+            let result = connect_any(&host, port).await;
+            shared.push_connected((op, result));
+        });
+        st.connects.insert(op, task);
+    }
+
+    /// Accepts a connection: `Some` if one was waiting (or on error), `None` if the accept is
+    /// pending (it then completes exactly once through [`Net::take_completions`]).
+    pub fn accept(&self, op: Id, server: Id) -> Option<Result<Done, NetError>> {
+        let mut st = self.inner.state.borrow_mut();
+        let st = &mut *st;
+        let Some(h) = st.table.lookup(server) else {
+            return Some(Err(NetError::invalid_id(server)));
+        };
+        let l = match st.table.get_mut(h) {
+            Some(Entry::Listener(l)) => l,
+            Some(Entry::Stream(_)) => return Some(Err(not_listener(server))),
+            None => return Some(Err(NetError::invalid_id(server))),
+        };
+        if l.accepts.is_empty() {
+            match l.try_accept(server) {
+                Accept::Ok(sock) => return Some(Ok(Done::Socket(self.add_stream(st, sock)))),
+                Accept::Err(e) => return Some(Err(e)),
+                Accept::Pending => {}
+            }
+        }
+        l.accepts.push_back(op);
+        st.completions.started();
+        None
+    }
+
+    /// Receives 1..=`max` bytes (empty at end of stream). `Some` if it completed at once,
+    /// `None` if pending. Never allocates `max` bytes up front.
+    pub fn recv(&self, op: Id, sock: Id, max: usize) -> Option<Result<Done, NetError>> {
+        let mut st = self.inner.state.borrow_mut();
+        let st = &mut *st;
+        let s = match stream_mut(&mut st.table, sock) {
+            Ok(s) => s,
+            Err(e) => return Some(Err(e)),
+        };
+        let max = max.max(1);
+        if s.reads.is_empty() {
+            if let Some(r) = s.read_once(sock, max, &mut st.scratch) {
+                return Some(r);
+            }
+        }
+        s.reads.push_back((op, max));
+        st.completions.started();
+        None
+    }
+
+    /// Sends all of `data`: `Some(Ok(Sent(len)))` if it was written at once, `None` if it is
+    /// queued. Sends on one socket complete in order and never interleave.
+    pub fn send(&self, op: Id, sock: Id, data: Vec<u8>) -> Option<Result<Done, NetError>> {
+        let mut st = self.inner.state.borrow_mut();
+        let st = &mut *st;
+        let s = match stream_mut(&mut st.table, sock) {
+            Ok(s) => s,
+            Err(e) => return Some(Err(e)),
+        };
+        if s.write_half != WriteHalf::Open {
+            return Some(Err(StreamEntry::shut_error(sock)));
+        }
+        let mut written = 0;
+        if s.writes.is_empty() {
+            match s.write_some(sock, &data, &mut written) {
+                Ok(true) => return Some(Ok(Done::Sent(data.len()))),
+                Ok(false) => {}
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        s.writes.push_back(PendingSend { op, data, written });
+        st.completions.started();
+        None
+    }
+
+    /// Faults every pending operation on `id` with kind `Closed` (they appear in
+    /// [`Net::take_completions`]), then closes the socket. Unknown ids are ignored.
+    pub fn close(&self, id: Id) {
+        let mut st = self.inner.state.borrow_mut();
+        let Some(entry) = st.table.remove_id(id) else {
+            return;
+        };
+        let before = st.completions.is_empty();
+        st.fault_all(id, entry);
+        let queued = before && !st.completions.is_empty();
+        drop(st);
+        if queued {
+            self.inner.shared.wake_host();
+        }
+    }
+
+    /// Closes the sending half: the peer reads end of stream; receiving still works. If
+    /// sends are queued, the shutdown happens right after the last of them is written (a
+    /// send started after `shutdown` fails with kind `Closed`).
+    pub fn shutdown(&self, id: Id) -> Result<(), NetError> {
+        let mut st = self.inner.state.borrow_mut();
+        let s = stream_mut(&mut st.table, id)?;
+        match s.write_half {
+            WriteHalf::Open if s.writes.is_empty() => s.shutdown_now(id),
+            WriteHalf::Open => {
+                s.write_half = WriteHalf::ShutdownQueued;
+                Ok(())
+            }
+            WriteHalf::ShutdownQueued | WriteHalf::Shutdown => Ok(()),
+        }
+    }
+
+    /// The local address of a listener or stream.
+    pub fn local_addr(&self, id: Id) -> Result<SocketAddr, NetError> {
+        let st = self.inner.state.borrow();
+        let r = match st.table.get_id(id) {
+            Some(Entry::Listener(l)) => l.sock.local_addr(),
+            Some(Entry::Stream(s)) => s.sock.local_addr(),
+            None => return Err(NetError::invalid_id(id)),
+        };
+        r.map_err(|e| NetError::io(format!("local address of socket {id}"), &e))
+    }
+
+    /// The remote address of a stream.
+    pub fn peer_addr(&self, id: Id) -> Result<SocketAddr, NetError> {
+        let st = self.inner.state.borrow();
+        let s = st.stream(id)?;
+        s.sock
+            .peer_addr()
+            .map_err(|e| NetError::io(format!("peer address of socket {id}"), &e))
+    }
+
+    /// What `id` names, or `None` if it is not a live socket.
+    pub fn kind(&self, id: Id) -> Option<SocketKind> {
+        match self.inner.state.borrow().table.get_id(id)? {
+            Entry::Listener(_) => Some(SocketKind::Listener),
+            Entry::Stream(_) => Some(SocketKind::Stream),
+        }
+    }
+
+    /// Operations started and not yet delivered (waiting here, or queued as completions).
+    pub fn pending(&self) -> usize {
+        self.inner.state.borrow().completions.outstanding()
+    }
+
+    /// Performs the I/O that became possible since the last call, then appends every queued
+    /// completion to `out`.
+    pub fn take_completions(&self, out: &mut Vec<Completion>) {
+        let mut st = self.inner.state.borrow_mut();
+        self.drain(&mut st);
+        st.completions.take(out);
+    }
+
+    /// Resolves once at least one completion is queued (at once if one already is).
+    /// Cancel-safe: dropping it loses nothing.
+    pub fn completion_ready(&self) -> impl std::future::Future<Output = ()> + '_ {
+        poll_fn(move |cx| {
+            let mut st = self.inner.state.borrow_mut();
+            loop {
+                self.drain(&mut st);
+                if !st.completions.is_empty() {
+                    return Poll::Ready(());
+                }
+                if !self.inner.shared.register_host(cx.waker()) {
+                    return Poll::Pending;
+                }
+            }
+        })
+    }
+
+    /// Closes every socket (their pending operations fault as in [`Net::close`]) and
+    /// cancels connects in flight (they fault with kind `Closed`).
+    pub fn close_all(&self) {
+        let mut st = self.inner.state.borrow_mut();
+        let mut ids = st.table.ids();
+        ids.sort_unstable();
+        for id in ids {
+            if let Some(entry) = st.table.remove_id(id) {
+                st.fault_all(id, entry);
+            }
+        }
+        let mut ops: Vec<(Id, JoinHandle<()>)> = st.connects.drain().collect();
+        ops.sort_unstable_by_key(|(op, _)| *op);
+        for (op, task) in ops {
+            task.abort();
+            st.completions.push(
+                op,
+                Err(NetError::new(
+                    ErrorKind::Closed,
+                    "connect was cancelled: all sockets were closed",
+                )),
+            );
+        }
+        let queued = !st.completions.is_empty();
+        drop(st);
+        if queued {
+            self.inner.shared.wake_host();
+        }
+    }
+
+    /// Services every socket the reactor reported ready, and every finished connect.
+    fn drain(&self, st: &mut State) {
+        let mut ready = std::mem::take(&mut st.ready_buf);
+        let mut connected = std::mem::take(&mut st.connected_buf);
+        self.inner.shared.take(&mut ready, &mut connected);
+        for (h, dir) in ready.drain(..) {
+            match dir {
+                Dir::Read => self.service_read(st, h),
+                Dir::Write => service_write(st, h),
+            }
+        }
+        for (op, result) in connected.drain(..) {
+            // Absent: cancelled by close_all, which already delivered its completion.
+            if st.connects.remove(&op).is_none() {
+                continue;
+            }
+            let result = result.map(|sock| Done::Socket(self.add_stream(st, sock)));
+            st.completions.push(op, result);
+        }
+        st.ready_buf = ready;
+        st.connected_buf = connected;
+    }
+
+    /// Serves waiting receives (stream) or accepts (listener) in order until one would block.
+    fn service_read(&self, st: &mut State, h: Handle) {
+        let Some(id) = st.table.id_of(h) else { return };
+        loop {
+            match st.table.get_mut(h) {
+                Some(Entry::Stream(s)) => {
+                    while let Some(&(op, max)) = s.reads.front() {
+                        match s.read_once(id, max, &mut st.scratch) {
+                            Some(r) => {
+                                s.reads.pop_front();
+                                st.completions.push(op, r);
+                            }
+                            None => break,
+                        }
+                    }
+                    return;
+                }
+                Some(Entry::Listener(l)) => {
+                    let Some(&op) = l.accepts.front() else { return };
+                    let r = match l.try_accept(id) {
+                        Accept::Pending => return,
+                        Accept::Ok(sock) => {
+                            l.accepts.pop_front();
+                            Ok(Done::Socket(self.add_stream(st, sock)))
+                        }
+                        Accept::Err(e) => {
+                            l.accepts.pop_front();
+                            Err(e)
+                        }
+                    };
+                    st.completions.push(op, r);
+                }
+                None => return,
+            }
+        }
+    }
+}
+
+/// Continues queued sends in order; shuts the sending half once they are done if asked to.
+fn service_write(st: &mut State, h: Handle) {
+    let Some(id) = st.table.id_of(h) else { return };
+    let Some(Entry::Stream(s)) = st.table.get_mut(h) else {
+        return;
+    };
+    while let Some(mut w) = s.writes.pop_front() {
+        match s.write_some(id, &w.data, &mut w.written) {
+            Ok(true) => st.completions.push(w.op, Ok(Done::Sent(w.data.len()))),
+            Ok(false) => {
+                s.writes.push_front(w);
+                return;
+            }
+            Err(e) => st.completions.push(w.op, Err(e)),
+        }
+    }
+    if s.write_half == WriteHalf::ShutdownQueued {
+        let _ = s.shutdown_now(id);
+    }
+}
+
+/// Resolves `host` and tries each address in order; the error names host:port and the last
+/// OS reason.
+async fn connect_any(host: &str, port: u16) -> Result<TcpStream, NetError> {
+    let addrs = resolve::connect_targets(host, port).await?;
+    let mut last = None;
+    for addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+    }
+    let what = format!("connect to {}", resolve::display(host, port));
+    Err(match last {
+        Some(e) => NetError::io(what, &e),
+        None => NetError::new(ErrorKind::Resolve, format!("{what} failed: no addresses")),
+    })
+}

@@ -1,0 +1,110 @@
+//! Turning `host` + `port` into socket addresses.
+//!
+//! Servers resolve synchronously (binding is synchronous by contract, and happens once);
+//! clients never block the runtime thread: IP literals are parsed directly and names go
+//! through `tokio::net::lookup_host`, which runs the system resolver on the blocking pool.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+
+use crate::{ErrorKind, NetError};
+
+/// Where to bind, and whether an IPv6 socket should refuse IPv4 (dual-stack only for "").
+pub(crate) struct BindTarget {
+    pub addr: SocketAddr,
+    pub v6only: bool,
+}
+
+/// `host:port` as a person would write it (IPv6 literals in brackets).
+pub(crate) fn display(host: &str, port: u16) -> String {
+    match literal(host) {
+        Some(ip) => SocketAddr::new(ip, port).to_string(),
+        None => format!("{host}:{port}"),
+    }
+}
+
+/// An IP literal, also accepting the bracketed `[::1]` form.
+fn literal(host: &str) -> Option<IpAddr> {
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.parse().ok()
+}
+
+/// Candidate addresses for a server, in the order to try them.
+pub(crate) fn bind_targets(host: &str, port: u16) -> Result<Vec<BindTarget>, NetError> {
+    if host.is_empty() {
+        // All interfaces: one dual-stack socket if the host has IPv6, else IPv4 only.
+        return Ok(vec![
+            BindTarget {
+                addr: (Ipv6Addr::UNSPECIFIED, port).into(),
+                v6only: false,
+            },
+            BindTarget {
+                addr: (Ipv4Addr::UNSPECIFIED, port).into(),
+                v6only: false,
+            },
+        ]);
+    }
+    let addrs: Vec<SocketAddr> = match literal(host) {
+        Some(ip) => vec![SocketAddr::new(ip, port)],
+        None => (host, port)
+            .to_socket_addrs()
+            .map_err(|e| resolve_error(host, port, &e))?
+            .collect(),
+    };
+    if addrs.is_empty() {
+        return Err(no_addresses(host, port));
+    }
+    Ok(addrs
+        .into_iter()
+        .map(|addr| BindTarget { addr, v6only: true })
+        .collect())
+}
+
+/// Candidate addresses for a client, resolved without blocking the thread.
+pub(crate) async fn connect_targets(host: &str, port: u16) -> Result<Vec<SocketAddr>, NetError> {
+    if let Some(ip) = literal(host) {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| resolve_error(host, port, &e))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(no_addresses(host, port));
+    }
+    Ok(addrs)
+}
+
+fn resolve_error(host: &str, port: u16, err: &std::io::Error) -> NetError {
+    NetError::new(
+        ErrorKind::Resolve,
+        format!("cannot resolve {host}:{port}: {err}"),
+    )
+}
+
+fn no_addresses(host: &str, port: u16) -> NetError {
+    NetError::new(
+        ErrorKind::Resolve,
+        format!("cannot resolve {host}:{port}: no addresses"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_and_display() {
+        assert_eq!(display("::1", 80), "[::1]:80");
+        assert_eq!(display("[::1]", 80), "[::1]:80");
+        assert_eq!(display("127.0.0.1", 1), "127.0.0.1:1");
+        assert_eq!(display("example.invalid", 1), "example.invalid:1");
+        let t = bind_targets("::1", 0).unwrap();
+        assert_eq!(t.len(), 1);
+        assert!(t[0].v6only);
+        let all = bind_targets("", 5).unwrap();
+        assert!(!all[0].v6only && all[0].addr.is_ipv6() && all[1].addr.is_ipv4());
+    }
+}

@@ -1,0 +1,142 @@
+//! Connected streams: non-blocking reads and writes, with readiness registration only when
+//! an operation has to wait.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::Shutdown;
+use std::task::{Context, Poll, Waker};
+
+use tokio::net::TcpStream;
+
+use crate::{Done, ErrorKind, Id, NetError};
+
+/// Size of the one scratch buffer every read goes through. A pending receive owns no buffer,
+/// whatever `max` it asked for; only the bytes actually read are copied out.
+pub(crate) const SCRATCH: usize = 64 * 1024;
+
+/// A send that could not be written at once: the rest goes out when the socket is writable.
+pub(crate) struct PendingSend {
+    pub op: Id,
+    pub data: Vec<u8>,
+    pub written: usize,
+}
+
+/// Where the sending half stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteHalf {
+    Open,
+    /// `shutdown` was called while sends were queued: shut down once they are written.
+    ShutdownQueued,
+    Shutdown,
+}
+
+/// A connected TCP stream and its two independent queues of waiting operations.
+pub(crate) struct StreamEntry {
+    pub sock: TcpStream,
+    /// Waiting receives: (op, max), served in order.
+    pub reads: VecDeque<(Id, usize)>,
+    /// Waiting sends, written strictly one after another.
+    pub writes: VecDeque<PendingSend>,
+    pub write_half: WriteHalf,
+    read_waker: Waker,
+    write_waker: Waker,
+}
+
+impl StreamEntry {
+    pub(crate) fn new(sock: TcpStream, read_waker: Waker, write_waker: Waker) -> StreamEntry {
+        // Scripts send small messages and wait for answers; Nagle would add 40 ms stalls.
+        let _ = sock.set_nodelay(true);
+        StreamEntry {
+            sock,
+            reads: VecDeque::new(),
+            writes: VecDeque::new(),
+            write_half: WriteHalf::Open,
+            read_waker,
+            write_waker,
+        }
+    }
+
+    /// One receive of at most `max` bytes. `None`: nothing there yet, the read waker is
+    /// registered. End of stream is `Some(Ok(empty))`.
+    pub(crate) fn read_once(
+        &mut self,
+        id: Id,
+        max: usize,
+        scratch: &mut Vec<u8>,
+    ) -> Option<Result<Done, NetError>> {
+        if scratch.is_empty() {
+            scratch.resize(SCRATCH, 0);
+        }
+        let buf = &mut scratch[..max.min(SCRATCH)];
+        loop {
+            match self.sock.try_read(buf) {
+                Ok(n) => return Some(Ok(Done::Bytes(buf[..n].to_vec()))),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let mut cx = Context::from_waker(&self.read_waker);
+                    match self.sock.poll_read_ready(&mut cx) {
+                        Poll::Pending => return None,
+                        Poll::Ready(Ok(())) => continue,
+                        Poll::Ready(Err(e)) => return Some(Err(recv_error(id, &e))),
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(Err(recv_error(id, &e))),
+            }
+        }
+    }
+
+    /// Writes as much of `data[*written..]` as the socket takes. `Ok(true)`: all written.
+    /// `Ok(false)`: the write waker is registered.
+    pub(crate) fn write_some(
+        &mut self,
+        id: Id,
+        data: &[u8],
+        written: &mut usize,
+    ) -> Result<bool, NetError> {
+        while *written < data.len() {
+            match self.sock.try_write(&data[*written..]) {
+                Ok(0) => {
+                    let e = io::Error::from(io::ErrorKind::WriteZero);
+                    return Err(NetError::io(format!("send on socket {id}"), &e));
+                }
+                Ok(n) => *written += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let mut cx = Context::from_waker(&self.write_waker);
+                    match self.sock.poll_write_ready(&mut cx) {
+                        Poll::Pending => return Ok(false),
+                        Poll::Ready(Ok(())) => continue,
+                        Poll::Ready(Err(e)) => {
+                            return Err(NetError::io(format!("send on socket {id}"), &e))
+                        }
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(NetError::io(format!("send on socket {id}"), &e)),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Closes the sending half now.
+    pub(crate) fn shutdown_now(&mut self, id: Id) -> Result<(), NetError> {
+        self.write_half = WriteHalf::Shutdown;
+        match socket2::SockRef::from(&self.sock).shutdown(Shutdown::Write) {
+            Ok(()) => Ok(()),
+            // The peer already went away: the half is closed either way.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            Err(e) => Err(NetError::io(format!("shutdown of socket {id}"), &e)),
+        }
+    }
+
+    /// The error for a send on a stream whose sending half is (being) shut down.
+    pub(crate) fn shut_error(id: Id) -> NetError {
+        NetError::new(
+            ErrorKind::Closed,
+            format!("socket {id} is shut down for writing"),
+        )
+    }
+}
+
+fn recv_error(id: Id, e: &io::Error) -> NetError {
+    NetError::io(format!("recv on socket {id}"), e)
+}
