@@ -1,0 +1,257 @@
+//! Kiwi sockets against independent peers: `examples/echo_server.kiwi` driven by Python's
+//! `socket` module and by `socat`, and Kiwi client scripts against Python servers. All traffic
+//! is on 127.0.0.1 with ports picked by the kernel.
+
+mod util;
+
+use std::time::Duration;
+
+use util::{echo_server, have, kiwi, pattern, python, run, run_bytes, Proc, TempDir, STEP};
+
+/// Python client: several messages (one of 1 MiB, written while the echo is read), pipelined
+/// messages, then a half-close: the echo of the last message still arrives, then EOF.
+const PY_ECHO_CLIENT: &str = r#"
+import os, socket, sys, threading
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+
+def read_exact(n):
+    got = bytearray()
+    while len(got) < n:
+        part = s.recv(min(1 << 16, n - len(got)))
+        if not part:
+            sys.exit("EOF after %d of %d bytes" % (len(got), n))
+        got += part
+    return bytes(got)
+
+def roundtrip(msg):
+    t = threading.Thread(target=s.sendall, args=(msg,))
+    t.start()
+    got = read_exact(len(msg))
+    t.join()
+    if got != msg:
+        sys.exit("echo of %d bytes differs" % len(msg))
+    print("echo", len(msg))
+
+for msg in [b"hello", b"\x00\r\n\xff", bytes(range(256)) * 16, os.urandom(1 << 20), b"x" * 70000]:
+    roundtrip(msg)
+
+# Pipelined: three messages written back to back, echoed as one stream.
+batch = [b"one ", b"two ", os.urandom(5000)]
+for m in batch:
+    s.sendall(m)
+if read_exact(sum(map(len, batch))) != b"".join(batch):
+    sys.exit("pipelined echo differs")
+print("pipelined ok")
+
+# Half-close: the server still echoes what was sent before our FIN, then closes its side.
+s.sendall(b"last words")
+s.shutdown(socket.SHUT_WR)
+rest = bytearray()
+while True:
+    part = s.recv(4096)
+    if not part:
+        break
+    rest += part
+if bytes(rest) != b"last words":
+    sys.exit("after half-close got %r" % bytes(rest))
+print("eof ok")
+s.close()
+"#;
+
+#[test]
+fn python_client_against_kiwi_echo_server() {
+    let (mut server, port) = echo_server();
+    let o = run(
+        "python echo client",
+        python(PY_ECHO_CLIENT).arg(port.to_string()),
+        b"",
+        Duration::from_secs(60),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "client failed: {}\nstdout: {out}\nserver stderr: {}",
+        String::from_utf8_lossy(&o.stderr),
+        server.stderr()
+    );
+    assert_eq!(
+        out,
+        "echo 5\necho 4\necho 4096\necho 1048576\necho 70000\npipelined ok\neof ok\n"
+    );
+    assert!(server.exited().is_none(), "the server must keep running");
+    assert_eq!(server.stderr(), "", "no client errors expected");
+}
+
+#[test]
+fn socat_against_kiwi_echo_server() {
+    if !have("socat") {
+        println!("note: socat is not installed; skipping the socat client case");
+        return;
+    }
+    let (mut server, port) = echo_server();
+    // socat sends stdin, half-closes at its end, and exits when the server closes (-t bounds
+    // how long it waits for the server after its own EOF).
+    for (i, len) in [0usize, 1, 6, 300_000].into_iter().enumerate() {
+        let data = pattern(len, i as u64 + 1);
+        let (status, out, err) = run_bytes(
+            "socat",
+            std::process::Command::new("socat").args([
+                "-t",
+                "20",
+                "-",
+                &format!("TCP:127.0.0.1:{port}"),
+            ]),
+            data.clone(),
+            Duration::from_secs(60),
+        );
+        assert!(status.success(), "socat failed: {err}");
+        assert_eq!(out.len(), data.len(), "echoed length for {len} bytes");
+        assert!(out == data, "echo of {len} bytes differs");
+    }
+    assert!(server.exited().is_none(), "the server must keep running");
+    assert_eq!(server.stderr(), "");
+}
+
+/// A Python echo server on a free port: prints the port, then echoes every connection (one
+/// thread each) until the client half-closes, then closes.
+const PY_ECHO_SERVER: &str = r#"
+import socketserver
+class Echo(socketserver.BaseRequestHandler):
+    def handle(self):
+        while True:
+            data = self.request.recv(65536)
+            if not data:
+                break
+            self.request.sendall(data)
+socketserver.ThreadingTCPServer.allow_reuse_address = True
+with socketserver.ThreadingTCPServer(("127.0.0.1", 0), Echo) as srv:
+    print(srv.server_address[1], flush=True)
+    srv.serve_forever()
+"#;
+
+/// Kiwi client: connects, sends each message, reads until the whole echo is back, compares;
+/// then checks its addresses, half-closes and reads end of stream (empty bytes).
+const KIWI_ECHO_CLIENT: &str = r#"
+port = env::args()[0].to_integer()
+c = socket::tcpconnect("127.0.0.1", port)
+println "peer port matches: ${socket::peer_addr(c)["port"] == port}"
+println "local host: ${socket::local_addr(c)["host"]}"
+big = ("0123456789abcdef" * 16384).to_bytes()
+for msg in ["hello".to_bytes(), "kiwi \u00e9\u00e8".to_bytes(), big] do
+  task::await(socket::send(c, msg))
+  got = [].to_bytes()
+  while got.size() < msg.size() do
+    part = task::await(socket::recv(c, 65536))
+    if part.size() == 0
+      println "early EOF"
+      exit 3
+    end
+    got = got.concat(part)
+  end
+  println "echo ${msg.size()} ${got == msg}"
+end
+sent = task::await(socket::send(c, "tail".to_bytes()))
+println "send returned ${sent}"
+socket::shutdown(c)
+got = [].to_bytes()
+while true do
+  part = task::await(socket::recv(c))
+  break when part.size() == 0
+  got = got.concat(part)
+end
+println "after shutdown: ${got.to_string()} then EOF"
+socket::close(c)
+"#;
+
+fn start_python_server(name: &str, code: &str) -> (Proc, u16) {
+    let mut p = Proc::spawn(name, &mut python(code));
+    let line = p.line(STEP);
+    let port = line
+        .trim()
+        .parse::<u16>()
+        .unwrap_or_else(|_| panic!("{name}: expected a port, got {line:?}"));
+    (p, port)
+}
+
+#[test]
+fn kiwi_client_against_python_echo_server() {
+    let (_server, port) = start_python_server("python echo server", PY_ECHO_SERVER);
+    let dir = TempDir::new("peers");
+    let script = dir.file("client.kiwi", KIWI_ECHO_CLIENT);
+    let o = run(
+        "kiwi client",
+        kiwi().arg(&script).arg(port.to_string()),
+        b"",
+        Duration::from_secs(60),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "kiwi client failed ({}): {}\nstdout: {out}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        out,
+        "peer port matches: true\nlocal host: 127.0.0.1\necho 5 true\necho 9 true\n\
+         echo 262144 true\nsend returned 4\nafter shutdown: tail then EOF\n"
+    );
+}
+
+/// A Python server that sends 4 MiB of random data to its first client and closes. Prints
+/// its port, then the size and Adler-32 of the data.
+const PY_BULK_SERVER: &str = r#"
+import os, socket, zlib
+data = os.urandom(4 << 20)
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)
+print(srv.getsockname()[1])
+print(len(data), zlib.adler32(data), flush=True)
+srv.settimeout(60)
+conn, _ = srv.accept()
+conn.sendall(data)
+conn.close()
+"#;
+
+/// Kiwi client: reads to end of stream and prints the total size and Adler-32.
+const KIWI_BULK_CLIENT: &str = r#"
+port = env::args()[0].to_integer()
+c = socket::tcpconnect("127.0.0.1", port)
+total = 0
+a = 1
+b = 0
+while true do
+  part = task::await(socket::recv(c, 65536))
+  break when part.size() == 0
+  total += part.size()
+  for x in part do
+    a = (a + x) % 65521
+    b = (b + a) % 65521
+  end
+end
+socket::close(c)
+println "${total} ${b * 65536 + a}"
+"#;
+
+#[test]
+fn kiwi_client_reads_a_4_mib_stream_to_eof() {
+    let (mut server, port) = start_python_server("python bulk server", PY_BULK_SERVER);
+    let expected = server.line(STEP);
+    let dir = TempDir::new("bulk");
+    let script = dir.file("bulk.kiwi", KIWI_BULK_CLIENT);
+    let o = run(
+        "kiwi bulk client",
+        kiwi().arg(&script).arg(port.to_string()),
+        b"",
+        Duration::from_secs(120),
+    );
+    assert!(
+        o.status.success(),
+        "kiwi client failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), expected);
+    assert!(expected.starts_with("4194304 "), "{expected}");
+}
