@@ -56,6 +56,15 @@ struct Inner {
     state: RefCell<State>,
 }
 
+impl Drop for Inner {
+    /// Connect tasks hold only the shared lists, so they would outlive the table; stop them.
+    fn drop(&mut self) {
+        for (_, task) in self.state.get_mut().connects.drain() {
+            task.abort();
+        }
+    }
+}
+
 /// The TCP sockets of one runtime. Cheap to clone; clones share everything. `!Send`: it
 /// lives on the runtime thread.
 #[derive(Clone)]
