@@ -29,6 +29,7 @@ build_binaries "$need_kiwi"
 commit="$(workspace_commit)"
 
 results="$LOGDIR/results.tsv"
+loadavg="$(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$results"
 trap 'stop_server' EXIT
 
@@ -85,7 +86,8 @@ report="$(
   echo "- peers: tokio-echo (current-thread runtime), node $("$NODE" --version 2>/dev/null || echo '?'),"\
        "$("$PY" -c 'import platform; print(platform.python_implementation(), platform.python_version())') asyncio"\
        "(Protocol), uvloop $("$PY" -c 'import uvloop; print(uvloop.__version__)' 2>/dev/null || echo 'not installed')"
-  echo "- machine: $(machine_line); server pinned to CPU $SERVER_CPU, kiwi-loadgen to CPU $CLIENT_CPU"
+  echo "- machine: $(machine_line); server pinned to CPU $SERVER_CPU, kiwi-loadgen to CPU $CLIENT_CPU;" \
+       "load average before the run: $loadavg"
   echo "- load: $CONNS connections, closed loop, $SIZE-byte messages, every echo checked;" \
        "$WARMUP s warm-up, $SECS s measured; median of $RUNS interleaved runs per server"
   echo
