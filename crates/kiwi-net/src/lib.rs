@@ -39,7 +39,21 @@
 //!   fully written, so messages never interleave.
 //!
 //! # Benchmark
-//! See `examples/echo_bench.rs` (numbers to follow).
+//! `cargo run --release -p kiwi-net --example echo_bench [secs] [rounds]`: a server on [`Net`]
+//! driven the way the runtime drives it (immediate results handled at once, otherwise
+//! `select!` on [`Net::completion_ready`] and a timer) against the textbook tokio echo
+//! server (one `spawn_local` task per connection), 64-byte messages, 50 connections, closed
+//! loop, server on one thread, load generator on another. On the shared 2-core development
+//! VM (other benchmarks running at the same time, so single runs vary by +-30%), paired
+//! rounds gave net/tokio throughput ratios of 0.82-1.35 (best-of-4: 0.90-1.00) and server CPU
+//! per message of 3.5-5.5 us for both (ratio of minimums 1.02-1.25). `perf` shows the kernel
+//! TCP path dominating; kiwi-net's own functions are under 1% of samples. A spawn-per-socket
+//! design would add task and channel overhead on top of exactly what the tokio server does,
+//! so the waker design was kept.
+//!
+//! Idle cost (`tests/memory.rs`): 9,900 accepted connections, each with a pending receive of
+//! `max` = 2^40, cost 666 bytes of heap each (tokio's registration, our table entry, two
+//! wakers, the receive queue).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -599,3 +599,75 @@ fn clones_share_state_and_stale_wakeups_are_harmless() {
         assert_eq!(d.recv_exact(s2, 3).await, b"new");
     });
 }
+
+#[test]
+fn completion_ready_is_cancel_safe() {
+    run(async {
+        let mut d = Driver::new();
+        let (l, addr) = d.server("127.0.0.1");
+        let s = {
+            let peer = std::thread::spawn(move || {
+                let mut s = StdStream::connect(addr).unwrap();
+                std::thread::sleep(Duration::from_millis(100));
+                s.write_all(b"late").unwrap();
+                s
+            });
+            let s = d.accept(l).await.unwrap();
+            let op = d.op();
+            assert!(d.net.recv(op, s, 16).is_none());
+            // Drop the readiness future many times before it can resolve.
+            let mut spins = 0;
+            loop {
+                tokio::select! {
+                    _ = d.net.completion_ready() => break,
+                    _ = tokio::time::sleep(Duration::from_millis(1)) => spins += 1,
+                }
+                assert!(spins < 10_000, "never became ready");
+            }
+            assert_eq!(util::bytes(d.wait(op).await.unwrap()), b"late");
+            peer.join().unwrap()
+        };
+        drop(s);
+    });
+}
+
+#[test]
+fn connect_by_name_and_pending_count() {
+    run(async {
+        let mut d = Driver::new();
+        let (l, addr) = d.server("127.0.0.1");
+        let op = d.op();
+        d.net.connect(op, "localhost", addr.port());
+        assert_eq!(d.net.pending(), 1);
+        let r = tokio::time::timeout(Duration::from_secs(15), d.wait(op)).await;
+        let Ok(r) = r else {
+            eprintln!("resolver did not answer in time; skipping");
+            return;
+        };
+        // localhost may resolve to ::1 first, where nobody listens: every address is tried.
+        let c = util::socket(r.unwrap());
+        let s = d.accept(l).await.unwrap();
+        assert_eq!(d.net.peer_addr(c).unwrap(), addr);
+        assert_eq!(d.net.peer_addr(s).unwrap(), d.net.local_addr(c).unwrap());
+        assert_eq!(d.net.pending(), 0);
+    });
+}
+
+#[test]
+fn close_all_cancels_connects_and_dropping_net_is_clean() {
+    run(async {
+        let mut d = Driver::new();
+        let (_, addr) = d.server("127.0.0.1");
+        let op = d.op();
+        d.net.connect(op, "127.0.0.1", addr.port());
+        d.net.close_all();
+        assert_eq!(d.wait(op).await.unwrap_err().kind, ErrorKind::Closed);
+        assert_eq!(d.net.pending(), 0);
+        // Connect results arriving after close_all are ignored, not delivered twice.
+        d.idle(Duration::from_millis(50)).await;
+        let other = kiwi_net::Net::new(d.ids.clone());
+        other.connect(d.op(), "127.0.0.1", addr.port());
+        drop(other);
+        d.idle(Duration::from_millis(20)).await;
+    });
+}
