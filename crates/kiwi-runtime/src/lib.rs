@@ -1,29 +1,43 @@
 //! The host loop that drives Kiwi tasks.
 //!
 //! The VM ([`kiwi_vm::Interp`]) never blocks: it runs ready tasks for a bounded budget and
-//! returns. This crate owns the single thread and a current-thread tokio runtime: between VM
-//! passes it sleeps until the next timer is due (and, once networking lands, until an I/O
-//! completion arrives). When nothing is ready, no timer is pending and nothing can complete,
-//! the remaining tasks are deadlocked and the VM is told so instead of hanging forever.
+//! returns. This crate owns the single thread, one current-thread tokio runtime for the whole
+//! process and the network (`kiwi-net`, bound to the VM through [`network::NetAdapter`]).
+//! Between VM passes it sleeps until the next timer is due or a network operation completes.
+//! When nothing is ready, no timer is pending and no operation is in flight, the remaining
+//! tasks are deadlocked and the VM is told so instead of hanging forever.
 
 #![forbid(unsafe_code)]
 
+pub mod network;
+
 use std::io::Write;
 
+use kiwi_net::Net;
 use kiwi_vm::stdlib::HostEnv;
 use kiwi_vm::{Diagnostic, Interp, RunState};
 
 /// Runs Kiwi programs to completion.
+///
+/// The tokio runtime and the network live as long as the `Runtime`, not one `drive` call, so
+/// sockets opened by one REPL entry are still there for the next.
 pub struct Runtime {
     interp: Interp,
+    net: Net,
+    io: Result<tokio::runtime::Runtime, String>,
 }
 
 impl Runtime {
     /// A runtime whose scripts see `host` (arguments, script path) and write to `out`/`err`.
     pub fn new(host: HostEnv, out: Box<dyn Write>, err: Box<dyn Write>) -> Self {
-        Runtime {
-            interp: Interp::new(host, out, err),
-        }
+        let mut interp = Interp::new(host, out, err);
+        let net = Net::new(interp.id_counter());
+        interp.set_net(Box::new(network::NetAdapter::new(net.clone())));
+        let io = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string());
+        Runtime { interp, net, io }
     }
 
     /// The interpreter, for embedding (defining globals, compiling extra units).
@@ -37,7 +51,10 @@ impl Runtime {
         match self.interp.compile_unit(path, text) {
             Ok(unit) => {
                 self.interp.start_main(unit);
-                self.drive()
+                let code = self.drive();
+                // End of script (§10.5): every socket closes, pending operations fault.
+                self.net.close_all();
+                code
             }
             Err(diags) => {
                 self.report_all(&diags);
@@ -86,11 +103,8 @@ impl Runtime {
 
     /// Runs the scheduler until the process should exit; returns the exit code.
     pub fn drive(&mut self) -> i32 {
-        let rt = match tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-        {
-            Ok(rt) => rt,
+        let rt = match &self.io {
+            Ok(io) => io,
             Err(e) => {
                 let _ = writeln!(
                     std::io::stderr(),
@@ -100,6 +114,7 @@ impl Runtime {
             }
         };
         let interp = &mut self.interp;
+        let net = &self.net;
         rt.block_on(async move {
             loop {
                 if let RunState::Exit(code) = interp.run_ready(interp.now()) {
@@ -107,17 +122,26 @@ impl Runtime {
                     return code;
                 }
                 if interp.has_ready() {
+                    // Lets tokio poll the sockets, so CPU-bound tasks cannot starve I/O.
                     tokio::task::yield_now().await;
                     continue;
                 }
-                match interp.next_deadline() {
-                    Some(at) => tokio::time::sleep_until(at.into()).await,
-                    None => {
-                        if let RunState::Exit(code) = interp.break_deadlock() {
-                            interp.flush();
-                            return code;
+                let deadline = interp.next_deadline();
+                if deadline.is_none() && interp.net_pending() == 0 {
+                    if let RunState::Exit(code) = interp.break_deadlock() {
+                        interp.flush();
+                        return code;
+                    }
+                    continue;
+                }
+                match deadline {
+                    Some(at) => {
+                        tokio::select! {
+                            () = net.completion_ready() => {}
+                            () = tokio::time::sleep_until(at.into()) => {}
                         }
                     }
+                    None => net.completion_ready().await,
                 }
             }
         })

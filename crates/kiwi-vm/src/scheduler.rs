@@ -15,6 +15,10 @@ use crate::error::{KResult, KiwiError};
 use crate::task::{Blocked, Task};
 use crate::value::Value;
 
+/// A table keyed by id. Ids are handed out by this runtime, not chosen by peers, so a fast
+/// fixed hash is safe; SipHash showed up in the echo benchmark's profile.
+type IdMap<V> = HashMap<TaskId, V, foldhash::fast::FixedState>;
+
 /// The observable state of a registered id (§10.1 `task::status`).
 #[derive(Clone)]
 pub enum TaskState {
@@ -41,15 +45,44 @@ struct Entry {
     kind: EntryKind,
     state: TaskState,
     /// Tasks suspended in `await` on this id.
-    waiters: Vec<TaskId>,
+    waiters: Waiters,
+}
+
+/// The tasks awaiting one entry. Nearly always none or one (every socket operation has its
+/// awaiter), so those cases allocate nothing.
+#[derive(Default)]
+struct Waiters {
+    first: Option<TaskId>,
+    rest: Vec<TaskId>,
+}
+
+impl Waiters {
+    fn push(&mut self, id: TaskId) {
+        if self.first.is_none() {
+            self.first = Some(id);
+        } else {
+            self.rest.push(id);
+        }
+    }
+
+    fn retain(&mut self, keep: impl Fn(&TaskId) -> bool) {
+        self.rest.retain(&keep);
+        if self.first.is_some_and(|f| !keep(&f)) {
+            self.first = (!self.rest.is_empty()).then(|| self.rest.remove(0));
+        }
+    }
+
+    fn into_ids(self) -> impl Iterator<Item = TaskId> {
+        self.first.into_iter().chain(self.rest)
+    }
 }
 
 /// The scheduler state.
 pub struct Scheduler {
     /// Shared with the network driver, which takes the ids of new sockets from it.
     next_id: Rc<Cell<TaskId>>,
-    entries: HashMap<TaskId, Entry>,
-    parked: HashMap<TaskId, Task>,
+    entries: IdMap<Entry>,
+    parked: IdMap<Task>,
     ready: VecDeque<TaskId>,
     timers: BinaryHeap<Reverse<(Instant, u64, TaskId, u64)>>,
     timer_seq: u64,
@@ -63,8 +96,8 @@ impl Default for Scheduler {
         Scheduler {
             // Upstream hands out 2 first; scripts must not rely on it, but it costs nothing.
             next_id: Rc::new(Cell::new(2)),
-            entries: HashMap::new(),
-            parked: HashMap::new(),
+            entries: IdMap::default(),
+            parked: IdMap::default(),
             ready: VecDeque::new(),
             timers: BinaryHeap::new(),
             timer_seq: 0,
@@ -97,7 +130,7 @@ impl Scheduler {
             Entry {
                 kind,
                 state: TaskState::Running,
-                waiters: Vec::new(),
+                waiters: Waiters::default(),
             },
         );
     }
@@ -213,7 +246,7 @@ impl Scheduler {
         };
         let waiters = std::mem::take(&mut entry.waiters);
         let mut delivered = false;
-        for w in waiters {
+        for w in waiters.into_ids() {
             let still_waiting = self
                 .parked
                 .get(&w)
@@ -237,6 +270,19 @@ impl Scheduler {
     /// What `id` names, if registered.
     pub fn kind(&self, id: TaskId) -> Option<EntryKind> {
         self.entries.get(&id).map(|e| e.kind)
+    }
+
+    /// If `id` (not the main script) has finished, forgets it and returns how it ended.
+    pub fn take_finished(&mut self, id: TaskId) -> Option<KResult<Value>> {
+        let entry = self.entries.get(&id)?;
+        if entry.kind == EntryKind::Main || matches!(entry.state, TaskState::Running) {
+            return None;
+        }
+        match self.entries.remove(&id)?.state {
+            TaskState::Completed(v) => Some(Ok(v)),
+            TaskState::Faulted(e) => Some(Err(e)),
+            TaskState::Running => None,
+        }
     }
 
     /// Forgets `id` (after a successful `await`).

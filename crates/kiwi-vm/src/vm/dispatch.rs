@@ -34,7 +34,7 @@ impl Interp {
                 if let Some(v) = self.global(&full) {
                     return Ok(Outcome::Call(v, args));
                 }
-                return self.call_native(task, &full, args);
+                return self.call_native(task, &full, &args);
             }
             Value::Map(m) => {
                 // Builtins first: looking the name up as a key on every `h.has_key(k)` costs a

@@ -10,7 +10,6 @@ use kiwi_syntax::Span;
 use super::call::{bind_named, enter_frame, enter_frame_in_place, flatten_args};
 use super::{Diagnostic, Interp, MAX_FRAMES};
 use crate::bytecode::{CaptureFrom, Const, FnProto, Op};
-use crate::compiler::BUILTIN_PREFIX;
 use crate::error::{ErrorType, KiwiError};
 use crate::format::write_display;
 use crate::function::Closure;
@@ -532,11 +531,15 @@ impl Interp {
                                 continue 'frames;
                             }
                             None => {
+                                // Natives read their arguments where they lie: the stack is
+                                // lent out for the call (natives never touch it), so socket and
+                                // task calls on every message's path copy nothing.
                                 let at = task.stack.len() - argc;
-                                let args = task.stack.split_off(at);
-                                let name = self.names.name(g).clone();
-                                let name = name.strip_prefix(BUILTIN_PREFIX).unwrap_or(&name);
-                                outcome!(self.call_native(task, name, args));
+                                let stack = std::mem::take(&mut task.stack);
+                                let r = self.call_global_native(task, g, &stack[at..]);
+                                task.stack = stack;
+                                task.stack.truncate(at);
+                                outcome!(r);
                             }
                         }
                     }
@@ -553,7 +556,7 @@ impl Interp {
                             None => {
                                 let args = tri!(flatten_args(&kinds, values));
                                 let name = self.names.name(g).clone();
-                                outcome!(self.call_native(task, &name, args));
+                                outcome!(self.call_native(task, &name, &args));
                             }
                         }
                     }

@@ -80,6 +80,8 @@ pub struct Interp {
     pub(crate) fuel: u32,
     /// The host's network (a [`NoNetwork`] until the host installs one).
     pub(crate) net: Box<dyn NetDriver>,
+    /// What each global slot calls when it holds no value (natives), by slot.
+    pub(crate) native_slots: Vec<natives::NativeSlot>,
     /// Reused buffer for collecting network completions.
     pub(crate) net_done: Vec<(crate::net::NetId, crate::net::NetResult)>,
     /// The clock sleeps and timeouts are measured against (the host's, or a test's).
@@ -108,6 +110,7 @@ impl Interp {
             fuel: DEFAULT_FUEL,
             net: Box::new(NoNetwork::default()),
             net_done: Vec::new(),
+            native_slots: Vec::new(),
             clock: Box::new(Instant::now),
         };
         for pkg in natives::NATIVE_PACKAGES {
@@ -334,6 +337,7 @@ impl Interp {
             self.globals.resize(n, None);
             self.functions.resize(n, None);
             self.constants.resize(n, false);
+            self.native_slots.resize(n, natives::NativeSlot::Unresolved);
         }
     }
 

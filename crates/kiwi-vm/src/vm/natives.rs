@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::exec::Outcome;
 use super::Interp;
 use crate::channel::{Channel, TaskId};
+use crate::compiler::BUILTIN_PREFIX;
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::format::to_display;
 use crate::scheduler::{awaited_outcome, EntryKind, TaskState};
@@ -19,17 +20,74 @@ use crate::value::Value;
 /// Packages available without `import` (§7 REC).
 pub const NATIVE_PACKAGES: &[&str] = &["task", "time", "env", "console", "math", "error", "socket"];
 
+/// What a global slot that holds no value calls, once looked up. The natives on every
+/// message's path of a network script are told apart here, so calling them costs no string
+/// comparisons after the first call.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NativeSlot {
+    /// Not looked up yet.
+    Unresolved,
+    /// `task::await` / `await`.
+    Await,
+    /// `socket::recv`.
+    Recv,
+    /// `socket::send`.
+    Send,
+    /// Anything else, dispatched by name.
+    ByName,
+}
+
+impl NativeSlot {
+    fn of(name: &str) -> NativeSlot {
+        match name {
+            "task::await" | "await" => NativeSlot::Await,
+            "socket::recv" => NativeSlot::Recv,
+            "socket::send" => NativeSlot::Send,
+            _ => NativeSlot::ByName,
+        }
+    }
+}
+
 impl Interp {
+    /// Calls the native named by global slot `g` (which holds no Kiwi value).
+    pub(crate) fn call_global_native(
+        &mut self,
+        task: &mut Task,
+        g: u32,
+        args: &[Value],
+    ) -> KResult<Outcome> {
+        let slot = &mut self.native_slots[g as usize];
+        if *slot == NativeSlot::Unresolved {
+            *slot = NativeSlot::of(
+                self.names
+                    .name(g)
+                    .strip_prefix(BUILTIN_PREFIX)
+                    .unwrap_or(self.names.name(g)),
+            );
+        }
+        match *slot {
+            NativeSlot::Await => self.await_task(task, args),
+            NativeSlot::Recv => self.socket_recv(args).map(Outcome::Value),
+            NativeSlot::Send => self.socket_send(args).map(Outcome::Value),
+            _ => {
+                let name = self.names.name(g).clone();
+                let name = name.strip_prefix(BUILTIN_PREFIX).unwrap_or(&name);
+                self.call_native(task, name, args)
+            }
+        }
+    }
+
     /// Calls the native function `name` (a global name or a `pkg::name` path).
     pub(crate) fn call_native(
         &mut self,
         task: &mut Task,
         name: &str,
-        args: Vec<Value>,
+        args: &[Value],
     ) -> KResult<Outcome> {
         let v = match name {
-            "task::spawn" | "spawn" => self.spawn(&args)?,
-            "task::await" | "await" => return self.await_task(task, &args),
+            "task::await" | "await" => return self.await_task(task, args),
+            _ if name.starts_with("socket::") => return self.socket_native(task, name, args),
+            "task::spawn" | "spawn" => self.spawn(args)?,
             "task::status" => {
                 let s = match args.first() {
                     Some(Value::Int(id)) => match self.sched.state(*id) {
@@ -72,8 +130,8 @@ impl Interp {
                 self.sched.add_timer(at, task.id, task.wake_gen);
                 return Ok(Outcome::Block);
             }
-            "task::timer" => return self.prelude_fn("__kiwi_timer", args),
-            "task::interval" => return self.prelude_fn("__kiwi_interval", args),
+            "task::timer" => return self.prelude_fn("__kiwi_timer", args.to_vec()),
+            "task::interval" => return self.prelude_fn("__kiwi_interval", args.to_vec()),
             "task::channel" => {
                 let cap = match args.first() {
                     None | Some(Value::Null) => 0,
@@ -89,9 +147,8 @@ impl Interp {
                 };
                 Value::Channel(Rc::new(Channel::new(cap)))
             }
-            "input" => self.input(&args),
-            _ if name.starts_with("socket::") => return self.socket_native(task, name, &args),
-            _ => match stdlib::call_native(name, &args, &self.host) {
+            "input" => self.input(args),
+            _ => match stdlib::call_native(name, args, &self.host) {
                 Some(r) => r?,
                 None => return Err(self.unknown_native(name)),
             },
@@ -175,29 +232,27 @@ impl Interp {
                 format!("Task {id} not found."),
             )
         };
-        if self.sched.kind(id) == Some(EntryKind::External)
-            && matches!(self.sched.state(id), Some(TaskState::Running))
-        {
+        // Finished: hand over the result and forget the id, in one lookup.
+        if let Some(outcome) = self.sched.take_finished(id) {
+            return awaited_outcome(&outcome).map(Outcome::Value);
+        }
+        if self.sched.kind(id) == Some(EntryKind::External) {
             // A close earlier in this slice may have finished it already.
             self.poll_net();
+            if let Some(outcome) = self.sched.take_finished(id) {
+                return awaited_outcome(&outcome).map(Outcome::Value);
+            }
         }
-        let state = match self.sched.state(id) {
-            Some(s) if self.sched.kind(id) != Some(EntryKind::Main) => s.clone(),
-            // Upstream scripts write `await(tls::tcpconnect(...))`: awaiting a live socket id
-            // yields the id (§0).
-            None if self.net.kind(id).is_some() => return Ok(Outcome::Value(Value::Int(id))),
-            _ => return Err(not_found()),
-        };
-        match state {
-            TaskState::Completed(v) => {
-                self.sched.forget(id);
-                Ok(Outcome::Value(v))
+        match self.sched.kind(id) {
+            Some(EntryKind::Main) | None => {
+                // Upstream scripts write `await(tls::tcpconnect(...))`: awaiting a live socket
+                // id yields the id (§0).
+                if self.net.kind(id).is_some() {
+                    return Ok(Outcome::Value(Value::Int(id)));
+                }
+                Err(not_found())
             }
-            TaskState::Faulted(e) => {
-                self.sched.forget(id);
-                awaited_outcome(&Err(e)).map(Outcome::Value)
-            }
-            TaskState::Running => {
+            Some(_) => {
                 if id == task.id {
                     return Err(KiwiError::new(
                         ErrorType::InvalidOperationError,

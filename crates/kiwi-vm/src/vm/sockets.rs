@@ -28,7 +28,14 @@ impl Interp {
         args: &[Value],
     ) -> KResult<Outcome> {
         let function = name.strip_prefix("socket::").unwrap_or(name);
+        // Hot operations first (a string match tests its arms in order).
         let v = match function {
+            "recv" => self.socket_recv(args)?,
+            "send" => self.socket_send(args)?,
+            "accept" => {
+                let server = id_arg(name, args, 0)?;
+                self.start_op(server, |net, op| net.accept(op, server))
+            }
             "tcpserver" => {
                 let host = str_arg(name, args, 0)?;
                 let port = port_arg(name, args, 1)?;
@@ -52,30 +59,6 @@ impl Interp {
                 self.net.connect(op, &host, port);
                 // Suspends only this task: it awaits the hidden connect operation.
                 return Ok(self.block_on_op(task, op));
-            }
-            "accept" => {
-                let server = id_arg(name, args, 0)?;
-                let checked = self.check_socket(server, SocketKind::Listener);
-                self.start_op(checked, |net, op| net.accept(op, server))
-            }
-            "recv" => {
-                let sock = id_arg(name, args, 0)?;
-                let max = int_arg(name, args, 1, Some(DEFAULT_RECV))?;
-                if max <= 0 {
-                    return Err(KiwiError::new(
-                        ErrorType::ValueError,
-                        format!("max_bytes must be a positive integer, got {max}"),
-                    ));
-                }
-                let max = usize::try_from(max).unwrap_or(usize::MAX);
-                let checked = self.check_socket(sock, SocketKind::Stream);
-                self.start_op(checked, |net, op| net.recv(op, sock, max))
-            }
-            "send" => {
-                let sock = id_arg(name, args, 0)?;
-                let data = bytes_arg(name, args, 1)?;
-                let checked = self.check_socket(sock, SocketKind::Stream);
-                self.start_op(checked, |net, op| net.send(op, sock, data))
             }
             "close" => {
                 let id = id_arg(name, args, 0)?;
@@ -120,6 +103,29 @@ impl Interp {
         Ok(Outcome::Value(v))
     }
 
+    /// `socket::recv(id, max_bytes = 4096)`: the operation's task id.
+    pub(crate) fn socket_recv(&mut self, args: &[Value]) -> KResult<Value> {
+        const NAME: &str = "socket::recv";
+        let sock = id_arg(NAME, args, 0)?;
+        let max = int_arg(NAME, args, 1, Some(DEFAULT_RECV))?;
+        if max <= 0 {
+            return Err(KiwiError::new(
+                ErrorType::ValueError,
+                format!("max_bytes must be a positive integer, got {max}"),
+            ));
+        }
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        Ok(self.start_op(sock, |net, op| net.recv(op, sock, max)))
+    }
+
+    /// `socket::send(id, data)`: the operation's task id.
+    pub(crate) fn socket_send(&mut self, args: &[Value]) -> KResult<Value> {
+        const NAME: &str = "socket::send";
+        let sock = id_arg(NAME, args, 0)?;
+        let data = bytes_arg(NAME, args, 1)?;
+        Ok(self.start_op(sock, |net, op| net.send(op, sock, data)))
+    }
+
     /// Registers a new pending operation id.
     fn register_op(&mut self) -> NetId {
         let op = self.sched.fresh_id();
@@ -127,19 +133,22 @@ impl Interp {
         op
     }
 
-    /// Starts an operation unless `checked` already says why it cannot run (then the returned
-    /// task is faulted with that reason). Returns the operation's task id.
+    /// Starts an operation on socket `id` and returns its task id. The driver checks the id;
+    /// when it names no socket, the fault says what it names instead.
     fn start_op(
         &mut self,
-        checked: Result<(), String>,
+        id: NetId,
         start: impl FnOnce(&mut dyn crate::net::NetDriver, NetId) -> Option<NetResult>,
     ) -> Value {
         let op = self.register_op();
-        let done = match checked {
-            Ok(()) => start(&mut *self.net, op),
-            Err(reason) => Some(Err(reason)),
-        };
-        if let Some(result) = done {
+        if let Some(result) = start(&mut *self.net, op) {
+            let result = result.map_err(|reason| {
+                if self.net.kind(id).is_none() {
+                    self.not_a_socket(id)
+                } else {
+                    reason
+                }
+            });
             self.finish_op(op, result);
         }
         Value::Int(op)

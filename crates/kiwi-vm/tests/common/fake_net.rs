@@ -100,6 +100,14 @@ fn invalid(id: NetId) -> NetFailure {
     format!("invalid socket id {id}")
 }
 
+/// What a recv/send on something other than a connection fails with.
+fn not_stream(sock: Option<&Sock>, id: NetId) -> NetFailure {
+    match sock {
+        Some(Sock::Listener(_)) => format!("socket {id} is a listening socket, not a connection"),
+        _ => invalid(id),
+    }
+}
+
 fn addr(port: u16) -> SocketAddr {
     SocketAddr::from((Ipv4Addr::LOCALHOST, port))
 }
@@ -191,7 +199,7 @@ impl NetDriver for FakeNet {
         let mut socks = self.socks.borrow_mut();
         match socks.get_mut(&sock) {
             Some(Sock::Stream(s)) => s.recvs.push_back((op, max)),
-            _ => return Some(Err(invalid(sock))),
+            other => return Some(Err(not_stream(other.map(|s| &*s), sock))),
         }
         self.pump(&mut socks, sock);
         None
@@ -201,7 +209,7 @@ impl NetDriver for FakeNet {
         let mut socks = self.socks.borrow_mut();
         let peer = match socks.get(&sock) {
             Some(Sock::Stream(s)) => s.peer,
-            _ => return Some(Err(invalid(sock))),
+            other => return Some(Err(not_stream(other, sock))),
         };
         let n = data.len();
         match peer.and_then(|p| socks.get_mut(&p)) {

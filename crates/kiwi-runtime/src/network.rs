@@ -1,0 +1,93 @@
+//! The interpreter's network interface ([`NetDriver`]) implemented over `kiwi-net`.
+
+use std::net::SocketAddr;
+
+use kiwi_net::{Completion, Done, Net, NetError};
+use kiwi_vm::net::{NetDriver, NetFailure, NetId, NetResult, NetValue, SocketKind};
+
+/// `kiwi-net` as the VM sees it. Clones of the inner [`Net`] share its state, so the host loop
+/// keeps one to wait for completions while the VM owns this one.
+pub struct NetAdapter {
+    net: Net,
+    completions: Vec<Completion>,
+}
+
+impl NetAdapter {
+    /// Wraps `net`.
+    pub fn new(net: Net) -> Self {
+        NetAdapter {
+            net,
+            completions: Vec::new(),
+        }
+    }
+}
+
+fn value(done: Done) -> NetValue {
+    match done {
+        Done::Socket(id) => NetValue::Socket(id),
+        Done::Bytes(b) => NetValue::Bytes(b),
+        Done::Sent(n) => NetValue::Sent(n),
+    }
+}
+
+fn failure(e: NetError) -> NetFailure {
+    e.to_string()
+}
+
+fn result(r: Result<Done, NetError>) -> NetResult {
+    r.map(value).map_err(failure)
+}
+
+impl NetDriver for NetAdapter {
+    fn tcp_server(&mut self, host: &str, port: u16, backlog: u32) -> Result<NetId, NetFailure> {
+        self.net.tcp_server(host, port, backlog).map_err(failure)
+    }
+
+    fn connect(&mut self, op: NetId, host: &str, port: u16) {
+        self.net.connect(op, host, port);
+    }
+
+    fn accept(&mut self, op: NetId, server: NetId) -> Option<NetResult> {
+        self.net.accept(op, server).map(result)
+    }
+
+    fn recv(&mut self, op: NetId, sock: NetId, max: usize) -> Option<NetResult> {
+        self.net.recv(op, sock, max).map(result)
+    }
+
+    fn send(&mut self, op: NetId, sock: NetId, data: Vec<u8>) -> Option<NetResult> {
+        self.net.send(op, sock, data).map(result)
+    }
+
+    fn close(&mut self, id: NetId) {
+        self.net.close(id);
+    }
+
+    fn shutdown(&mut self, id: NetId) -> Result<(), NetFailure> {
+        self.net.shutdown(id).map_err(failure)
+    }
+
+    fn local_addr(&self, id: NetId) -> Result<SocketAddr, NetFailure> {
+        self.net.local_addr(id).map_err(failure)
+    }
+
+    fn peer_addr(&self, id: NetId) -> Result<SocketAddr, NetFailure> {
+        self.net.peer_addr(id).map_err(failure)
+    }
+
+    fn kind(&self, id: NetId) -> Option<SocketKind> {
+        self.net.kind(id).map(|k| match k {
+            kiwi_net::SocketKind::Listener => SocketKind::Listener,
+            kiwi_net::SocketKind::Stream => SocketKind::Stream,
+        })
+    }
+
+    fn pending(&self) -> usize {
+        self.net.pending()
+    }
+
+    fn take_completions(&mut self, out: &mut Vec<(NetId, NetResult)>) {
+        self.net.take_completions(&mut self.completions);
+        out.extend(self.completions.drain(..).map(|c| (c.op, result(c.result))));
+    }
+}
