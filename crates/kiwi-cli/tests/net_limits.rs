@@ -1,0 +1,170 @@
+//! Resource limits: the echo server under descriptor exhaustion (it must neither exit nor
+//! spin, and must recover), and `recv` with a huge `max_bytes` (no up-front allocation).
+
+mod util;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use util::{connect, echo_roundtrip, echo_server_with, have, kiwi, Proc, TempDir, STEP};
+
+const NOFILE: u32 = 64;
+
+/// A command that runs `kiwi ...` (appended by the caller) with at most `NOFILE` open
+/// descriptors, keeping the kiwi process's pid (exec, no wrapper process left over).
+fn limited_kiwi() -> Command {
+    let kiwi_bin = env!("CARGO_BIN_EXE_kiwi");
+    if have("prlimit") {
+        let mut c = Command::new("prlimit");
+        c.arg(format!("--nofile={NOFILE}:{NOFILE}"))
+            .arg("--")
+            .arg(kiwi_bin);
+        c
+    } else {
+        let mut c = Command::new("sh");
+        c.arg("-c")
+            .arg(format!("ulimit -n {NOFILE} && exec \"$0\" \"$@\""))
+            .arg(kiwi_bin);
+        c
+    }
+}
+
+fn read_exact_within(s: &TcpStream, n: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; n];
+    let mut r = s;
+    r.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+#[test]
+fn echo_server_survives_descriptor_exhaustion() {
+    const CLIENTS: usize = 100;
+    let (mut server, port) = echo_server_with(&mut limited_kiwi());
+    let comm = std::fs::read_to_string(format!("/proc/{}/comm", server.pid())).unwrap();
+    assert_eq!(comm.trim(), "kiwi", "the limit wrapper must exec kiwi");
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.pid())).unwrap();
+    let nofile = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    assert!(
+        nofile.split_whitespace().nth(3) == Some(&NOFILE.to_string()),
+        "{nofile}"
+    );
+
+    // More clients than the server has descriptors: the kernel completes every connection
+    // (backlog 128), the server can accept only some of them.
+    let clients: Vec<TcpStream> = (0..CLIENTS)
+        .map(|i| {
+            let s = connect(port, STEP);
+            (&s).write_all(format!("hi {i:03}").as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(300));
+    assert!(
+        server.exited().is_none(),
+        "server exited at the descriptor limit: {}",
+        server.stderr()
+    );
+    // The limit was really reached (inherited descriptors, such as cargo's jobserver pipe,
+    // may add one or two above it).
+    let fds = server.open_fds();
+    assert!(fds >= NOFILE as usize - 2, "only {fds} descriptors in use");
+
+    // Blocked on accept without descriptors, it must not spin.
+    let cpu0 = server.cpu_time();
+    let wall0 = Instant::now();
+    thread::sleep(Duration::from_secs(1));
+    let cpu = server.cpu_time() - cpu0;
+    let wall = wall0.elapsed();
+    assert!(
+        cpu.as_secs_f64() < 0.5 * wall.as_secs_f64(),
+        "server used {cpu:?} CPU in {wall:?} at the descriptor limit"
+    );
+
+    // The first clients were accepted and are served normally.
+    for (i, s) in clients.iter().take(20).enumerate() {
+        let got = read_exact_within(s, 6).unwrap_or_else(|e| panic!("client {i}: {e}"));
+        assert_eq!(got, format!("hi {i:03}").as_bytes());
+        echo_roundtrip(s, b"more").unwrap_or_else(|e| panic!("client {i}: {e}"));
+    }
+
+    // Recovery: close most clients; the ones still waiting in the backlog get accepted and
+    // served, and so do new ones.
+    let keep = 10;
+    let mut clients = clients;
+    let waiting = clients.split_off(CLIENTS - keep);
+    drop(clients);
+    for (k, s) in waiting.iter().enumerate() {
+        let i = CLIENTS - keep + k;
+        let got = read_exact_within(s, 6).unwrap_or_else(|e| {
+            panic!(
+                "waiting client {i} not served after recovery: {e}; stderr: {}",
+                server.stderr()
+            )
+        });
+        assert_eq!(got, format!("hi {i:03}").as_bytes());
+    }
+    let fresh: Vec<TcpStream> = (0..20).map(|_| connect(port, STEP)).collect();
+    for (i, s) in fresh.iter().enumerate() {
+        echo_roundtrip(s, format!("fresh {i}").as_bytes())
+            .unwrap_or_else(|e| panic!("fresh client {i}: {e}"));
+    }
+    assert!(server.exited().is_none(), "{}", server.stderr());
+    // Only per-client errors (clients closed with unread echoes reset) may be reported.
+    for line in server.stderr().lines() {
+        assert!(line.starts_with("client "), "unexpected stderr: {line}");
+    }
+}
+
+/// `recv` with `max_bytes` = 2^40, both when data is already there and when the receive is
+/// pending before data arrives; the process must stay small.
+const HUGE_RECV: &str = r#"
+srv = socket::tcpserver("127.0.0.1", 0)
+port = socket::local_addr(srv)["port"]
+c = socket::tcpconnect("127.0.0.1", port)
+a = task::await(socket::accept(srv))
+huge = 1099511627776
+
+# Pending first: nothing has been sent yet.
+r = socket::recv(a, huge)
+task::await(socket::send(c, "first".to_bytes()))
+println "pending: ${task::await(r).to_string()}"
+
+# Data already buffered: 1 MiB, read back with huge receives.
+chunk = ("0123456789abcdef" * 65536).to_bytes()
+sender = socket::send(c, chunk)
+total = 0
+while total < chunk.size() do
+  total += task::await(socket::recv(a, huge)).size()
+end
+task::await(sender)
+println "buffered: ${total}"
+socket::close(c)
+println "eof: ${task::await(socket::recv(a, huge)).size()}"
+println "done"
+task::sleep(3000)
+"#;
+
+#[test]
+fn recv_with_huge_max_bytes_does_not_allocate_it() {
+    let dir = TempDir::new("limits");
+    let script = dir.file("huge_recv.kiwi", HUGE_RECV);
+    let mut p = Proc::spawn("huge recv", kiwi().arg(&script));
+    assert_eq!(p.line(STEP), "pending: first");
+    assert_eq!(p.line(STEP), "buffered: 1048576");
+    assert_eq!(p.line(STEP), "eof: 0");
+    assert_eq!(p.line(STEP), "done");
+    let hwm_kb = p.status_kb("VmHWM").expect("VmHWM");
+    assert!(
+        hwm_kb < 256 * 1024,
+        "peak resident memory {hwm_kb} kB after 2^40-byte receives"
+    );
+    let (status, _, err) = p.finish(STEP);
+    assert!(status.success(), "{err}");
+    assert_eq!(err, "");
+}
