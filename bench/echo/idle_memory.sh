@@ -45,7 +45,7 @@ for s in $SERVERS; do
     continue
   fi
   sleep 0.5 # let the server finish start-up before the "before" reading
-  if ! out="$(taskset -c "$CLIENT_CPU" "$LOADGEN" --port "$port" --idle "$N" --verify 10 \
+  if ! out="$(run_client --port "$port" --idle "$N" --verify 10 \
                 --settle-secs "$SETTLE" --server-pid "$SERVER_PID" 2>>"$LOGDIR/loadgen.log")"; then
     out=""
   fi

@@ -35,7 +35,7 @@ if ! start_server "$SERVER" "$port"; then
   exit 1
 fi
 rc=0
-out="$(taskset -c "$CLIENT_CPU" "$LOADGEN" --port "$port" --churn --total "$TOTAL" --per-conn "$PER_CONN" \
+out="$(run_client --port "$port" --churn --total "$TOTAL" --per-conn "$PER_CONN" \
          --conns "$CONNS" --size "$SIZE" --server-pid "$SERVER_PID" --sample-file "$SAMPLES" \
          --sample-ms "$SAMPLE_MS" 2>>"$LOGDIR/loadgen.log")" || rc=$?
 alive=1

@@ -11,6 +11,8 @@
 #   WRITE=1       also put the report into bench/RESULTS.md (its own section;
 #                 the other sections are kept)
 #   VERBOSE=1     print every loadgen JSON line to stderr
+#   SCHED=fifo|nice|normal   how server and loadgen are scheduled (see common.sh;
+#                 default fifo = chrt -f 1 when root)
 # The server runs pinned to CPU $SERVER_CPU (0), the load generator to
 # CPU $CLIENT_CPU (1). Exit status 1 if a server failed or a run had errors.
 set -euo pipefail
@@ -58,7 +60,7 @@ for ((run = 1; run <= RUNS; run++)); do
       unavailable[$s]="$START_ERR"
       continue
     fi
-    out="$(taskset -c "$CLIENT_CPU" "$LOADGEN" --port "$port" --conns "$CONNS" --size "$SIZE" \
+    out="$(run_client --port "$port" --conns "$CONNS" --size "$SIZE" \
              --warmup-secs "$WARMUP" --secs "$SECS" --server-pid "$SERVER_PID" 2>>"$LOGDIR/loadgen.log")" \
       || out="FAILED: loadgen exited with status $? (see $LOGDIR/loadgen.log)"
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
@@ -87,7 +89,7 @@ report="$(
        "$("$PY" -c 'import platform; print(platform.python_implementation(), platform.python_version())') asyncio"\
        "(Protocol), uvloop $("$PY" -c 'import uvloop; print(uvloop.__version__)' 2>/dev/null || echo 'not installed')"
   echo "- machine: $(machine_line); server pinned to CPU $SERVER_CPU, kiwi-loadgen to CPU $CLIENT_CPU;" \
-       "load average before the run: $loadavg"
+       "scheduling: $SCHED ${PRIO[*]}; load average before the run: $loadavg"
   echo "- load: $CONNS connections, closed loop, $SIZE-byte messages, every echo checked;" \
        "$WARMUP s warm-up, $SECS s measured; median of $RUNS interleaved runs per server"
   echo
