@@ -121,6 +121,57 @@ fn echo_server_survives_descriptor_exhaustion() {
     }
 }
 
+/// A Kiwi script that runs out of descriptors while connecting: `tcpconnect` raises a
+/// catchable SystemError naming the cause, and after closing some sockets it works again.
+const CONNECT_UNTIL_EMFILE: &str = r#"
+srv = socket::tcpserver("127.0.0.1", 0)
+port = socket::local_addr(srv)["port"]
+conns = []
+failure = null
+repeat 200 do
+  try
+    conns.push(socket::tcpconnect("127.0.0.1", port))
+  catch e
+    failure = e
+    break
+  end
+end
+println "opened ${conns.size()}"
+println "${failure["error"]}: ${failure["message"]}"
+for c in conns.take(20) do socket::close(c) end
+srv2 = socket::tcpserver("127.0.0.1", 0)
+c = socket::tcpconnect("127.0.0.1", socket::local_addr(srv2)["port"])
+a = task::await(socket::accept(srv2))
+task::await(socket::send(c, "recovered".to_bytes()))
+println task::await(socket::recv(a)).to_string()
+"#;
+
+#[test]
+fn kiwi_client_at_the_descriptor_limit_gets_a_system_error_and_recovers() {
+    let dir = TempDir::new("limits");
+    let script = dir.file("emfile.kiwi", CONNECT_UNTIL_EMFILE);
+    let o = util::run("kiwi at fd limit", limited_kiwi().arg(&script), b"", STEP);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}\nstdout: {out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    let opened: usize = lines[0]
+        .strip_prefix("opened ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        (20..NOFILE as usize).contains(&opened),
+        "opened {opened} connections under a limit of {NOFILE}"
+    );
+    assert!(
+        lines[1].starts_with("SystemError: ") && lines[1].contains("Too many open files"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[2], "recovered");
+}
+
 /// `recv` with `max_bytes` = 2^40, both when data is already there and when the receive is
 /// pending before data arrives; the process must stay small.
 const HUGE_RECV: &str = r#"
