@@ -80,7 +80,7 @@ async fn net_server(addr_tx: mpsc::Sender<SocketAddr>, stop: Arc<AtomicBool>, cp
                 }
                 (Op::Recv(s), Ok(Done::Bytes(b))) if !b.is_empty() => {
                     let id = next();
-                    match net.send(id, s, b) {
+                    match net.send(id, s, &b) {
                         Some(r) => ready.push((Op::Send(s), r)),
                         None => {
                             ops.insert(id, Op::Send(s));

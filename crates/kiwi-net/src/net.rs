@@ -258,7 +258,7 @@ impl Net {
 
     /// Sends all of `data`: `Some(Ok(Sent(len)))` if it was written at once, `None` if it is
     /// queued. Sends on one socket complete in order and never interleave.
-    pub fn send(&self, op: Id, sock: Id, data: Vec<u8>) -> Option<Result<Done, NetError>> {
+    pub fn send(&self, op: Id, sock: Id, data: &[u8]) -> Option<Result<Done, NetError>> {
         let mut st = self.inner.state.borrow_mut();
         let st = &mut *st;
         let s = match stream_mut(&mut st.table, sock) {
@@ -270,13 +270,18 @@ impl Net {
         }
         let mut written = 0;
         if s.writes.is_empty() {
-            match s.write_some(sock, &data, &mut written) {
+            match s.write_some(sock, data, &mut written) {
                 Ok(true) => return Some(Ok(Done::Sent(data.len()))),
                 Ok(false) => {}
                 Err(e) => return Some(Err(e)),
             }
         }
-        s.writes.push_back(PendingSend { op, data, written });
+        // Only a send that has to wait keeps a copy of its bytes.
+        s.writes.push_back(PendingSend {
+            op,
+            data: data.to_vec(),
+            written,
+        });
         st.completions.started();
         None
     }

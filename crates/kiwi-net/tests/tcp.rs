@@ -78,7 +78,7 @@ fn eight_mib_transfer_intact() {
             .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect();
         let op = d.op();
-        let now = d.net.send(op, client, data.clone());
+        let now = d.net.send(op, client, &data);
         let mut got = Vec::new();
         let max = 10_000;
         while got.len() < data.len() {
@@ -104,7 +104,7 @@ fn queued_sends_complete_in_order() {
             let data: Vec<u8> = (0..chunk)
                 .map(|j| (i as usize * 7 + j / 4096) as u8)
                 .collect();
-            match d.net.send(op, client, data) {
+            match d.net.send(op, client, &data) {
                 Some(r) => {
                     assert_eq!(r.unwrap(), Done::Sent(chunk));
                     assert!(
@@ -214,7 +214,7 @@ fn close_faults_pending_operations() {
         let mut sends = Vec::new();
         for _ in 0..1000 {
             let op = d.op();
-            if d.net.send(op, server, vec![0; 1 << 20]).is_none() {
+            if d.net.send(op, server, &vec![0; 1 << 20]).is_none() {
                 sends.push(op);
                 break;
             }
@@ -245,7 +245,7 @@ fn bad_ids_are_invalid() {
         let op = d.op();
         for r in [
             d.net.recv(op, 999, 1),
-            d.net.send(op, 999, vec![1]),
+            d.net.send(op, 999, &[1]),
             d.net.accept(op, 999),
         ] {
             let e = r.unwrap().unwrap_err();
@@ -288,7 +288,7 @@ fn wrong_kind_errors() {
         let listener_msg = format!("socket {l} is a listening socket, not a connection");
         for e in [
             d.net.recv(d.op(), l, 1).unwrap().unwrap_err(),
-            d.net.send(d.op(), l, vec![1]).unwrap().unwrap_err(),
+            d.net.send(d.op(), l, &[1]).unwrap().unwrap_err(),
             d.net.shutdown(l).unwrap_err(),
             d.net.peer_addr(l).unwrap_err(),
         ] {
@@ -488,7 +488,7 @@ fn shutdown_waits_for_queued_sends() {
         let (_, client, server) = d.pair().await;
         let big = vec![7u8; 16 << 20];
         let op = d.op();
-        let now = d.net.send(op, client, big.clone());
+        let now = d.net.send(op, client, &big);
         assert!(now.is_none(), "16 MiB should not fit in a socket buffer");
         d.net.shutdown(client).unwrap();
         let mut total = 0;

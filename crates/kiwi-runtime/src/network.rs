@@ -55,7 +55,7 @@ impl NetDriver for NetAdapter {
         self.net.recv(op, sock, max).map(result)
     }
 
-    fn send(&mut self, op: NetId, sock: NetId, data: Vec<u8>) -> Option<NetResult> {
+    fn send(&mut self, op: NetId, sock: NetId, data: &[u8]) -> Option<NetResult> {
         self.net.send(op, sock, data).map(result)
     }
 

@@ -9,6 +9,7 @@ pub mod compiler;
 pub mod error;
 pub mod format;
 pub mod function;
+pub mod idtable;
 pub mod methods;
 pub mod net;
 pub mod ops;

@@ -51,7 +51,7 @@ pub trait NetDriver {
     /// Receives 1..=`max` bytes (empty at end of stream).
     fn recv(&mut self, op: NetId, sock: NetId, max: usize) -> Option<NetResult>;
     /// Sends all of `data`; completes with [`NetValue::Sent`].
-    fn send(&mut self, op: NetId, sock: NetId, data: Vec<u8>) -> Option<NetResult>;
+    fn send(&mut self, op: NetId, sock: NetId, data: &[u8]) -> Option<NetResult>;
     /// Faults everything pending on `id` and closes it; unknown ids are ignored.
     fn close(&mut self, id: NetId);
     /// Closes the sending half of a connection.
@@ -90,7 +90,7 @@ impl NetDriver for NoNetwork {
     fn recv(&mut self, _: NetId, _: NetId, _: usize) -> Option<NetResult> {
         Some(Err(NO_NETWORK.into()))
     }
-    fn send(&mut self, _: NetId, _: NetId, _: Vec<u8>) -> Option<NetResult> {
+    fn send(&mut self, _: NetId, _: NetId, _: &[u8]) -> Option<NetResult> {
         Some(Err(NO_NETWORK.into()))
     }
     fn close(&mut self, _: NetId) {}

@@ -6,18 +6,15 @@
 
 use std::cell::Cell;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::rc::Rc;
 use std::time::Instant;
 
 use crate::channel::TaskId;
 use crate::error::{KResult, KiwiError};
+use crate::idtable::IdTable;
 use crate::task::{Blocked, Task};
 use crate::value::Value;
-
-/// A table keyed by id. Ids are handed out by this runtime, not chosen by peers, so a fast
-/// fixed hash is safe; SipHash showed up in the echo benchmark's profile.
-type IdMap<V> = HashMap<TaskId, V, foldhash::fast::FixedState>;
 
 /// The observable state of a registered id (§10.1 `task::status`).
 #[derive(Clone)]
@@ -81,14 +78,18 @@ impl Waiters {
 pub struct Scheduler {
     /// Shared with the network driver, which takes the ids of new sockets from it.
     next_id: Rc<Cell<TaskId>>,
-    entries: IdMap<Entry>,
-    parked: IdMap<Task>,
+    /// Keyed by id; recent ids (socket operations on every message's path) need no hashing.
+    entries: IdTable<Entry>,
+    parked: IdTable<Task>,
     ready: VecDeque<TaskId>,
     timers: BinaryHeap<Reverse<(Instant, u64, TaskId, u64)>>,
     timer_seq: u64,
     wait_all: Vec<TaskId>,
     /// Spawned or external entries still running, kept in step with `entries`.
     running_spawned: usize,
+    /// Spawned Kiwi tasks still running (checked after every round, so it is counted, not
+    /// computed by a scan).
+    running_tasks: usize,
 }
 
 impl Default for Scheduler {
@@ -96,13 +97,14 @@ impl Default for Scheduler {
         Scheduler {
             // Upstream hands out 2 first; scripts must not rely on it, but it costs nothing.
             next_id: Rc::new(Cell::new(2)),
-            entries: IdMap::default(),
-            parked: IdMap::default(),
+            entries: IdTable::default(),
+            parked: IdTable::default(),
             ready: VecDeque::new(),
             timers: BinaryHeap::new(),
             timer_seq: 0,
             wait_all: Vec::new(),
             running_spawned: 0,
+            running_tasks: 0,
         }
     }
 }
@@ -125,6 +127,9 @@ impl Scheduler {
         if kind != EntryKind::Main {
             self.running_spawned += 1;
         }
+        if kind == EntryKind::Spawned {
+            self.running_tasks += 1;
+        }
         self.entries.insert(
             id,
             Entry {
@@ -145,7 +150,7 @@ impl Scheduler {
     /// The next runnable task, taken out of the table while it runs.
     pub fn pop_ready(&mut self) -> Option<Task> {
         while let Some(id) = self.ready.pop_front() {
-            if let Some(t) = self.parked.remove(&id) {
+            if let Some(t) = self.parked.remove(id) {
                 return Some(t);
             }
         }
@@ -176,7 +181,7 @@ impl Scheduler {
 
     /// Resumes a parked task with `result` (no-op if it is not suspended).
     pub fn wake(&mut self, id: TaskId, result: KResult<Value>) {
-        let Some(task) = self.parked.get_mut(&id) else {
+        let Some(task) = self.parked.get_mut(id) else {
             return;
         };
         if task.blocked.take().is_none() {
@@ -189,7 +194,7 @@ impl Scheduler {
 
     /// Registers `waiter` as awaiting `target`.
     pub fn add_waiter(&mut self, target: TaskId, waiter: TaskId) {
-        if let Some(e) = self.entries.get_mut(&target) {
+        if let Some(e) = self.entries.get_mut(target) {
             e.waiters.push(waiter);
         }
     }
@@ -213,7 +218,7 @@ impl Scheduler {
                 break;
             }
             self.timers.pop();
-            let Some(task) = self.parked.get(&id) else {
+            let Some(task) = self.parked.get(id) else {
                 continue;
             };
             if task.wake_gen != gen {
@@ -222,7 +227,7 @@ impl Scheduler {
             match task.blocked.clone() {
                 Some(Blocked::Sleep) => self.wake(id, Ok(Value::Null)),
                 Some(Blocked::Await(target)) => {
-                    if let Some(e) = self.entries.get_mut(&target) {
+                    if let Some(e) = self.entries.get_mut(target) {
                         e.waiters.retain(|w| *w != id);
                     }
                     self.wake(id, Err(crate::vm::timeout_error(target)));
@@ -234,11 +239,15 @@ impl Scheduler {
 
     /// Records that `id` finished, wakes its awaiters, and forgets it if anyone awaited it.
     pub fn finish(&mut self, id: TaskId, outcome: KResult<Value>) {
-        let Some(entry) = self.entries.get_mut(&id) else {
+        let Some(entry) = self.entries.get_mut(id) else {
             return;
         };
-        if entry.kind != EntryKind::Main && matches!(entry.state, TaskState::Running) {
-            self.running_spawned -= 1;
+        if matches!(entry.state, TaskState::Running) {
+            Self::count_stopped(
+                entry.kind,
+                &mut self.running_spawned,
+                &mut self.running_tasks,
+            );
         }
         entry.state = match &outcome {
             Ok(v) => TaskState::Completed(v.clone()),
@@ -249,7 +258,7 @@ impl Scheduler {
         for w in waiters.into_ids() {
             let still_waiting = self
                 .parked
-                .get(&w)
+                .get(w)
                 .is_some_and(|t| matches!(t.blocked, Some(Blocked::Await(x)) if x == id));
             if still_waiting {
                 self.wake(w, awaited_outcome(&outcome));
@@ -257,28 +266,28 @@ impl Scheduler {
             }
         }
         if delivered {
-            self.entries.remove(&id);
+            self.entries.remove(id);
         }
         self.check_wait_all();
     }
 
     /// The state of `id`, if registered.
     pub fn state(&self, id: TaskId) -> Option<&TaskState> {
-        self.entries.get(&id).map(|e| &e.state)
+        self.entries.get(id).map(|e| &e.state)
     }
 
     /// What `id` names, if registered.
     pub fn kind(&self, id: TaskId) -> Option<EntryKind> {
-        self.entries.get(&id).map(|e| e.kind)
+        self.entries.get(id).map(|e| e.kind)
     }
 
     /// If `id` (not the main script) has finished, forgets it and returns how it ended.
     pub fn take_finished(&mut self, id: TaskId) -> Option<KResult<Value>> {
-        let entry = self.entries.get(&id)?;
+        let entry = self.entries.get(id)?;
         if entry.kind == EntryKind::Main || matches!(entry.state, TaskState::Running) {
             return None;
         }
-        match self.entries.remove(&id)?.state {
+        match self.entries.remove(id)?.state {
             TaskState::Completed(v) => Some(Ok(v)),
             TaskState::Faulted(e) => Some(Err(e)),
             TaskState::Running => None,
@@ -287,10 +296,20 @@ impl Scheduler {
 
     /// Forgets `id` (after a successful `await`).
     pub fn forget(&mut self, id: TaskId) {
-        if let Some(e) = self.entries.remove(&id) {
-            if e.kind != EntryKind::Main && matches!(e.state, TaskState::Running) {
-                self.running_spawned -= 1;
+        if let Some(e) = self.entries.remove(id) {
+            if matches!(e.state, TaskState::Running) {
+                Self::count_stopped(e.kind, &mut self.running_spawned, &mut self.running_tasks);
             }
+        }
+    }
+
+    /// Keeps the running counts in step when an entry of `kind` stops running.
+    fn count_stopped(kind: EntryKind, running: &mut usize, tasks: &mut usize) {
+        if kind != EntryKind::Main {
+            *running -= 1;
+        }
+        if kind == EntryKind::Spawned {
+            *tasks -= 1;
         }
     }
 
@@ -300,7 +319,7 @@ impl Scheduler {
             .entries
             .iter()
             .filter(|(_, e)| e.kind != EntryKind::Main && matches!(e.state, TaskState::Running))
-            .map(|(id, _)| *id)
+            .map(|(id, _)| id)
             .collect();
         ids.sort_unstable();
         ids
@@ -313,9 +332,7 @@ impl Scheduler {
 
     /// Whether any spawned *Kiwi task* is still running (what keeps the process alive, §10.5).
     pub fn spawned_tasks_running(&self) -> bool {
-        self.entries
-            .values()
-            .any(|e| e.kind == EntryKind::Spawned && matches!(e.state, TaskState::Running))
+        self.running_tasks > 0
     }
 
     /// Suspends `id` in `task::wait()`; it wakes once nothing else is running.
@@ -346,10 +363,10 @@ impl Scheduler {
 
     /// Wakes `id` with an error, whatever it is suspended on (used to break deadlocks).
     pub fn fail_blocked(&mut self, id: TaskId, err: KiwiError) {
-        if let Some(t) = self.parked.get(&id) {
+        if let Some(t) = self.parked.get(id) {
             if let Some(Blocked::Await(target)) = &t.blocked {
                 let target = *target;
-                if let Some(e) = self.entries.get_mut(&target) {
+                if let Some(e) = self.entries.get_mut(target) {
                     e.waiters.retain(|w| *w != id);
                 }
             }

@@ -136,7 +136,7 @@ impl Driver {
 
     pub async fn send(&mut self, sock: Id, data: &[u8]) -> Result<usize, NetError> {
         let op = self.op();
-        let now = self.net.send(op, sock, data.to_vec());
+        let now = self.net.send(op, sock, data);
         self.finish(op, now).await.map(|d| match d {
             Done::Sent(n) => n,
             other => panic!("expected Sent, got {other:?}"),

@@ -123,7 +123,9 @@ impl Interp {
         const NAME: &str = "socket::send";
         let sock = id_arg(NAME, args, 0)?;
         let data = bytes_arg(NAME, args, 1)?;
-        Ok(self.start_op(sock, |net, op| net.send(op, sock, data)))
+        // The bytes are lent to the network, which copies them only if the send must wait.
+        let data = data.borrow();
+        Ok(self.start_op(sock, |net, op| net.send(op, sock, &data)))
     }
 
     /// Registers a new pending operation id.
@@ -259,9 +261,13 @@ fn port_arg(name: &str, args: &[Value], i: usize) -> KResult<u16> {
     })
 }
 
-fn bytes_arg(name: &str, args: &[Value], i: usize) -> KResult<Vec<u8>> {
+fn bytes_arg<'a>(
+    name: &str,
+    args: &'a [Value],
+    i: usize,
+) -> KResult<&'a std::cell::RefCell<Vec<u8>>> {
     match args.get(i) {
-        Some(Value::Bytes(b)) => Ok(b.borrow().clone()),
+        Some(Value::Bytes(b)) => Ok(b),
         Some(Value::Str(_)) => Err(KiwiError::new(
             ErrorType::ParameterTypeMismatchError,
             format!(

@@ -205,7 +205,7 @@ impl NetDriver for FakeNet {
         None
     }
 
-    fn send(&mut self, _op: NetId, sock: NetId, data: Vec<u8>) -> Option<NetResult> {
+    fn send(&mut self, _op: NetId, sock: NetId, data: &[u8]) -> Option<NetResult> {
         let mut socks = self.socks.borrow_mut();
         let peer = match socks.get(&sock) {
             Some(Sock::Stream(s)) => s.peer,
@@ -213,7 +213,7 @@ impl NetDriver for FakeNet {
         };
         let n = data.len();
         match peer.and_then(|p| socks.get_mut(&p)) {
-            Some(Sock::Stream(ps)) => ps.inbox.extend(data),
+            Some(Sock::Stream(ps)) => ps.inbox.extend(data.iter().copied()),
             _ => return Some(Err("Broken pipe".into())),
         }
         if let Some(p) = peer {
