@@ -255,3 +255,114 @@ fn kiwi_client_reads_a_4_mib_stream_to_eof() {
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), expected);
     assert!(expected.starts_with("4194304 "), "{expected}");
 }
+
+/// Whether this machine has IPv6 loopback.
+fn have_ipv6_loopback() -> bool {
+    std::net::TcpListener::bind("[::1]:0").is_ok()
+}
+
+/// A Kiwi echo server on `::1` (port 0; prints host and port), serving each client in a task.
+const KIWI_V6_SERVER: &str = r#"
+srv = socket::tcpserver("::1", 0)
+addr = socket::local_addr(srv)
+println "${addr["host"]} ${addr["port"]}"
+fn serve(c)
+  peer = socket::peer_addr(c)["host"]
+  while true do
+    data = task::await(socket::recv(c))
+    break when data.size() == 0
+    task::await(socket::send(c, data))
+  end
+  socket::close(c)
+  eprintln "served ${peer}"
+end
+while true do
+  task::spawn(serve, [task::await(socket::accept(srv))])
+end
+"#;
+
+const PY_V6_CLIENT: &str = r#"
+import socket, sys
+s = socket.create_connection(("::1", int(sys.argv[1])), timeout=30)
+msg = bytes(range(256)) * 1000
+s.sendall(msg)
+s.shutdown(socket.SHUT_WR)
+got = bytearray()
+while True:
+    part = s.recv(65536)
+    if not part:
+        break
+    got += part
+print("v6 echo", len(got), bytes(got) == msg)
+"#;
+
+const PY_V6_SERVER: &str = r#"
+import socket
+srv = socket.create_server(("::1", 0), family=socket.AF_INET6)
+print(srv.getsockname()[1], flush=True)
+srv.settimeout(30)
+conn, addr = srv.accept()
+data = conn.recv(100)
+conn.sendall(b"v6:" + data + b" from " + addr[0].encode())
+conn.close()
+"#;
+
+const KIWI_V6_CLIENT: &str = r#"
+c = socket::tcpconnect("::1", env::args()[0].to_integer())
+task::await(socket::send(c, "hi".to_bytes()))
+reply = [].to_bytes()
+while true do
+  part = task::await(socket::recv(c))
+  break when part.size() == 0
+  reply = reply.concat(part)
+end
+println reply.to_string()
+println socket::local_addr(c)["host"]
+"#;
+
+#[test]
+fn ipv6_loopback_both_directions() {
+    if !have_ipv6_loopback() {
+        println!("note: no IPv6 loopback (::1) here; skipping");
+        return;
+    }
+    let dir = TempDir::new("v6");
+    // Python client -> Kiwi server.
+    let script = dir.file("v6_server.kiwi", KIWI_V6_SERVER);
+    let mut server = Proc::spawn("kiwi v6 server", kiwi().arg(&script));
+    let first = server.line(STEP);
+    let port = first
+        .strip_prefix("::1 ")
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    let o = run(
+        "python v6 client",
+        python(PY_V6_CLIENT).arg(port.to_string()),
+        b"",
+        Duration::from_secs(60),
+    );
+    assert!(
+        o.status.success(),
+        "{}; server: {}",
+        String::from_utf8_lossy(&o.stderr),
+        server.stderr()
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "v6 echo 256000 True\n");
+    assert!(
+        util::eventually(STEP, || server.stderr() == "served ::1\n"),
+        "{}",
+        server.stderr()
+    );
+
+    // Kiwi client -> Python server.
+    let (_py, port) = start_python_server("python v6 server", PY_V6_SERVER);
+    let client = dir.file("v6_client.kiwi", KIWI_V6_CLIENT);
+    let o = run(
+        "kiwi v6 client",
+        kiwi().arg(&client).arg(port.to_string()),
+        b"",
+        Duration::from_secs(60),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "v6:hi from ::1\n::1\n");
+}
