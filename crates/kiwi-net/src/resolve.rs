@@ -48,9 +48,12 @@ pub(crate) fn bind_targets(host: &str, port: u16) -> Result<Vec<BindTarget>, Net
     }
     let addrs: Vec<SocketAddr> = match literal(host) {
         Some(ip) => vec![SocketAddr::new(ip, port)],
-        None => (host, port)
-            .to_socket_addrs()
-            .map_err(|e| resolve_error(host, port, &e))?
+        None => check_name(host, port)
+            .and_then(|()| {
+                (host, port)
+                    .to_socket_addrs()
+                    .map_err(|e| resolve_error(host, port, &e))
+            })?
             .collect(),
     };
     if addrs.is_empty() {
@@ -67,6 +70,7 @@ pub(crate) async fn connect_targets(host: &str, port: u16) -> Result<Vec<SocketA
     if let Some(ip) = literal(host) {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
+    check_name(host, port)?;
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
         .await
         .map_err(|e| resolve_error(host, port, &e))?
@@ -75,6 +79,38 @@ pub(crate) async fn connect_targets(host: &str, port: u16) -> Result<Vec<SocketA
         return Err(no_addresses(host, port));
     }
     Ok(addrs)
+}
+
+/// Rejects, without asking any resolver, names that cannot resolve: malformed host names
+/// and the special-use `.invalid` domain, which RFC 6761 (6.4) says name-resolution libraries
+/// should answer negatively at once. So a typo never becomes a DNS query, and tests can use
+/// `.invalid` names without sending traffic anywhere.
+fn check_name(host: &str, port: u16) -> Result<(), NetError> {
+    let name = host.strip_suffix('.').unwrap_or(host);
+    let well_formed = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+    let reason = if !well_formed {
+        "not a valid host name"
+    } else if name.eq_ignore_ascii_case("invalid")
+        || name.to_ascii_lowercase().ends_with(".invalid")
+    {
+        "the .invalid domain never resolves (RFC 6761)"
+    } else {
+        return Ok(());
+    };
+    Err(NetError::new(
+        ErrorKind::Resolve,
+        format!("cannot resolve {host}:{port}: {reason}"),
+    ))
 }
 
 fn resolve_error(host: &str, port: u16, err: &std::io::Error) -> NetError {
@@ -104,6 +140,20 @@ mod tests {
         let t = bind_targets("::1", 0).unwrap();
         assert_eq!(t.len(), 1);
         assert!(t[0].v6only);
+        for bad in [
+            "no-such-host.invalid",
+            "INVALID",
+            "has space",
+            "a..b",
+            "-x.com",
+            "",
+        ] {
+            let e = check_name(bad, 1).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Resolve, "{bad}");
+        }
+        assert!(check_name("localhost", 1).is_ok());
+        assert!(check_name("kiwi.local.", 1).is_ok());
+        assert!(bind_targets("x.invalid", 0).is_err());
         let all = bind_targets("", 5).unwrap();
         assert!(!all[0].v6only && all[0].addr.is_ipv6() && all[1].addr.is_ipv4());
     }
