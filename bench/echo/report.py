@@ -73,22 +73,24 @@ def table(results, servers):
             "p99": med(rs, "p99_us"),
             "cpu": med(rs, "server_cpu_us_per_msg"),
             "util": med(rs, "server_cpu_util"),
+            "lutil": med(rs, "loadgen_cpu_util"),
         }
     ref = rows.get("tokio") or {}
     print("| server | msgs/s | p50 µs | p99 µs | CPU µs/msg | throughput vs tokio "
-          "| p99 vs tokio | CPU vs tokio | server CPU busy | runs |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| p99 vs tokio | CPU vs tokio | server CPU busy | loadgen CPU busy | runs |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in servers:
         r = rows[s]
         if r is None:
-            print(f"| {s} | FAILED | - | - | - | - | - | - | - | 0 |")
+            print(f"| {s} | FAILED | - | - | - | - | - | - | - | - | 0 |")
             continue
         util = "-" if r["util"] is None else f"{100 * r['util']:.0f}%"
+        lutil = "-" if r["lutil"] is None else f"{100 * r['lutil']:.0f}%"
         print(
             f"| {s} | {fmt(r['mps'], 0)} | {fmt(r['p50'], 0)} | {fmt(r['p99'], 0)} "
             f"| {fmt(r['cpu'], 2)} | {ratio(r['mps'], ref.get('mps'))} "
             f"| {ratio(r['p99'], ref.get('p99'))} | {ratio(r['cpu'], ref.get('cpu'))} "
-            f"| {util} | {r['n']} |"
+            f"| {util} | {lutil} | {r['n']} |"
         )
     if failures:
         print()

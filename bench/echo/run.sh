@@ -97,7 +97,8 @@ report="$(
   echo
   echo "CPU µs/msg: server utime+stime (all threads, /proc/PID/stat) over the measured window," \
        "divided by the messages echoed in it. \"server CPU busy\" is that CPU time over the window:" \
-       "near 100% means the server was the bottleneck. Ratios: throughput above 1 is better than" \
+       "near 100% means the server was the bottleneck; \"loadgen CPU busy\" is the same for kiwi-loadgen." \
+       " Ratios: throughput above 1 is better than" \
        "tokio; p99 and CPU below 1 are better. Ratios are only comparable within one table."
 )"
 echo "$report"

@@ -293,10 +293,12 @@ async fn closed_loop(args: &Args, addr: SocketAddr) -> String {
     let pid = args.server_pid;
     sleep_until(warm_end.into()).await;
     let cpu0 = pid.and_then(cpu_secs);
+    let own0 = cpu_secs(std::process::id());
     let w0 = Instant::now();
     eprintln!("kiwi-loadgen: measuring for {} s", args.secs);
     sleep_until(end.into()).await;
     let cpu1 = pid.and_then(cpu_secs);
+    let own1 = cpu_secs(std::process::id());
     let window = w0.elapsed().as_secs_f64();
     let mut lat = Vec::new();
     for t in tasks {
@@ -313,10 +315,15 @@ async fn closed_loop(args: &Args, addr: SocketAddr) -> String {
     };
     let cpu_us_per_msg = cpu.filter(|_| msgs > 0).map(|c| c * 1e6 / msgs as f64);
     let cpu_util = cpu.map(|c| c / window);
+    // The load generator's own CPU use: near 100% means it, not the server, set the pace.
+    let own_util = match (own0, own1) {
+        (Some(a), Some(b)) => Some((b - a) / window),
+        _ => None,
+    };
     format!(
         "{{\"mode\":\"closed\",\"conns\":{},\"size\":{},\"msgs\":{},\"secs\":{:.3},\"msgs_per_sec\":{:.1},\
          \"p50_us\":{:.1},\"p99_us\":{:.1},\"p999_us\":{:.1},\"errors\":{},\
-         \"server_cpu_secs\":{},\"server_cpu_us_per_msg\":{},\"server_cpu_util\":{},\"cpu_window_secs\":{:.3}}}",
+         \"server_cpu_secs\":{},\"server_cpu_us_per_msg\":{},\"server_cpu_util\":{},\"loadgen_cpu_util\":{},\"cpu_window_secs\":{:.3}}}",
         args.conns,
         args.size,
         msgs,
@@ -329,6 +336,7 @@ async fn closed_loop(args: &Args, addr: SocketAddr) -> String {
         opt_num(cpu, 3),
         opt_num(cpu_us_per_msg, 3),
         opt_num(cpu_util, 3),
+        opt_num(own_util, 3),
         window,
     )
 }
