@@ -270,5 +270,34 @@ fn a_client_that_never_reads_does_not_block_others() {
         cpu.as_secs_f64() < 0.5 * wall.as_secs_f64(),
         "server used {cpu:?} CPU in {wall:?} while one send was pending"
     );
+    // Pending sends hold at most the chunk being sent, not the whole transfer.
+    let hwm_kb = server.status_kb("VmHWM").expect("VmHWM");
+    assert!(hwm_kb < 256 * 1024, "bulk sender peak RSS {hwm_kb} kB");
+
+    // The lazy client now resets mid-transfer: only its handler fails, with the reset.
+    set_linger_zero(&lazy);
     drop(lazy);
+    assert!(
+        eventually(STEP, || server.stderr().contains("send failed: ")),
+        "no send failure reported: {}",
+        server.stderr()
+    );
+    let err = server.stderr();
+    let failure = err
+        .lines()
+        .find(|l| l.starts_with("send failed: "))
+        .unwrap();
+    let lower = failure.to_lowercase();
+    assert!(
+        lower.contains("reset") || lower.contains("pipe"),
+        "{failure}"
+    );
+    // And the server still serves a full transfer.
+    let again = connect(port, Duration::from_secs(60));
+    let mut sink = Vec::new();
+    (&again)
+        .read_to_end(&mut sink)
+        .expect("read the second transfer");
+    assert_eq!(sink.len(), 64 << 20);
+    assert!(server.exited().is_none());
 }
