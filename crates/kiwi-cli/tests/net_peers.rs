@@ -366,3 +366,50 @@ fn ipv6_loopback_both_directions() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(String::from_utf8_lossy(&o.stdout), "v6:hi from ::1\n::1\n");
 }
+
+/// The main script ends while a spawned task still serves a peer: the process stays alive
+/// until that task is done, then exits 0. A pending accept nobody awaits keeps nothing alive.
+const KIWI_LIFETIME: &str = r#"
+srv = socket::tcpserver("127.0.0.1", 0)
+println socket::local_addr(srv)["port"]
+forgotten = socket::accept(srv)
+task::spawn(with do
+  c = task::await(socket::accept(srv))
+  d = task::await(socket::recv(c))
+  task::await(socket::send(c, d))
+  socket::close(c)
+  eprintln "handler done"
+end)
+println "main done"
+"#;
+
+#[test]
+fn process_lifetime_follows_spawned_socket_tasks() {
+    let dir = TempDir::new("lifetime");
+    let script = dir.file("lifetime.kiwi", KIWI_LIFETIME);
+    let mut p = Proc::spawn("kiwi lifetime", kiwi().arg(&script));
+    let port: u16 = p.line(STEP).parse().expect("port");
+    assert_eq!(p.line(STEP), "main done");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(p.exited().is_none(), "exited while a task awaits a peer");
+
+    // Both pending accepts take a connection: the first (forgotten) one and the task's one
+    // are served in order, so connect twice; only the task answers.
+    let first = util::connect(port, STEP);
+    let second = util::connect(port, STEP);
+    let talk = |s: &std::net::TcpStream| -> Result<(), String> { util::echo_roundtrip(s, b"yo") };
+    let served = [&first, &second]
+        .iter()
+        .map(|s| {
+            s.set_read_timeout(Some(Duration::from_millis(500)))
+                .unwrap();
+            talk(s).is_ok()
+        })
+        .filter(|ok| *ok)
+        .count();
+    assert_eq!(served, 1, "exactly the spawned task's client is served");
+    let (status, rest, err) = p.finish(STEP);
+    assert!(status.success(), "{err}");
+    assert_eq!(rest, "");
+    assert_eq!(err, "handler done\n");
+}
