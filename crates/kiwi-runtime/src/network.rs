@@ -2,14 +2,17 @@
 
 use std::net::SocketAddr;
 
-use kiwi_net::{Completion, Done, Net, NetError};
-use kiwi_vm::net::{NetDriver, NetFailure, NetId, NetResult, NetValue, SocketKind};
+use kiwi_net::{Completion, Done, ErrorKind, Net, NetError};
+use kiwi_vm::net::{
+    FailureKind, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue, SocketKind,
+};
 
 /// `kiwi-net` as the VM sees it. Clones of the inner [`Net`] share its state, so the host loop
 /// keeps one to wait for completions while the VM owns this one.
 pub struct NetAdapter {
     net: Net,
     completions: Vec<Completion>,
+    refused: Vec<NetId>,
 }
 
 impl NetAdapter {
@@ -18,6 +21,7 @@ impl NetAdapter {
         NetAdapter {
             net,
             completions: Vec::new(),
+            refused: Vec::new(),
         }
     }
 }
@@ -31,7 +35,12 @@ fn value(done: Done) -> NetValue {
 }
 
 fn failure(e: NetError) -> NetFailure {
-    e.to_string()
+    let kind = match e.kind {
+        ErrorKind::Resolve => FailureKind::Resolve,
+        ErrorKind::Refused | ErrorKind::TimedOut => FailureKind::Connect,
+        _ => FailureKind::Other,
+    };
+    NetFailure::new(kind, e.message)
 }
 
 fn result(r: Result<Done, NetError>) -> NetResult {
@@ -45,6 +54,24 @@ impl NetDriver for NetAdapter {
 
     fn connect(&mut self, op: NetId, host: &str, port: u16) {
         self.net.connect(op, host, port);
+    }
+
+    fn tls_server(
+        &mut self,
+        _host: &str,
+        _port: u16,
+        _backlog: u32,
+        _identity: Option<Identity<'_>>,
+    ) -> Result<NetId, NetFailure> {
+        Err("TLS is not wired in yet".into())
+    }
+
+    fn tls_connect(&mut self, op: NetId, _host: &str, _port: u16, _sni: &str) {
+        self.refused.push(op);
+    }
+
+    fn tls_trust(&mut self, _pem_path: &str) -> Result<usize, NetFailure> {
+        Err("TLS is not wired in yet".into())
     }
 
     fn accept(&mut self, op: NetId, server: NetId) -> Option<NetResult> {
@@ -87,6 +114,11 @@ impl NetDriver for NetAdapter {
     }
 
     fn take_completions(&mut self, out: &mut Vec<(NetId, NetResult)>) {
+        out.extend(
+            self.refused
+                .drain(..)
+                .map(|op| (op, Err("TLS is not wired in yet".into()))),
+        );
         self.net.take_completions(&mut self.completions);
         out.extend(self.completions.drain(..).map(|c| (c.op, result(c.result))));
     }

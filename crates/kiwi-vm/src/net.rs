@@ -22,8 +22,68 @@ pub enum NetValue {
     Sent(usize),
 }
 
-/// The one-line reason an operation failed (an OS reason, a closed socket, a bad id...).
-pub type NetFailure = String;
+/// Why an operation failed: a kind (for the `tls::tcpconnect` codes) and a one-line reason
+/// (an OS reason, a closed socket, a bad id, a rejected certificate...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetFailure {
+    /// What went wrong, broadly.
+    pub kind: FailureKind,
+    /// The reason, one line.
+    pub message: String,
+}
+
+/// The broad cause of a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The host name did not resolve.
+    Resolve,
+    /// The TCP connection could not be made.
+    Connect,
+    /// The TLS handshake failed (protocol error, peer hung up, timeout).
+    Handshake,
+    /// The peer's certificate was rejected.
+    CertRejected,
+    /// Anything else.
+    Other,
+}
+
+impl NetFailure {
+    /// A failure of `kind` with `message`.
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        NetFailure {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The negative number `tls::tcpconnect` returns for this failure.
+    pub fn tls_code(&self) -> i64 {
+        match self.kind {
+            FailureKind::Resolve => -1,
+            FailureKind::Connect => -2,
+            FailureKind::Handshake | FailureKind::Other => -3,
+            FailureKind::CertRejected => -4,
+        }
+    }
+}
+
+impl From<String> for NetFailure {
+    fn from(message: String) -> Self {
+        NetFailure::new(FailureKind::Other, message)
+    }
+}
+
+impl From<&str> for NetFailure {
+    fn from(message: &str) -> Self {
+        NetFailure::new(FailureKind::Other, message)
+    }
+}
+
+impl std::fmt::Display for NetFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
 
 /// How an operation ended.
 pub type NetResult = Result<NetValue, NetFailure>;
@@ -35,6 +95,19 @@ pub enum SocketKind {
     Listener,
     /// A connected TCP stream.
     Stream,
+    /// A listening TLS socket.
+    TlsListener,
+    /// A TLS connection (handshake done).
+    TlsStream,
+}
+
+/// A server's certificate chain and key, as PEM file paths.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity<'a> {
+    /// The certificate chain (leaf first).
+    pub cert: &'a str,
+    /// The private key (PKCS#8, RSA or SEC1).
+    pub key: &'a str,
 }
 
 /// The host's network, as the `socket` natives use it.
@@ -46,6 +119,20 @@ pub trait NetDriver {
     fn tcp_server(&mut self, host: &str, port: u16, backlog: u32) -> Result<NetId, NetFailure>;
     /// Starts connecting; completes with [`NetValue::Socket`].
     fn connect(&mut self, op: NetId, host: &str, port: u16);
+    /// Binds a TLS listener presenting `identity` (or the process's development certificate).
+    fn tls_server(
+        &mut self,
+        host: &str,
+        port: u16,
+        backlog: u32,
+        identity: Option<Identity<'_>>,
+    ) -> Result<NetId, NetFailure>;
+    /// Connects and completes a verified TLS handshake for server name `sni` (or `host` when
+    /// empty); completes with [`NetValue::Socket`].
+    fn tls_connect(&mut self, op: NetId, host: &str, port: u16, sni: &str);
+    /// Adds the CA certificates of a PEM file to the trust of later TLS connects; returns how
+    /// many were added.
+    fn tls_trust(&mut self, pem_path: &str) -> Result<usize, NetFailure>;
     /// Accepts one connection on `server`; completes with [`NetValue::Socket`].
     fn accept(&mut self, op: NetId, server: NetId) -> Option<NetResult>;
     /// Receives 1..=`max` bytes (empty at end of stream).
@@ -75,33 +162,52 @@ pub struct NoNetwork {
     failed_connects: Vec<NetId>,
 }
 
+fn no_network() -> NetFailure {
+    NO_NETWORK.into()
+}
+
 const NO_NETWORK: &str = "networking is not available in this host";
 
 impl NetDriver for NoNetwork {
     fn tcp_server(&mut self, _: &str, _: u16, _: u32) -> Result<NetId, NetFailure> {
-        Err(NO_NETWORK.into())
+        Err(no_network())
     }
     fn connect(&mut self, op: NetId, _: &str, _: u16) {
         self.failed_connects.push(op);
     }
+    fn tls_server(
+        &mut self,
+        _: &str,
+        _: u16,
+        _: u32,
+        _: Option<Identity<'_>>,
+    ) -> Result<NetId, NetFailure> {
+        Err(no_network())
+    }
+    fn tls_connect(&mut self, op: NetId, _: &str, _: u16, _: &str) {
+        self.failed_connects.push(op);
+    }
+    fn tls_trust(&mut self, _: &str) -> Result<usize, NetFailure> {
+        Err(no_network())
+    }
     fn accept(&mut self, _: NetId, _: NetId) -> Option<NetResult> {
-        Some(Err(NO_NETWORK.into()))
+        Some(Err(no_network()))
     }
     fn recv(&mut self, _: NetId, _: NetId, _: usize) -> Option<NetResult> {
-        Some(Err(NO_NETWORK.into()))
+        Some(Err(no_network()))
     }
     fn send(&mut self, _: NetId, _: NetId, _: &[u8]) -> Option<NetResult> {
-        Some(Err(NO_NETWORK.into()))
+        Some(Err(no_network()))
     }
     fn close(&mut self, _: NetId) {}
     fn shutdown(&mut self, _: NetId) -> Result<(), NetFailure> {
-        Err(NO_NETWORK.into())
+        Err(no_network())
     }
     fn local_addr(&self, _: NetId) -> Result<SocketAddr, NetFailure> {
-        Err(NO_NETWORK.into())
+        Err(no_network())
     }
     fn peer_addr(&self, _: NetId) -> Result<SocketAddr, NetFailure> {
-        Err(NO_NETWORK.into())
+        Err(no_network())
     }
     fn kind(&self, _: NetId) -> Option<SocketKind> {
         None
@@ -113,7 +219,7 @@ impl NetDriver for NoNetwork {
         out.extend(
             self.failed_connects
                 .drain(..)
-                .map(|op| (op, Err(NO_NETWORK.into()))),
+                .map(|op| (op, Err(no_network()))),
         );
     }
 }

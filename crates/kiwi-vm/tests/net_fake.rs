@@ -161,7 +161,11 @@ fn bad_ids_fault_the_operation_and_say_what_the_id_is() {
     assert_eq!(lines[1], "invalid socket id 999");
     assert_eq!(lines[2], "Faulted");
     assert!(lines[3].ends_with("(it is a task id)"), "{}", lines[3]);
-    assert!(lines[4].contains("is a listening socket"), "{}", lines[4]);
+    assert!(
+        lines[4].contains("is a listening TCP socket, not a connection"),
+        "{}",
+        lines[4]
+    );
     assert_eq!(lines[5], "null");
 }
 
@@ -295,4 +299,76 @@ fn deadlock_on_a_recv_that_nothing_can_complete_is_reported() {
     );
     assert!(r.err.starts_with("[RuntimeError]: Deadlock"), "{}", r.err);
     assert_eq!(r.code, 1);
+}
+
+#[test]
+fn tls_connect_failures_are_negative_codes_with_a_reason_per_task() {
+    let r = run_net(
+        r#"
+        tls_srv = tls::tcpserver("127.0.0.1", 0)
+        tls_port = tls::local_addr(tls_srv)["port"]
+        tcp_srv = socket::tcpserver("127.0.0.1", 0)
+        tcp_port = socket::local_addr(tcp_srv)["port"]
+        println tls::last_error() == ""
+        println tls::tcpconnect("no-such-host.invalid", 443)
+        println tls::last_error()
+        println tls::tcpconnect("127.0.0.1", 1)
+        println tls::tcpconnect("127.0.0.1", tcp_port)
+        println tls::tcpconnect("127.0.0.1", tls_port, "expired.test")
+        println tls::last_error()
+        other = task::spawn(with do
+          # Another task's failures are not this task's.
+          before = tls::last_error()
+          tls::tcpconnect("x.invalid")
+          [before, tls::last_error()]
+        end)
+        println task::await(other)
+        println tls::last_error()
+        s = tls::tcpconnect("127.0.0.1", tls_port)
+        println s > 0
+        println task::await(s) == s
+        "#,
+    );
+    assert_eq!(r.err, "");
+    assert_eq!(
+        r.out,
+        "true\n-1\ncannot resolve no-such-host.invalid:443\n-2\n-3\n-4\n\
+         certificate rejected: expired\n[\"\", \"cannot resolve x.invalid:443\"]\n\
+         certificate rejected: expired\ntrue\ntrue\n"
+    );
+}
+
+#[test]
+fn ids_of_one_package_are_refused_by_the_other_with_what_they_are() {
+    let r = run_net(
+        r#"
+        tls_srv = tls::tcpserver("127.0.0.1", 0)
+        port = tls::local_addr(tls_srv)["port"]
+        tcp_srv = socket::tcpserver("127.0.0.1", 0)
+        for op in [socket::accept(tls_srv), tls::accept(tcp_srv)] do
+          try task::await(op) catch e println e["message"] end
+        end
+        s = tls::tcpconnect("127.0.0.1", port)
+        try task::await(socket::recv(s)) catch e println e["message"] end
+        try task::await(socket::send(s, "x".to_bytes())) catch e println e["message"] end
+        try socket::close(s) catch e println e["message"] end
+        try tls::tcpserver("127.0.0.1", 0, 128, "cert.pem") catch e println e["error"] end
+        "#,
+    );
+    assert_eq!(r.err, "");
+    let lines: Vec<&str> = r.out.lines().collect();
+    assert!(
+        lines[0].ends_with("is a listening TLS socket: use tls::accept"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].ends_with("is a listening TCP socket: use socket::accept"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].ends_with("is a TLS connection: use tls::recv"), "{}", lines[2]);
+    assert!(lines[3].ends_with("is a TLS connection: use tls::send"), "{}", lines[3]);
+    assert!(lines[4].ends_with("is a TLS connection: use tls::close"), "{}", lines[4]);
+    assert_eq!(lines[5], "ValueError");
 }

@@ -63,7 +63,11 @@ impl Interp {
     /// process must end (script `exit`, or an uncaught error in the main script).
     pub(crate) fn run_slice(&mut self, mut task: Task) -> Option<i32> {
         let is_main = Some(task.id) == self.main_id;
-        match self.run_task(&mut task, self.fuel) {
+        let halt = self.run_task(&mut task, self.fuel);
+        if matches!(halt, Halt::Done(_) | Halt::Faulted(..)) && !self.tls_errors.is_empty() {
+            self.tls_errors.remove(&task.id);
+        }
+        match halt {
             Halt::Done(v) => {
                 if is_main {
                     self.main_done = true;

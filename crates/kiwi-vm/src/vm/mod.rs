@@ -80,6 +80,10 @@ pub struct Interp {
     pub(crate) fuel: u32,
     /// The host's network (a [`NoNetwork`] until the host installs one).
     pub(crate) net: Box<dyn NetDriver>,
+    /// Pending `tls::tcpconnect` operations and the task waiting on each.
+    pub(crate) tls_connects: std::collections::HashMap<TaskId, TaskId>,
+    /// The latest `tls::tcpconnect` failure of each task (`tls::last_error()`).
+    pub(crate) tls_errors: std::collections::HashMap<TaskId, String>,
     /// What each global slot calls when it holds no value (natives), by slot.
     pub(crate) native_slots: Vec<natives::NativeSlot>,
     /// Reused buffer for collecting network completions.
@@ -111,6 +115,8 @@ impl Interp {
             net: Box::new(NoNetwork::default()),
             net_done: Vec::new(),
             native_slots: Vec::new(),
+            tls_connects: Default::default(),
+            tls_errors: Default::default(),
             clock: Box::new(Instant::now),
         };
         for pkg in natives::NATIVE_PACKAGES {

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use super::exec::Outcome;
+use super::sockets::Family;
 use super::Interp;
 use crate::channel::{Channel, TaskId};
 use crate::compiler::BUILTIN_PREFIX;
@@ -29,10 +30,10 @@ pub(crate) enum NativeSlot {
     Unresolved,
     /// `task::await` / `await`.
     Await,
-    /// `socket::recv`.
-    Recv,
-    /// `socket::send`.
-    Send,
+    /// `socket::recv` / `tls::recv`.
+    Recv(Family),
+    /// `socket::send` / `tls::send`.
+    Send(Family),
     /// Anything else, dispatched by name.
     ByName,
 }
@@ -41,8 +42,10 @@ impl NativeSlot {
     fn of(name: &str) -> NativeSlot {
         match name {
             "task::await" | "await" => NativeSlot::Await,
-            "socket::recv" => NativeSlot::Recv,
-            "socket::send" => NativeSlot::Send,
+            "socket::recv" => NativeSlot::Recv(Family::Tcp),
+            "socket::send" => NativeSlot::Send(Family::Tcp),
+            "tls::recv" => NativeSlot::Recv(Family::Tls),
+            "tls::send" => NativeSlot::Send(Family::Tls),
             _ => NativeSlot::ByName,
         }
     }
@@ -67,8 +70,8 @@ impl Interp {
         }
         match *slot {
             NativeSlot::Await => self.await_task(task, args),
-            NativeSlot::Recv => self.socket_recv(args).map(Outcome::Value),
-            NativeSlot::Send => self.socket_send(args).map(Outcome::Value),
+            NativeSlot::Recv(family) => self.net_recv(family, args).map(Outcome::Value),
+            NativeSlot::Send(family) => self.net_send(family, args).map(Outcome::Value),
             _ => {
                 let name = self.names.name(g).clone();
                 let name = name.strip_prefix(BUILTIN_PREFIX).unwrap_or(&name);
@@ -86,7 +89,12 @@ impl Interp {
     ) -> KResult<Outcome> {
         let v = match name {
             "task::await" | "await" => return self.await_task(task, args),
-            _ if name.starts_with("socket::") => return self.socket_native(task, name, args),
+            _ if name.starts_with("socket::") => {
+                return self.net_native(task, Family::Tcp, name, args)
+            }
+            _ if name.starts_with("tls::") => {
+                return self.net_native(task, Family::Tls, name, args)
+            }
             "task::spawn" | "spawn" => self.spawn(args)?,
             "task::status" => {
                 let s = match args.first() {

@@ -1,5 +1,7 @@
-//! The `socket` package (§0, §11.1): natives that validate their arguments, hand the work to
-//! the host's [`NetDriver`](crate::net::NetDriver) and return task ids for the scheduler.
+//! The `socket` and `tls` packages (§0, §11): natives that validate their arguments, hand the
+//! work to the host's [`NetDriver`](crate::net::NetDriver) and return task ids for the
+//! scheduler. Both packages share one implementation; a [`Family`] says which one a call came
+//! through, and an id of the other family is refused with a message saying what it is.
 //!
 //! Every asynchronous operation is registered as an external scheduler entry, so
 //! `task::await`, `status`, `result` and `await(id, timeout_ms)` treat it like a spawned task.
@@ -9,7 +11,7 @@
 use super::exec::Outcome;
 use super::Interp;
 use crate::error::{ErrorType, KResult, KiwiError};
-use crate::net::{NetId, NetResult, NetValue, SocketKind};
+use crate::net::{Identity, NetFailure, NetId, NetResult, NetValue, SocketKind};
 use crate::scheduler::EntryKind;
 use crate::task::{Blocked, Task};
 use crate::value::{Key, Value};
@@ -18,58 +20,106 @@ use crate::value::{Key, Value};
 const DEFAULT_RECV: i64 = 4096;
 /// `tcpserver`'s default backlog.
 const DEFAULT_BACKLOG: i64 = 128;
+/// `tls::tcpconnect`'s default port.
+const DEFAULT_TLS_PORT: i64 = 443;
+
+/// Which package a call came through.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Family {
+    /// `socket::`, plain TCP.
+    Tcp,
+    /// `tls::`.
+    Tls,
+}
+
+impl Family {
+    fn package(self) -> &'static str {
+        match self {
+            Family::Tcp => "socket",
+            Family::Tls => "tls",
+        }
+    }
+
+    fn listener(self) -> SocketKind {
+        match self {
+            Family::Tcp => SocketKind::Listener,
+            Family::Tls => SocketKind::TlsListener,
+        }
+    }
+
+    fn stream(self) -> SocketKind {
+        match self {
+            Family::Tcp => SocketKind::Stream,
+            Family::Tls => SocketKind::TlsStream,
+        }
+    }
+}
+
+/// What a socket of kind `k` is, for messages.
+fn describe(k: SocketKind) -> &'static str {
+    match k {
+        SocketKind::Listener => "a listening TCP socket",
+        SocketKind::Stream => "a TCP connection",
+        SocketKind::TlsListener => "a listening TLS socket",
+        SocketKind::TlsStream => "a TLS connection",
+    }
+}
+
+/// The package a socket of kind `k` belongs to.
+fn family_of(k: SocketKind) -> Family {
+    match k {
+        SocketKind::Listener | SocketKind::Stream => Family::Tcp,
+        SocketKind::TlsListener | SocketKind::TlsStream => Family::Tls,
+    }
+}
+
+/// Which kinds of socket a function accepts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Listener,
+    Stream,
+    Any,
+}
 
 impl Interp {
-    /// Calls `socket::<function>`.
-    pub(crate) fn socket_native(
+    /// Calls `socket::<function>` or `tls::<function>`.
+    pub(crate) fn net_native(
         &mut self,
         task: &mut Task,
+        family: Family,
         name: &str,
         args: &[Value],
     ) -> KResult<Outcome> {
-        let function = name.strip_prefix("socket::").unwrap_or(name);
+        let function = name.rsplit("::").next().unwrap_or(name);
         // Hot operations first (a string match tests its arms in order).
         let v = match function {
-            "recv" => self.socket_recv(args)?,
-            "send" => self.socket_send(args)?,
+            "recv" => self.net_recv(family, args)?,
+            "send" => self.net_send(family, args)?,
             "accept" => {
                 let server = id_arg(name, args, 0)?;
-                self.start_op(server, |net, op| net.accept(op, server))
+                let checked = self.check_kind(family, server, Want::Listener, function);
+                self.start_op(checked, |net, op| net.accept(op, server))
             }
-            "tcpserver" => {
-                let host = str_arg(name, args, 0)?;
-                let port = port_arg(name, args, 1)?;
-                let backlog = int_arg(name, args, 2, Some(DEFAULT_BACKLOG))?;
-                if backlog <= 0 {
-                    return Err(KiwiError::new(
-                        ErrorType::ValueError,
-                        format!("backlog must be a positive integer, got {backlog}"),
-                    ));
-                }
-                let backlog = u32::try_from(backlog).unwrap_or(u32::MAX);
-                match self.net.tcp_server(&host, port, backlog) {
-                    Ok(id) => Value::Int(id),
-                    Err(reason) => return Err(system_error(reason)),
-                }
-            }
-            "tcpconnect" => {
-                let host = str_arg(name, args, 0)?;
-                let port = port_arg(name, args, 1)?;
-                let op = self.register_op();
-                self.net.connect(op, &host, port);
-                // Suspends only this task: it awaits the hidden connect operation.
-                return Ok(self.block_on_op(task, op));
-            }
+            "tcpserver" => self.net_server(family, name, args)?,
+            "tcpconnect" => return self.net_connect(task, family, name, args),
             "close" => {
                 let id = id_arg(name, args, 0)?;
-                self.net.close(id);
-                // Deliver the faults now, so tasks awaiting them wake in this round.
-                self.poll_net();
+                // Closing an id of the other package would surprise: refuse it; unknown ids
+                // are a no-op (§0).
+                if let Some(k) = self.net.kind(id) {
+                    if family_of(k) != family {
+                        return Err(system_error(self.wrong_family(id, k, function)));
+                    }
+                    self.net.close(id);
+                    // Deliver the faults now, so tasks awaiting them wake in this round.
+                    self.poll_net();
+                }
                 Value::Null
             }
             "shutdown" => {
                 let id = id_arg(name, args, 0)?;
-                self.check_socket(id, SocketKind::Stream)
+                self.check_kind(family, id, Want::Stream, function)
+                    .map_err(NetFailure::from)
                     .and_then(|()| self.net.shutdown(id))
                     .map_err(system_error)?;
                 Value::Null
@@ -77,10 +127,12 @@ impl Interp {
             "local_addr" | "peer_addr" => {
                 let id = id_arg(name, args, 0)?;
                 let addr = if function == "local_addr" {
-                    self.check_any_socket(id)
+                    self.check_kind(family, id, Want::Any, function)
+                        .map_err(NetFailure::from)
                         .and_then(|()| self.net.local_addr(id))
                 } else {
-                    self.check_socket(id, SocketKind::Stream)
+                    self.check_kind(family, id, Want::Stream, function)
+                        .map_err(NetFailure::from)
                         .and_then(|()| self.net.peer_addr(id))
                 }
                 .map_err(system_error)?;
@@ -93,6 +145,14 @@ impl Interp {
                     .collect(),
                 )
             }
+            "trust" if family == Family::Tls => {
+                let path = str_arg(name, args, 0)?;
+                let added = self.net.tls_trust(&path).map_err(system_error)?;
+                Value::Int(i64::try_from(added).unwrap_or(i64::MAX))
+            }
+            "last_error" if family == Family::Tls => {
+                Value::str(self.tls_errors.get(&task.id).cloned().unwrap_or_default())
+            }
             _ => {
                 return Err(KiwiError::new(
                     ErrorType::FunctionUndefinedError,
@@ -103,11 +163,14 @@ impl Interp {
         Ok(Outcome::Value(v))
     }
 
-    /// `socket::recv(id, max_bytes = 4096)`: the operation's task id.
-    pub(crate) fn socket_recv(&mut self, args: &[Value]) -> KResult<Value> {
-        const NAME: &str = "socket::recv";
-        let sock = id_arg(NAME, args, 0)?;
-        let max = int_arg(NAME, args, 1, Some(DEFAULT_RECV))?;
+    /// `recv(id, max_bytes = 4096)`: the operation's task id.
+    pub(crate) fn net_recv(&mut self, family: Family, args: &[Value]) -> KResult<Value> {
+        let name = match family {
+            Family::Tcp => "socket::recv",
+            Family::Tls => "tls::recv",
+        };
+        let sock = id_arg(name, args, 0)?;
+        let max = int_arg(name, args, 1, Some(DEFAULT_RECV))?;
         if max <= 0 {
             return Err(KiwiError::new(
                 ErrorType::ValueError,
@@ -115,17 +178,92 @@ impl Interp {
             ));
         }
         let max = usize::try_from(max).unwrap_or(usize::MAX);
-        Ok(self.start_op(sock, |net, op| net.recv(op, sock, max)))
+        let checked = self.check_kind(family, sock, Want::Stream, "recv");
+        Ok(self.start_op(checked, |net, op| net.recv(op, sock, max)))
     }
 
-    /// `socket::send(id, data)`: the operation's task id.
-    pub(crate) fn socket_send(&mut self, args: &[Value]) -> KResult<Value> {
-        const NAME: &str = "socket::send";
-        let sock = id_arg(NAME, args, 0)?;
-        let data = bytes_arg(NAME, args, 1)?;
+    /// `send(id, data)`: the operation's task id.
+    pub(crate) fn net_send(&mut self, family: Family, args: &[Value]) -> KResult<Value> {
+        let name = match family {
+            Family::Tcp => "socket::send",
+            Family::Tls => "tls::send",
+        };
+        let sock = id_arg(name, args, 0)?;
+        let data = bytes_arg(name, args, 1)?;
+        let checked = self.check_kind(family, sock, Want::Stream, "send");
         // The bytes are lent to the network, which copies them only if the send must wait.
         let data = data.borrow();
-        Ok(self.start_op(sock, |net, op| net.send(op, sock, &data)))
+        Ok(self.start_op(checked, |net, op| net.send(op, sock, &data)))
+    }
+
+    /// `tcpserver(host, port, backlog = 128)`, and for TLS `cert = "", key = ""`.
+    fn net_server(&mut self, family: Family, name: &str, args: &[Value]) -> KResult<Value> {
+        let host = str_arg(name, args, 0)?;
+        let port = port_arg(name, args, 1)?;
+        let backlog = int_arg(name, args, 2, Some(DEFAULT_BACKLOG))?;
+        if backlog <= 0 {
+            return Err(KiwiError::new(
+                ErrorType::ValueError,
+                format!("backlog must be a positive integer, got {backlog}"),
+            ));
+        }
+        let backlog = u32::try_from(backlog).unwrap_or(u32::MAX);
+        let made = match family {
+            Family::Tcp => self.net.tcp_server(&host, port, backlog),
+            Family::Tls => {
+                let cert = opt_str_arg(name, args, 3)?;
+                let key = opt_str_arg(name, args, 4)?;
+                let identity = match (cert.as_str(), key.as_str()) {
+                    ("", "") => None,
+                    ("", _) | (_, "") => {
+                        return Err(KiwiError::new(
+                            ErrorType::ValueError,
+                            "tls::tcpserver needs both cert and key (or neither, for the \
+                             development certificate)",
+                        ))
+                    }
+                    (cert, key) => Some(Identity { cert, key }),
+                };
+                self.net.tls_server(&host, port, backlog, identity)
+            }
+        };
+        made.map(Value::Int).map_err(system_error)
+    }
+
+    /// `tcpconnect`: suspends only the calling task, on a hidden connect operation.
+    fn net_connect(
+        &mut self,
+        task: &mut Task,
+        family: Family,
+        name: &str,
+        args: &[Value],
+    ) -> KResult<Outcome> {
+        let host = str_arg(name, args, 0)?;
+        let op = match family {
+            Family::Tcp => {
+                let port = port_arg(name, args, 1)?;
+                let op = self.register_op();
+                self.net.connect(op, &host, port);
+                op
+            }
+            Family::Tls => {
+                let port = int_arg(name, args, 1, Some(DEFAULT_TLS_PORT))?;
+                let port = u16::try_from(port).map_err(|_| port_range_error(port))?;
+                let sni = opt_str_arg(name, args, 2)?;
+                let op = self.register_op();
+                // Its failure becomes a negative code and `last_error`, not an exception.
+                self.tls_connects.insert(op, task.id);
+                self.net.tls_connect(op, &host, port, &sni);
+                op
+            }
+        };
+        self.poll_net();
+        if let Some(outcome) = self.sched.take_finished(op) {
+            return outcome.map(Outcome::Value);
+        }
+        self.sched.add_waiter(op, task.id);
+        task.blocked = Some(Blocked::Await(op));
+        Ok(Outcome::Block)
     }
 
     /// Registers a new pending operation id.
@@ -135,41 +273,44 @@ impl Interp {
         op
     }
 
-    /// Starts an operation on socket `id` and returns its task id. The driver checks the id;
-    /// when it names no socket, the fault says what it names instead.
+    /// Starts an operation unless `checked` already says why it cannot run (then the returned
+    /// task is faulted with that reason). Returns the operation's task id.
     fn start_op(
         &mut self,
-        id: NetId,
+        checked: Result<(), String>,
         start: impl FnOnce(&mut dyn crate::net::NetDriver, NetId) -> Option<NetResult>,
     ) -> Value {
         let op = self.register_op();
-        if let Some(result) = start(&mut *self.net, op) {
-            let result = result.map_err(|reason| {
-                if self.net.kind(id).is_none() {
-                    self.not_a_socket(id)
-                } else {
-                    reason
-                }
-            });
+        let done = match checked {
+            Ok(()) => start(&mut *self.net, op),
+            Err(reason) => Some(Err(reason.into())),
+        };
+        if let Some(result) = done {
             self.finish_op(op, result);
         }
         Value::Int(op)
     }
 
-    /// Suspends `task` until operation `op` finishes (its result or fault is delivered).
-    fn block_on_op(&mut self, task: &mut Task, op: NetId) -> Outcome {
-        self.sched.add_waiter(op, task.id);
-        task.blocked = Some(Blocked::Await(op));
-        Outcome::Block
-    }
-
     /// Records the outcome of operation `op` and wakes whoever awaits it.
     pub(crate) fn finish_op(&mut self, op: NetId, result: NetResult) {
+        let tls_waiter = if self.tls_connects.is_empty() {
+            None
+        } else {
+            self.tls_connects.remove(&op)
+        };
         let outcome = match result {
             Ok(NetValue::Socket(id)) => Ok(Value::Int(id)),
             Ok(NetValue::Bytes(b)) => Ok(Value::bytes(b)),
             Ok(NetValue::Sent(n)) => Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX))),
-            Err(reason) => Err(system_error(reason)),
+            // A TLS connect reports failure as a negative code plus `tls::last_error()`.
+            Err(failure) => match tls_waiter {
+                Some(waiter) => {
+                    let code = failure.tls_code();
+                    self.tls_errors.insert(waiter, failure.message);
+                    Ok(Value::Int(code))
+                }
+                None => Err(system_error(failure)),
+            },
         };
         self.sched.finish(op, outcome);
     }
@@ -187,25 +328,39 @@ impl Interp {
         any
     }
 
-    /// `Ok` if `id` is a live socket of kind `want`, else the reason, saying what `id` is.
-    fn check_socket(&self, id: NetId, want: SocketKind) -> Result<(), String> {
-        match self.net.kind(id) {
-            Some(k) if k == want => Ok(()),
-            Some(SocketKind::Listener) => Err(format!(
-                "socket {id} is a listening socket, not a connection"
+    /// `Ok` if `id` is a live socket of `family` that `function` can use, else the reason,
+    /// saying what `id` is.
+    fn check_kind(
+        &self,
+        family: Family,
+        id: NetId,
+        want: Want,
+        function: &str,
+    ) -> Result<(), String> {
+        let Some(k) = self.net.kind(id) else {
+            return Err(self.not_a_socket(id));
+        };
+        if family_of(k) != family {
+            return Err(self.wrong_family(id, k, function));
+        }
+        match want {
+            Want::Any => Ok(()),
+            Want::Listener if k == family.listener() => Ok(()),
+            Want::Stream if k == family.stream() => Ok(()),
+            Want::Listener => Err(format!(
+                "socket {id} is {}, not a listening socket",
+                describe(k)
             )),
-            Some(SocketKind::Stream) => Err(format!(
-                "socket {id} is a connection, not a listening socket"
-            )),
-            None => Err(self.not_a_socket(id)),
+            Want::Stream => Err(format!("socket {id} is {}, not a connection", describe(k))),
         }
     }
 
-    fn check_any_socket(&self, id: NetId) -> Result<(), String> {
-        match self.net.kind(id) {
-            Some(_) => Ok(()),
-            None => Err(self.not_a_socket(id)),
-        }
+    fn wrong_family(&self, id: NetId, k: SocketKind, function: &str) -> String {
+        format!(
+            "socket {id} is {}: use {}::{function}",
+            describe(k),
+            family_of(k).package()
+        )
     }
 
     /// "invalid socket id N", with what the id names instead when it names something.
@@ -220,8 +375,8 @@ impl Interp {
     }
 }
 
-fn system_error(reason: String) -> KiwiError {
-    KiwiError::new(ErrorType::SystemError, reason)
+fn system_error(reason: impl std::fmt::Display) -> KiwiError {
+    KiwiError::new(ErrorType::SystemError, reason.to_string())
 }
 
 fn arg_type_error(name: &str, i: usize, expected: &str, got: Option<&Value>) -> KiwiError {
@@ -240,6 +395,14 @@ fn str_arg(name: &str, args: &[Value], i: usize) -> KResult<String> {
     }
 }
 
+/// A string argument that defaults to `""` when missing or null.
+fn opt_str_arg(name: &str, args: &[Value], i: usize) -> KResult<String> {
+    match args.get(i) {
+        None | Some(Value::Null) => Ok(String::new()),
+        _ => str_arg(name, args, i),
+    }
+}
+
 fn int_arg(name: &str, args: &[Value], i: usize, default: Option<i64>) -> KResult<i64> {
     match (args.get(i), default) {
         (Some(Value::Int(n)), _) => Ok(*n),
@@ -252,13 +415,15 @@ fn id_arg(name: &str, args: &[Value], i: usize) -> KResult<NetId> {
     int_arg(name, args, i, None)
 }
 
+fn port_range_error(port: i64) -> KiwiError {
+    system_error(format!(
+        "port {port} is out of range (a port is 0 to 65535)"
+    ))
+}
+
 fn port_arg(name: &str, args: &[Value], i: usize) -> KResult<u16> {
     let port = int_arg(name, args, i, None)?;
-    u16::try_from(port).map_err(|_| {
-        system_error(format!(
-            "port {port} is out of range (a port is 0 to 65535)"
-        ))
-    })
+    u16::try_from(port).map_err(|_| port_range_error(port))
 }
 
 fn bytes_arg<'a>(

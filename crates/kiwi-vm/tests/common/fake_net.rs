@@ -7,10 +7,13 @@ use std::collections::{HashMap, VecDeque};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::rc::Rc;
 
-use kiwi_vm::net::{NetDriver, NetFailure, NetId, NetResult, NetValue, SocketKind};
+use kiwi_vm::net::{
+    FailureKind, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue, SocketKind,
+};
 
 #[derive(Default)]
 struct Listener {
+    tls: bool,
     port: u16,
     backlog: VecDeque<NetId>,
     accepts: VecDeque<NetId>,
@@ -18,6 +21,7 @@ struct Listener {
 
 #[derive(Default)]
 struct Stream {
+    tls: bool,
     local: u16,
     peer: Option<NetId>,
     peer_port: u16,
@@ -97,13 +101,15 @@ impl FakeNet {
 }
 
 fn invalid(id: NetId) -> NetFailure {
-    format!("invalid socket id {id}")
+    format!("invalid socket id {id}").into()
 }
 
 /// What a recv/send on something other than a connection fails with.
 fn not_stream(sock: Option<&Sock>, id: NetId) -> NetFailure {
     match sock {
-        Some(Sock::Listener(_)) => format!("socket {id} is a listening socket, not a connection"),
+        Some(Sock::Listener(_)) => {
+            format!("socket {id} is a listening socket, not a connection").into()
+        }
         _ => invalid(id),
     }
 }
@@ -112,47 +118,110 @@ fn addr(port: u16) -> SocketAddr {
     SocketAddr::from((Ipv4Addr::LOCALHOST, port))
 }
 
-impl NetDriver for FakeNet {
-    fn tcp_server(&mut self, _host: &str, port: u16, _backlog: u32) -> Result<NetId, NetFailure> {
+impl FakeNet {
+    fn listener_at(&self, port: u16) -> Option<(NetId, bool)> {
+        self.socks.borrow().iter().find_map(|(id, s)| match s {
+            Sock::Listener(l) if l.port == port => Some((*id, l.tls)),
+            _ => None,
+        })
+    }
+
+    fn bind(&mut self, port: u16, tls: bool) -> Result<NetId, NetFailure> {
         let mut socks = self.socks.borrow_mut();
         let taken = socks
             .values()
             .any(|s| matches!(s, Sock::Listener(l) if l.port == port));
         if port != 0 && taken {
-            return Err(format!("bind 127.0.0.1:{port}: Address already in use"));
+            return Err(format!("bind 127.0.0.1:{port}: Address already in use").into());
         }
         let port = if port == 0 { self.port() } else { port };
         let id = self.fresh();
         socks.insert(
             id,
             Sock::Listener(Listener {
+                tls,
                 port,
                 ..Listener::default()
             }),
         );
         Ok(id)
     }
+}
+
+impl NetDriver for FakeNet {
+    fn tcp_server(&mut self, _host: &str, port: u16, _backlog: u32) -> Result<NetId, NetFailure> {
+        self.bind(port, false)
+    }
+
+    fn tls_server(
+        &mut self,
+        _host: &str,
+        port: u16,
+        _backlog: u32,
+        identity: Option<Identity<'_>>,
+    ) -> Result<NetId, NetFailure> {
+        if let Some(id) = identity {
+            return Err(
+                format!("cannot read certificate file {}: not in the fake", id.cert).into(),
+            );
+        }
+        self.bind(port, true)
+    }
+
+    fn tls_connect(&mut self, op: NetId, host: &str, port: u16, sni: &str) {
+        let name = if sni.is_empty() { host } else { sni };
+        let fail = |kind, msg: String| Some(NetFailure::new(kind, msg));
+        let failure = if host.ends_with(".invalid") {
+            fail(
+                FailureKind::Resolve,
+                format!("cannot resolve {host}:{port}"),
+            )
+        } else if name == "expired.test" {
+            fail(
+                FailureKind::CertRejected,
+                "certificate rejected: expired".to_string(),
+            )
+        } else {
+            match self.listener_at(port) {
+                None => fail(
+                    FailureKind::Connect,
+                    format!("connect to {host}:{port} failed: Connection refused"),
+                ),
+                Some((_, false)) => fail(
+                    FailureKind::Handshake,
+                    "TLS handshake failed: the peer sent non-TLS data".to_string(),
+                ),
+                Some(_) => None,
+            }
+        };
+        match failure {
+            Some(f) => self.done.borrow_mut().push((op, Err(f))),
+            None => self.connect(op, host, port),
+        }
+    }
+
+    fn tls_trust(&mut self, pem_path: &str) -> Result<usize, NetFailure> {
+        Err(format!("cannot read {pem_path}: not in the fake").into())
+    }
 
     fn connect(&mut self, op: NetId, host: &str, port: u16) {
-        let mut socks = self.socks.borrow_mut();
-        let server = socks.iter().find_map(|(id, s)| match s {
-            Sock::Listener(l) if l.port == port => Some(*id),
-            _ => None,
-        });
-        let Some(server) = server else {
+        let Some((server, tls)) = self.listener_at(port) else {
             self.done.borrow_mut().push((
                 op,
-                Err(format!(
-                    "connect to {host}:{port} failed: Connection refused"
+                Err(NetFailure::new(
+                    FailureKind::Connect,
+                    format!("connect to {host}:{port} failed: Connection refused"),
                 )),
             ));
             return;
         };
+        let mut socks = self.socks.borrow_mut();
         let (client, accepted) = (self.fresh(), self.fresh());
         let client_port = self.port();
         socks.insert(
             client,
             Sock::Stream(Stream {
+                tls,
                 local: client_port,
                 peer: Some(accepted),
                 peer_port: port,
@@ -162,6 +231,7 @@ impl NetDriver for FakeNet {
         socks.insert(
             accepted,
             Sock::Stream(Stream {
+                tls,
                 local: port,
                 peer: Some(client),
                 peer_port: client_port,
@@ -233,7 +303,7 @@ impl NetDriver for FakeNet {
         for op in pending {
             self.done
                 .borrow_mut()
-                .push((op, Err(format!("socket {id} was closed"))));
+                .push((op, Err(format!("socket {id} was closed").into())));
         }
     }
 
@@ -263,6 +333,8 @@ impl NetDriver for FakeNet {
 
     fn kind(&self, id: NetId) -> Option<SocketKind> {
         match self.socks.borrow().get(&id) {
+            Some(Sock::Listener(l)) if l.tls => Some(SocketKind::TlsListener),
+            Some(Sock::Stream(s)) if s.tls => Some(SocketKind::TlsStream),
             Some(Sock::Listener(_)) => Some(SocketKind::Listener),
             Some(Sock::Stream(_)) => Some(SocketKind::Stream),
             None => None,
