@@ -43,6 +43,10 @@ struct Entry {
     state: TaskState,
     /// Tasks suspended in `await` on this id.
     waiters: Waiters,
+    /// The script threw the id away when it was made, so nobody can ever ask for the result:
+    /// the entry goes as soon as it finishes (a server spawning a task per client would
+    /// otherwise keep one finished entry per connection forever).
+    detached: bool,
 }
 
 /// The tasks awaiting one entry. Nearly always none or one (every socket operation has its
@@ -136,6 +140,7 @@ impl Scheduler {
                 kind,
                 state: TaskState::Running,
                 waiters: Waiters::default(),
+                detached: false,
             },
         );
     }
@@ -265,7 +270,7 @@ impl Scheduler {
                 delivered = true;
             }
         }
-        if delivered {
+        if delivered || self.entries.get(id).is_some_and(|e| e.detached) {
             self.entries.remove(id);
         }
         self.check_wait_all();
@@ -279,6 +284,17 @@ impl Scheduler {
     /// What `id` names, if registered.
     pub fn kind(&self, id: TaskId) -> Option<EntryKind> {
         self.entries.get(id).map(|e| e.kind)
+    }
+
+    /// Marks `id` as detached (see `Entry::detached`); a finished one is forgotten now.
+    pub fn detach(&mut self, id: TaskId) {
+        if let Some(e) = self.entries.get_mut(id) {
+            if matches!(e.state, TaskState::Running) {
+                e.detached = true;
+            } else {
+                self.entries.remove(id);
+            }
+        }
     }
 
     /// If `id` (not the main script) has finished, forgets it and returns how it ended.
@@ -323,6 +339,11 @@ impl Scheduler {
             .collect();
         ids.sort_unstable();
         ids
+    }
+
+    /// How many ids are registered (running, or finished and not yet awaited).
+    pub fn entry_count(&self) -> usize {
+        self.entries.len()
     }
 
     /// How many spawned tasks and operations are still running.

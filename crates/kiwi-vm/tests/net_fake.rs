@@ -367,8 +367,20 @@ fn ids_of_one_package_are_refused_by_the_other_with_what_they_are() {
         "{}",
         lines[1]
     );
-    assert!(lines[2].ends_with("is a TLS connection: use tls::recv"), "{}", lines[2]);
-    assert!(lines[3].ends_with("is a TLS connection: use tls::send"), "{}", lines[3]);
-    assert!(lines[4].ends_with("is a TLS connection: use tls::close"), "{}", lines[4]);
+    assert!(
+        lines[2].ends_with("is a TLS connection: use tls::recv"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].ends_with("is a TLS connection: use tls::send"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[4].ends_with("is a TLS connection: use tls::close"),
+        "{}",
+        lines[4]
+    );
     assert_eq!(lines[5], "ValueError");
 }

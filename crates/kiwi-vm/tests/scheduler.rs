@@ -273,3 +273,21 @@ fn yielding_at_every_call_keeps_results_exact() {
         assert_eq!(r.out, "[144, 610, 20300]\n", "fuel {fuel}: {}", r.err);
     }
 }
+
+#[test]
+fn ids_thrown_away_at_once_do_not_outlive_their_task() {
+    // A server spawning a task per client never awaits them; their entries must go when the
+    // tasks finish. Ids the script keeps stay until awaited (status and result still work).
+    let r = run(r#"
+        repeat 1000 do
+          task::spawn(with do task::sleep(1) end)
+        end
+        kept = task::spawn(with do 42 end)
+        task::sleep(10)
+        println task::status(kept)
+        println task::result(kept)
+    "#);
+    assert_eq!(r.out, "Completed\n42\n");
+    // The main task and `kept`.
+    assert!(r.registered <= 2, "{} ids still registered", r.registered);
+}

@@ -154,6 +154,12 @@ impl Interp {
         self.net.pending()
     }
 
+    /// How many ids the scheduler holds: running, or finished and not yet awaited (for
+    /// leak checks).
+    pub fn registered_ids(&self) -> usize {
+        self.sched.entry_count()
+    }
+
     /// Sets the preemption budget (instructions per slice); mainly for tests.
     pub fn set_fuel(&mut self, fuel: u32) {
         self.fuel = fuel.max(1);

@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::exec::Outcome;
 use super::sockets::Family;
 use super::Interp;
+use crate::bytecode::Op;
 use crate::channel::{Channel, TaskId};
 use crate::compiler::BUILTIN_PREFIX;
 use crate::error::{ErrorType, KResult, KiwiError};
@@ -70,14 +71,34 @@ impl Interp {
         }
         match *slot {
             NativeSlot::Await => self.await_task(task, args),
-            NativeSlot::Recv(family) => self.net_recv(family, args).map(Outcome::Value),
-            NativeSlot::Send(family) => self.net_send(family, args).map(Outcome::Value),
+            NativeSlot::Recv(family) => {
+                let op = self.net_recv(family, args)?;
+                Ok(Outcome::Value(self.detach_if_discarded(task, op)))
+            }
+            NativeSlot::Send(family) => {
+                let op = self.net_send(family, args)?;
+                Ok(Outcome::Value(self.detach_if_discarded(task, op)))
+            }
             _ => {
                 let name = self.names.name(g).clone();
                 let name = name.strip_prefix(BUILTIN_PREFIX).unwrap_or(&name);
                 self.call_native(task, name, args)
             }
         }
+    }
+
+    /// `id` (a task or operation id a native just made), detached in the scheduler when the
+    /// script discards it at once: the instruction after this call pops it, so the id can
+    /// never be awaited or asked about, and its entry need not outlive the work.
+    pub(crate) fn detach_if_discarded(&mut self, task: &Task, id: Value) -> Value {
+        let discarded = task
+            .frames
+            .last()
+            .is_some_and(|f| matches!(f.closure.proto.code.get(f.ip), Some(Op::Pop)));
+        if let (true, Value::Int(id)) = (discarded, &id) {
+            self.sched.detach(*id);
+        }
+        id
     }
 
     /// Calls the native function `name` (a global name or a `pkg::name` path).
@@ -95,7 +116,10 @@ impl Interp {
             _ if name.starts_with("tls::") => {
                 return self.net_native(task, Family::Tls, name, args)
             }
-            "task::spawn" | "spawn" => self.spawn(args)?,
+            "task::spawn" | "spawn" => {
+                let id = self.spawn(args)?;
+                self.detach_if_discarded(task, id)
+            }
             "task::status" => {
                 let s = match args.first() {
                     Some(Value::Int(id)) => match self.sched.state(*id) {

@@ -93,12 +93,19 @@ impl Interp {
         let function = name.rsplit("::").next().unwrap_or(name);
         // Hot operations first (a string match tests its arms in order).
         let v = match function {
-            "recv" => self.net_recv(family, args)?,
-            "send" => self.net_send(family, args)?,
+            "recv" => {
+                let op = self.net_recv(family, args)?;
+                self.detach_if_discarded(task, op)
+            }
+            "send" => {
+                let op = self.net_send(family, args)?;
+                self.detach_if_discarded(task, op)
+            }
             "accept" => {
                 let server = id_arg(name, args, 0)?;
                 let checked = self.check_kind(family, server, Want::Listener, function);
-                self.start_op(checked, |net, op| net.accept(op, server))
+                let op = self.start_op(checked, |net, op| net.accept(op, server));
+                self.detach_if_discarded(task, op)
             }
             "tcpserver" => self.net_server(family, name, args)?,
             "tcpconnect" => return self.net_connect(task, family, name, args),

@@ -42,6 +42,8 @@ pub struct Run {
     pub elapsed: Duration,
     /// Scheduler rounds (calls of `run_ready`).
     pub rounds: usize,
+    /// Ids the scheduler still held at the end.
+    pub registered: usize,
 }
 
 /// Runs `src` to completion on a virtual clock with the given fuel. The clock jumps to the
@@ -104,6 +106,7 @@ pub fn run_full(src: &str, fuel: u32, tick: Duration, net: Option<MakeNet>) -> R
         code,
         elapsed: now.get() - start,
         rounds,
+        registered: interp.registered_ids(),
     }
 }
 
