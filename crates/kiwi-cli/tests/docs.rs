@@ -168,7 +168,11 @@ fn main() {
         match extract(&name, &text) {
             Ok(blocks) => {
                 for block in blocks {
-                    let kind = if block.output.is_some() { "run" } else { "check" };
+                    let kind = if block.output.is_some() {
+                        "run"
+                    } else {
+                        "check"
+                    };
                     let trial_name = format!("{}:{} ({kind})", block.file, block.line);
                     trials.push(Trial::test(trial_name, move || check(&block)));
                 }
