@@ -256,7 +256,15 @@ impl Interp {
         };
         let timeout = match args.get(1) {
             None | Some(Value::Null) => None,
-            Some(v) => Some(sleep_ms(Some(v))?),
+            Some(v) => Some(sleep_ms(Some(v)).map_err(|_| {
+                KiwiError::new(
+                    ErrorType::ConversionError,
+                    format!(
+                        "task::await timeout must be a number of milliseconds, not `{}`",
+                        to_display(v)
+                    ),
+                )
+            })?),
         };
         let not_found = || {
             KiwiError::new(
