@@ -1,6 +1,8 @@
-# Shared by bench/echo/*.sh (sourced, not run). Sets ROOT, PY, LOADGEN, TOKIO_ECHO,
-# KIWI, and defines build_binaries, start_server, stop_server, free_port, rss_kib.
-# All servers listen on 127.0.0.1 only and all traffic stays on loopback.
+# Shared by bench/echo/*.sh and bench/tls/*.sh (sourced, not run). Sets ROOT, PY,
+# LOADGEN, TOKIO_ECHO, KIWI, and defines build_binaries, start_server, stop_server,
+# free_port, rss_kib. A script may redefine server_cmd (after sourcing) for its own
+# servers; start_server calls it. All servers listen on 127.0.0.1 only and all
+# traffic stays on loopback.
 
 ECHO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$ECHO_DIR/../.." && pwd)"
@@ -28,13 +30,15 @@ case "$SCHED" in
 esac
 # run_client ARGS...: the load generator, pinned to $CLIENT_CPU, scheduled per $SCHED.
 run_client() { "${PRIO[@]}" taskset -c "$CLIENT_CPU" "$LOADGEN" "$@"; }
-LOGDIR="${LOGDIR:-$(mktemp -d /tmp/kiwi-echo-bench.XXXXXX)}"
+LOGDIR="${LOGDIR:-$(mktemp -d "/tmp/kiwi-${BENCH_KIND:-echo}-bench.XXXXXX")}"
 
 # build_binaries [need_kiwi]: release builds of the load generator, the tokio
-# peer and (unless KIWI= is set or need_kiwi is 0) kiwi itself.
+# peer, the packages in $EXTRA_PKGS and (unless KIWI= is set or need_kiwi is 0)
+# kiwi itself.
 build_binaries() {
   local need_kiwi="${1:-1}"
-  local pkgs=(-p kiwi-loadgen -p kiwi-bench-tokio-echo)
+  local pkgs=(-p kiwi-loadgen -p kiwi-bench-tokio-echo) p
+  for p in ${EXTRA_PKGS:-}; do pkgs+=(-p "$p"); done
   if [[ "$need_kiwi" == 1 && -z "${KIWI:-}" ]]; then
     pkgs+=(-p kiwi-cli)
     KIWI="$ROOT/target/release/kiwi"

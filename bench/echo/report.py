@@ -2,11 +2,15 @@
 
   report.py free-port
       print a TCP port on 127.0.0.1 that is free right now
-  report.py table RESULTS SERVER...
+  report.py table RESULTS [--ref NAME] SERVER...
       RESULTS has one line per run: `server<TAB>loadgen JSON` (or
       `server<TAB>FAILED: reason`). Prints the Markdown table of medians with
-      ratios to the tokio row, then a "Failures" list if any. Exit status 1 if a
-      server failed or a loadgen reported errors.
+      ratios to the NAME row (default tokio), then a "Failures" list if any.
+      Exit status 1 if a server failed or a loadgen reported errors.
+  report.py handshakes RESULTS [--ref NAME] [--published HS_PER_SEC] SERVER...
+      the same for `kiwi-loadgen --handshakes` lines: handshakes/s, latency,
+      server CPU per handshake, handshakes per server CPU-second, ratios to the
+      NAME row and (if given) to a published handshakes/s figure for one core
   report.py write-section FILE NAME < text
       replace the section between `<!-- NAME: begin -->` and `<!-- NAME: end -->`
       in FILE with stdin, or append it if FILE has no such section
@@ -34,7 +38,8 @@ def ratio(a, b):
     return f"{a / b:.2f}"
 
 
-def table(results, servers):
+def load_runs(results, servers):
+    """Per server, the parsed loadgen JSON of each run, and the failures."""
     runs = {s: [] for s in servers}
     failures = []
     with open(results) as f:
@@ -55,11 +60,30 @@ def table(results, servers):
             if r.get("errors"):
                 failures.append(f"{server}: loadgen counted {r['errors']} errors in one run")
             runs[server].append(r)
+    return runs, failures
 
-    def med(rs, key):
-        vals = [r[key] for r in rs if r.get(key) is not None]
-        return statistics.median(vals) if vals else None
 
+def med(rs, key):
+    vals = [r[key] for r in rs if r.get(key) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def pct(x):
+    return "-" if x is None else f"{100 * x:.0f}%"
+
+
+def print_failures(failures):
+    if failures:
+        print()
+        print("Failures:")
+        print()
+        for f_ in failures:
+            print(f"- {f_}")
+    return 1 if failures else 0
+
+
+def table(results, servers, ref_name="tokio"):
+    runs, failures = load_runs(results, servers)
     rows = {}
     for s in servers:
         rs = runs.get(s, [])
@@ -75,30 +99,61 @@ def table(results, servers):
             "util": med(rs, "server_cpu_util"),
             "lutil": med(rs, "loadgen_cpu_util"),
         }
-    ref = rows.get("tokio") or {}
-    print("| server | msgs/s | p50 µs | p99 µs | CPU µs/msg | throughput vs tokio "
-          "| p99 vs tokio | CPU vs tokio | server CPU busy | loadgen CPU busy | runs |")
+    ref = rows.get(ref_name) or {}
+    print(f"| server | msgs/s | p50 µs | p99 µs | CPU µs/msg | throughput vs {ref_name} "
+          f"| p99 vs {ref_name} | CPU vs {ref_name} | server CPU busy | loadgen CPU busy | runs |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in servers:
         r = rows[s]
         if r is None:
             print(f"| {s} | FAILED | - | - | - | - | - | - | - | - | 0 |")
             continue
-        util = "-" if r["util"] is None else f"{100 * r['util']:.0f}%"
-        lutil = "-" if r["lutil"] is None else f"{100 * r['lutil']:.0f}%"
+        util, lutil = pct(r["util"]), pct(r["lutil"])
         print(
             f"| {s} | {fmt(r['mps'], 0)} | {fmt(r['p50'], 0)} | {fmt(r['p99'], 0)} "
             f"| {fmt(r['cpu'], 2)} | {ratio(r['mps'], ref.get('mps'))} "
             f"| {ratio(r['p99'], ref.get('p99'))} | {ratio(r['cpu'], ref.get('cpu'))} "
             f"| {util} | {lutil} | {r['n']} |"
         )
-    if failures:
-        print()
-        print("Failures:")
-        print()
-        for f_ in failures:
-            print(f"- {f_}")
-    return 1 if failures else 0
+    return print_failures(failures)
+
+
+def handshake_table(results, servers, ref_name, published):
+    runs, failures = load_runs(results, servers)
+    rows = {}
+    for s in servers:
+        rs = runs.get(s, [])
+        rows[s] = None if not rs else {
+            "n": len(rs),
+            "hps": med(rs, "handshakes_per_sec"),
+            "p50": med(rs, "p50_us"),
+            "p99": med(rs, "p99_us"),
+            "cpu": med(rs, "server_cpu_us_per_handshake"),
+            "core": med(rs, "server_handshakes_per_cpu_sec"),
+            "util": med(rs, "server_cpu_util"),
+            "lutil": med(rs, "loadgen_cpu_util"),
+        }
+    ref = rows.get(ref_name) or {}
+    pub_col = " | per core vs rustls published" if published else ""
+    print(f"| server | handshakes/s | p50 µs | p99 µs | CPU µs/handshake "
+          f"| handshakes per server CPU-second | handshakes/s vs {ref_name} "
+          f"| CPU vs {ref_name}{pub_col} | server CPU busy | loadgen CPU busy | runs |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if published else "")
+          + "---:|---:|---:|")
+    for s in servers:
+        r = rows[s]
+        if r is None:
+            print(f"| {s} | FAILED | - | - | - | - | - | - |" + (" - |" if published else "")
+                  + " - | - | 0 |")
+            continue
+        pub = f" {ratio(r['core'], published)} |" if published else ""
+        print(
+            f"| {s} | {fmt(r['hps'], 0)} | {fmt(r['p50'], 0)} | {fmt(r['p99'], 0)} "
+            f"| {fmt(r['cpu'], 1)} | {fmt(r['core'], 0)} | {ratio(r['hps'], ref.get('hps'))} "
+            f"| {ratio(r['cpu'], ref.get('cpu'))} |{pub} {pct(r['util'])} | {pct(r['lutil'])} "
+            f"| {r['n']} |"
+        )
+    return print_failures(failures)
 
 
 def write_section(path, name):
@@ -126,8 +181,16 @@ def main(argv):
     if len(argv) >= 1 and argv[0] == "free-port":
         free_port()
         return 0
-    if len(argv) >= 2 and argv[0] == "table":
-        return table(argv[1], argv[2:])
+    if len(argv) >= 2 and argv[0] in ("table", "handshakes"):
+        cmd, results, rest = argv[0], argv[1], argv[2:]
+        opts = {"--ref": None, "--published": None}
+        while len(rest) >= 2 and rest[0] in opts:
+            opts[rest[0]] = rest[1]
+            rest = rest[2:]
+        if cmd == "table":
+            return table(results, rest, opts["--ref"] or "tokio")
+        published = float(opts["--published"]) if opts["--published"] else None
+        return handshake_table(results, rest, opts["--ref"] or "tokio", published)
     if len(argv) == 3 and argv[0] == "write-section":
         write_section(argv[1], argv[2])
         return 0
