@@ -34,6 +34,13 @@ pub enum ErrorKind {
     TimedOut,
     /// Any other I/O failure.
     Io,
+    /// A TLS handshake or record-layer failure other than a rejected certificate: the peer
+    /// does not speak TLS, shares no protocol version or cipher suite, sent an alert, closed
+    /// or reset the connection mid-handshake, or did not finish the handshake in time.
+    Tls,
+    /// The server's certificate failed verification; the message names the cause (expired,
+    /// unknown issuer, self-signed, not valid for the name, revoked, ...).
+    CertRejected,
 }
 
 /// A failed socket operation: a kind plus a one-line message including the OS reason.

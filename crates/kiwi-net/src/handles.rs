@@ -141,6 +141,17 @@ impl<T> Handles<T> {
         Some(value)
     }
 
+    /// Moves the value under `old` to script id `new`, keeping its slot and handle (so wakers
+    /// already registered for it stay valid).
+    pub fn rename(&mut self, old: Id, new: Id) -> Option<Handle> {
+        let h = self.by_id.remove(&old)?;
+        if let Some((id, _)) = &mut self.slots[h.index as usize].value {
+            *id = new;
+        }
+        self.by_id.insert(new, h);
+        Some(h)
+    }
+
     /// Every live script id (in no particular order).
     pub fn ids(&self) -> Vec<Id> {
         self.by_id.keys().copied().collect()
@@ -162,7 +173,12 @@ mod tests {
         assert_eq!(t.get_id(10), Some(&"a"));
         assert_eq!(t.id_of(h), Some(10));
         assert_eq!(t.ids().len(), 1);
-        assert_eq!(t.remove_id(10), Some("a"));
+        assert_eq!(t.rename(10, 11), Some(h));
+        assert_eq!(t.lookup(10), None);
+        assert_eq!(t.id_of(h), Some(11));
+        assert_eq!(t.rename(10, 12), None);
+        assert_eq!(t.remove_id(11), Some("a"));
+        assert_eq!(t.lookup(11), None);
         assert_eq!(t.lookup(10), None);
         assert_eq!(t.get(h), None);
         assert_eq!(t.remove_id(10), None);

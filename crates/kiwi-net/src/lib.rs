@@ -64,11 +64,16 @@ mod listener;
 mod net;
 mod resolve;
 mod stream;
+mod tls_config;
+mod tls_listener;
+mod tls_stream;
+mod tls_verify;
 mod wake;
 
 pub use completions::{Completion, Done};
 pub use error::{ErrorKind, NetError};
 pub use net::{Net, SocketKind};
+pub use tls_listener::TLS_HANDSHAKE_TIMEOUT;
 
 /// Socket and operation ids, drawn from the runtime-wide counter shared with the scheduler.
 pub type Id = i64;

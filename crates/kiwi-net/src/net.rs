@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Poll;
+use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
@@ -16,28 +17,50 @@ use crate::completions::Completions;
 use crate::handles::{Handle, Handles};
 use crate::listener::{self, Accept, ListenerEntry};
 use crate::resolve;
-use crate::stream::{PendingSend, StreamEntry, WriteHalf};
+use crate::stream::{ByteStream, PendingSend, StreamEntry, WriteHalf};
+use crate::tls_config::Trust;
+use crate::tls_listener::{TlsListenerEntry, TLS_HANDSHAKE_TIMEOUT};
+use crate::tls_stream::{Owner, TlsStreamEntry};
 use crate::wake::{socket_waker, Connected, Dir, Shared};
 use crate::{Completion, Done, ErrorKind, Id, NetError};
+
+mod tls;
 
 /// What kind of socket an id names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SocketKind {
-    /// A listening socket (accept only).
+    /// A listening TCP socket (accept only).
     Listener,
-    /// A connected stream (recv / send / shutdown).
+    /// A connected TCP stream (recv / send / shutdown).
     Stream,
+    /// A listening TLS socket: accept completes after the server-side handshake.
+    TlsListener,
+    /// A TLS connection whose handshake has completed.
+    TlsStream,
 }
 
-/// One slot of the socket table. An enum so TLS streams can join later.
+/// One slot of the socket table.
 enum Entry {
     Listener(ListenerEntry),
     Stream(StreamEntry),
+    /// Boxed, like `TlsStream`: slots are as large as the largest variant, and TCP
+    /// connections must stay small (`tests/memory.rs`).
+    TlsListener(Box<TlsListenerEntry>),
+    /// Also a connection still handshaking or waiting for an accept (`owner` is `Some`);
+    /// such an entry has an internal negative id and is invisible to the public API.
+    /// Boxed: a rustls connection is over a kilobyte.
+    TlsStream(Box<TlsStreamEntry>),
+}
+
+impl Entry {
+    /// Whether scripts may use this entry (see [`Entry::TlsStream`]).
+    fn is_public(&self) -> bool {
+        !matches!(self, Entry::TlsStream(t) if t.owner.is_some())
+    }
 }
 
 /// Everything mutable, behind one `RefCell` borrowed only inside `Net` methods (no callback
 /// ever runs while it is borrowed: wakers only touch [`Shared`]).
-#[derive(Default)]
 struct State {
     table: Handles<Entry>,
     completions: Completions,
@@ -48,6 +71,31 @@ struct State {
     /// Reused buffers for draining the shared lists.
     ready_buf: Vec<(Handle, Dir)>,
     connected_buf: Vec<Connected>,
+    /// CAs added with `tls_trust` and the client config built from them.
+    trust: Trust,
+    /// TLS connects whose TCP connect is in flight: what to handshake with once it lands.
+    tls_connects: HashMap<Id, tls::Target>,
+    /// The handshake deadline (a test hook can shorten it).
+    hs_timeout: Duration,
+    /// The last internal (negative) id given to a connection no script owns yet.
+    internal_ids: i64,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            table: Handles::default(),
+            completions: Completions::default(),
+            connects: HashMap::new(),
+            scratch: Vec::new(),
+            ready_buf: Vec::new(),
+            connected_buf: Vec::new(),
+            trust: Trust::default(),
+            tls_connects: HashMap::new(),
+            hs_timeout: TLS_HANDSHAKE_TIMEOUT,
+            internal_ids: 0,
+        }
+    }
 }
 
 struct Inner {
@@ -90,39 +138,146 @@ fn not_listener(id: Id) -> NetError {
     )
 }
 
-/// The stream behind `id`, or the error a script should see.
-fn stream_mut(table: &mut Handles<Entry>, id: Id) -> Result<&mut StreamEntry, NetError> {
-    match table.get_id_mut(id) {
-        Some(Entry::Stream(s)) => Ok(s),
-        Some(Entry::Listener(_)) => Err(not_stream(id)),
-        None => Err(NetError::invalid_id(id)),
+/// The public entry behind `id` (connections no script owns yet do not count).
+fn public_mut(table: &mut Handles<Entry>, id: Id) -> Option<&mut Entry> {
+    table.get_id_mut(id).filter(|e| e.is_public())
+}
+
+fn public(table: &Handles<Entry>, id: Id) -> Option<&Entry> {
+    table.get_id(id).filter(|e| e.is_public())
+}
+
+/// Starts a receive on either kind of stream: `Some` if it completed at once.
+fn recv_on<S: ByteStream>(
+    s: &mut S,
+    op: Id,
+    sock: Id,
+    max: usize,
+    scratch: &mut Vec<u8>,
+) -> Option<Result<Done, NetError>> {
+    if s.q().reads.is_empty() {
+        if let Some(r) = s.read_once(sock, max, scratch) {
+            return Some(r);
+        }
+    }
+    s.q().reads.push_back((op, max));
+    None
+}
+
+/// Starts a send on either kind of stream: `Some` if it completed (or failed) at once.
+fn send_on<S: ByteStream>(
+    s: &mut S,
+    op: Id,
+    sock: Id,
+    data: &[u8],
+) -> Option<Result<Done, NetError>> {
+    if s.q().write_half != WriteHalf::Open {
+        return Some(Err(StreamEntry::shut_error(sock)));
+    }
+    let mut written = 0;
+    if s.q().writes.is_empty() {
+        match s.write_some(sock, data, &mut written) {
+            Ok(true) => return Some(Ok(Done::Sent(data.len()))),
+            Ok(false) => {}
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    // Only a send that has to wait keeps a copy of its bytes.
+    s.q().writes.push_back(PendingSend {
+        op,
+        data: data.to_vec(),
+        written,
+    });
+    None
+}
+
+fn shutdown_on<S: ByteStream>(s: &mut S, id: Id) -> Result<(), NetError> {
+    let half = s.q().write_half;
+    match half {
+        WriteHalf::Open if s.q().writes.is_empty() => s.shutdown_now(id),
+        WriteHalf::Open => {
+            s.q().write_half = WriteHalf::ShutdownQueued;
+            Ok(())
+        }
+        WriteHalf::ShutdownQueued | WriteHalf::Shutdown => Ok(()),
+    }
+}
+
+/// Serves waiting receives in order until one would block.
+fn serve_reads<S: ByteStream>(s: &mut S, id: Id, scratch: &mut Vec<u8>, done: &mut Completions) {
+    while let Some(&(op, max)) = s.q().reads.front() {
+        match s.read_once(id, max, scratch) {
+            Some(r) => {
+                s.q().reads.pop_front();
+                done.push(op, r);
+            }
+            None => break,
+        }
+    }
+}
+
+/// Continues queued sends in order; shuts the sending half once they are done if asked to.
+fn serve_writes<S: ByteStream>(s: &mut S, id: Id, done: &mut Completions) {
+    while let Some(mut w) = s.q().writes.pop_front() {
+        match s.write_some(id, &w.data, &mut w.written) {
+            Ok(true) => done.push(w.op, Ok(Done::Sent(w.data.len()))),
+            Ok(false) => {
+                s.q().writes.push_front(w);
+                return;
+            }
+            Err(e) => done.push(w.op, Err(e)),
+        }
+    }
+    s.flush_extra();
+    if s.q().write_half == WriteHalf::ShutdownQueued {
+        let _ = s.shutdown_now(id);
     }
 }
 
 impl State {
-    fn stream(&self, id: Id) -> Result<&StreamEntry, NetError> {
-        match self.table.get_id(id) {
-            Some(Entry::Stream(s)) => Ok(s),
-            Some(Entry::Listener(_)) => Err(not_stream(id)),
-            None => Err(NetError::invalid_id(id)),
-        }
-    }
-
     /// Faults every waiting operation of a removed entry, reads/accepts first, then sends.
+    /// A TLS listener's unaccepted connections are dropped; a TLS stream sends close_notify
+    /// (best effort) before its socket closes.
     fn fault_all(&mut self, id: Id, entry: Entry) {
+        let closed = |op| (op, Err(NetError::closed(id)));
         match entry {
             Entry::Listener(l) => {
                 for op in l.accepts.iter().copied() {
-                    self.completions.push(op, Err(NetError::closed(id)));
+                    let (op, r) = closed(op);
+                    self.completions.push(op, r);
+                }
+            }
+            Entry::TlsListener(l) => {
+                for op in l.tcp.accepts.iter().copied() {
+                    let (op, r) = closed(op);
+                    self.completions.push(op, r);
+                }
+                for h in l.children {
+                    if let Some(child) = self.table.id_of(h) {
+                        self.table.remove_id(child);
+                    }
                 }
             }
             Entry::Stream(s) => {
-                for &(op, _) in &s.reads {
+                for &(op, _) in &s.q.reads {
                     self.completions.push(op, Err(NetError::closed(id)));
                 }
-                for w in &s.writes {
+                for w in &s.q.writes {
                     self.completions.push(w.op, Err(NetError::closed(id)));
                 }
+            }
+            Entry::TlsStream(mut s) => {
+                if let Some(Owner::Connect { op, .. }) = s.owner {
+                    let e = NetError::new(ErrorKind::Closed, "TLS connect was cancelled");
+                    self.completions.push(op, Err(e));
+                }
+                for &(op, _) in &s.q.reads {
+                    self.completions.push(op, Err(NetError::closed(id)));
+                }
+                for w in &s.q.writes {
+                    self.completions.push(w.op, Err(NetError::closed(id)));
+                }
+                s.close_notify();
             }
         }
     }
@@ -164,6 +319,17 @@ impl Net {
     /// the host has IPv6, else `0.0.0.0`); names are resolved and every address is tried
     /// until one binds; port 0 picks a free port. Needs a tokio runtime with I/O enabled.
     pub fn tcp_server(&self, host: &str, port: u16, backlog: u32) -> Result<Id, NetError> {
+        self.listen(host, port, backlog, Entry::Listener)
+    }
+
+    /// Binds, listens and registers the listener `wrap` makes of the TCP one.
+    fn listen(
+        &self,
+        host: &str,
+        port: u16,
+        backlog: u32,
+        wrap: impl FnOnce(ListenerEntry) -> Entry,
+    ) -> Result<Id, NetError> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(no_runtime());
         }
@@ -175,8 +341,7 @@ impl Net {
                     let mut st = self.inner.state.borrow_mut();
                     let h = st.table.vacant_handle();
                     let waker = socket_waker(&self.inner.shared, h, Dir::Read);
-                    st.table
-                        .insert(id, Entry::Listener(ListenerEntry::new(sock, waker)));
+                    st.table.insert(id, wrap(ListenerEntry::new(sock, waker)));
                     return Ok(id);
                 }
                 Err(e) => {
@@ -202,6 +367,11 @@ impl Net {
             self.inner.shared.wake_host();
             return;
         }
+        self.spawn_connect(&mut st, op, host, port);
+    }
+
+    /// Resolves and connects in a task that reports through the shared lists.
+    fn spawn_connect(&self, st: &mut State, op: Id, host: &str, port: u16) {
         let shared = self.inner.shared.clone();
         let host = host.to_owned();
         let task = tokio::spawn(async move {
@@ -221,8 +391,9 @@ impl Net {
         };
         let l = match st.table.get_mut(h) {
             Some(Entry::Listener(l)) => l,
-            Some(Entry::Stream(_)) => return Some(Err(not_listener(server))),
-            None => return Some(Err(NetError::invalid_id(server))),
+            Some(Entry::TlsListener(_)) => return self.tls_accept(st, op, h),
+            Some(e) if e.is_public() => return Some(Err(not_listener(server))),
+            _ => return Some(Err(NetError::invalid_id(server))),
         };
         if l.accepts.is_empty() {
             match l.try_accept(server) {
@@ -241,19 +412,17 @@ impl Net {
     pub fn recv(&self, op: Id, sock: Id, max: usize) -> Option<Result<Done, NetError>> {
         let mut st = self.inner.state.borrow_mut();
         let st = &mut *st;
-        let s = match stream_mut(&mut st.table, sock) {
-            Ok(s) => s,
-            Err(e) => return Some(Err(e)),
-        };
         let max = max.max(1);
-        if s.reads.is_empty() {
-            if let Some(r) = s.read_once(sock, max, &mut st.scratch) {
-                return Some(r);
-            }
+        let r = match public_mut(&mut st.table, sock) {
+            Some(Entry::Stream(s)) => recv_on(s, op, sock, max, &mut st.scratch),
+            Some(Entry::TlsStream(s)) => recv_on(&mut **s, op, sock, max, &mut st.scratch),
+            Some(_) => Some(Err(not_stream(sock))),
+            None => Some(Err(NetError::invalid_id(sock))),
+        };
+        if r.is_none() {
+            st.completions.started();
         }
-        s.reads.push_back((op, max));
-        st.completions.started();
-        None
+        r
     }
 
     /// Sends all of `data`: `Some(Ok(Sent(len)))` if it was written at once, `None` if it is
@@ -261,35 +430,25 @@ impl Net {
     pub fn send(&self, op: Id, sock: Id, data: &[u8]) -> Option<Result<Done, NetError>> {
         let mut st = self.inner.state.borrow_mut();
         let st = &mut *st;
-        let s = match stream_mut(&mut st.table, sock) {
-            Ok(s) => s,
-            Err(e) => return Some(Err(e)),
+        let r = match public_mut(&mut st.table, sock) {
+            Some(Entry::Stream(s)) => send_on(s, op, sock, data),
+            Some(Entry::TlsStream(s)) => send_on(&mut **s, op, sock, data),
+            Some(_) => Some(Err(not_stream(sock))),
+            None => Some(Err(NetError::invalid_id(sock))),
         };
-        if s.write_half != WriteHalf::Open {
-            return Some(Err(StreamEntry::shut_error(sock)));
+        if r.is_none() {
+            st.completions.started();
         }
-        let mut written = 0;
-        if s.writes.is_empty() {
-            match s.write_some(sock, data, &mut written) {
-                Ok(true) => return Some(Ok(Done::Sent(data.len()))),
-                Ok(false) => {}
-                Err(e) => return Some(Err(e)),
-            }
-        }
-        // Only a send that has to wait keeps a copy of its bytes.
-        s.writes.push_back(PendingSend {
-            op,
-            data: data.to_vec(),
-            written,
-        });
-        st.completions.started();
-        None
+        r
     }
 
     /// Faults every pending operation on `id` with kind `Closed` (they appear in
     /// [`Net::take_completions`]), then closes the socket. Unknown ids are ignored.
     pub fn close(&self, id: Id) {
         let mut st = self.inner.state.borrow_mut();
+        if public(&st.table, id).is_none() {
+            return;
+        }
         let Some(entry) = st.table.remove_id(id) else {
             return;
         };
@@ -307,23 +466,22 @@ impl Net {
     /// send started after `shutdown` fails with kind `Closed`).
     pub fn shutdown(&self, id: Id) -> Result<(), NetError> {
         let mut st = self.inner.state.borrow_mut();
-        let s = stream_mut(&mut st.table, id)?;
-        match s.write_half {
-            WriteHalf::Open if s.writes.is_empty() => s.shutdown_now(id),
-            WriteHalf::Open => {
-                s.write_half = WriteHalf::ShutdownQueued;
-                Ok(())
-            }
-            WriteHalf::ShutdownQueued | WriteHalf::Shutdown => Ok(()),
+        match public_mut(&mut st.table, id) {
+            Some(Entry::Stream(s)) => shutdown_on(s, id),
+            Some(Entry::TlsStream(s)) => shutdown_on(&mut **s, id),
+            Some(_) => Err(not_stream(id)),
+            None => Err(NetError::invalid_id(id)),
         }
     }
 
     /// The local address of a listener or stream.
     pub fn local_addr(&self, id: Id) -> Result<SocketAddr, NetError> {
         let st = self.inner.state.borrow();
-        let r = match st.table.get_id(id) {
+        let r = match public(&st.table, id) {
             Some(Entry::Listener(l)) => l.sock.local_addr(),
+            Some(Entry::TlsListener(l)) => l.tcp.sock.local_addr(),
             Some(Entry::Stream(s)) => s.sock.local_addr(),
+            Some(Entry::TlsStream(s)) => s.sock.local_addr(),
             None => return Err(NetError::invalid_id(id)),
         };
         r.map_err(|e| NetError::io(format!("local address of socket {id}"), &e))
@@ -332,17 +490,22 @@ impl Net {
     /// The remote address of a stream.
     pub fn peer_addr(&self, id: Id) -> Result<SocketAddr, NetError> {
         let st = self.inner.state.borrow();
-        let s = st.stream(id)?;
-        s.sock
-            .peer_addr()
-            .map_err(|e| NetError::io(format!("peer address of socket {id}"), &e))
+        let r = match public(&st.table, id) {
+            Some(Entry::Stream(s)) => s.sock.peer_addr(),
+            Some(Entry::TlsStream(s)) => s.sock.peer_addr(),
+            Some(_) => return Err(not_stream(id)),
+            None => return Err(NetError::invalid_id(id)),
+        };
+        r.map_err(|e| NetError::io(format!("peer address of socket {id}"), &e))
     }
 
     /// What `id` names, or `None` if it is not a live socket.
     pub fn kind(&self, id: Id) -> Option<SocketKind> {
-        match self.inner.state.borrow().table.get_id(id)? {
+        match public(&self.inner.state.borrow().table, id)? {
             Entry::Listener(_) => Some(SocketKind::Listener),
             Entry::Stream(_) => Some(SocketKind::Stream),
+            Entry::TlsListener(_) => Some(SocketKind::TlsListener),
+            Entry::TlsStream(_) => Some(SocketKind::TlsStream),
         }
     }
 
@@ -399,6 +562,7 @@ impl Net {
                 )),
             );
         }
+        st.tls_connects.clear();
         let queued = !st.completions.is_empty();
         drop(st);
         if queued {
@@ -414,12 +578,17 @@ impl Net {
         for (h, dir) in ready.drain(..) {
             match dir {
                 Dir::Read => self.service_read(st, h),
-                Dir::Write => service_write(st, h),
+                Dir::Write => self.service_write(st, h),
+                Dir::Timeout => self.tls_timeout(st, h),
             }
         }
         for (op, result) in connected.drain(..) {
             // Absent: cancelled by close_all, which already delivered its completion.
             if st.connects.remove(&op).is_none() {
+                continue;
+            }
+            if let Some(target) = st.tls_connects.remove(&op) {
+                self.tls_connected(st, op, result, target);
                 continue;
             }
             let result = result.map(|sock| Done::Socket(self.add_stream(st, sock)));
@@ -435,17 +604,15 @@ impl Net {
         loop {
             match st.table.get_mut(h) {
                 Some(Entry::Stream(s)) => {
-                    while let Some(&(op, max)) = s.reads.front() {
-                        match s.read_once(id, max, &mut st.scratch) {
-                            Some(r) => {
-                                s.reads.pop_front();
-                                st.completions.push(op, r);
-                            }
-                            None => break,
-                        }
-                    }
+                    serve_reads(s, id, &mut st.scratch, &mut st.completions);
                     return;
                 }
+                Some(Entry::TlsStream(s)) if s.owner.is_none() => {
+                    serve_reads(&mut **s, id, &mut st.scratch, &mut st.completions);
+                    return;
+                }
+                Some(Entry::TlsStream(_)) => return self.tls_progress_refill(st, h),
+                Some(Entry::TlsListener(_)) => return self.tls_fill(st, h),
                 Some(Entry::Listener(l)) => {
                     let Some(&op) = l.accepts.front() else { return };
                     let r = match l.try_accept(id) {
@@ -465,26 +632,18 @@ impl Net {
             }
         }
     }
-}
 
-/// Continues queued sends in order; shuts the sending half once they are done if asked to.
-fn service_write(st: &mut State, h: Handle) {
-    let Some(id) = st.table.id_of(h) else { return };
-    let Some(Entry::Stream(s)) = st.table.get_mut(h) else {
-        return;
-    };
-    while let Some(mut w) = s.writes.pop_front() {
-        match s.write_some(id, &w.data, &mut w.written) {
-            Ok(true) => st.completions.push(w.op, Ok(Done::Sent(w.data.len()))),
-            Ok(false) => {
-                s.writes.push_front(w);
-                return;
+    /// Continues queued sends (or a TLS handshake) on a writable socket.
+    fn service_write(&self, st: &mut State, h: Handle) {
+        let Some(id) = st.table.id_of(h) else { return };
+        match st.table.get_mut(h) {
+            Some(Entry::Stream(s)) => serve_writes(s, id, &mut st.completions),
+            Some(Entry::TlsStream(s)) if s.owner.is_none() => {
+                serve_writes(&mut **s, id, &mut st.completions)
             }
-            Err(e) => st.completions.push(w.op, Err(e)),
+            Some(Entry::TlsStream(_)) => self.tls_progress_refill(st, h),
+            _ => {}
         }
-    }
-    if s.write_half == WriteHalf::ShutdownQueued {
-        let _ = s.shutdown_now(id);
     }
 }
 

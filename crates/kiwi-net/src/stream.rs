@@ -30,14 +30,53 @@ pub(crate) enum WriteHalf {
     Shutdown,
 }
 
-/// A connected TCP stream and its two independent queues of waiting operations.
-pub(crate) struct StreamEntry {
-    pub sock: TcpStream,
+/// The two independent queues of waiting operations of a connection, plus the state of its
+/// sending half. Shared by TCP and TLS streams so `Net` serves both with the same code.
+pub(crate) struct Queues {
     /// Waiting receives: (op, max), served in order.
     pub reads: VecDeque<(Id, usize)>,
     /// Waiting sends, written strictly one after another.
     pub writes: VecDeque<PendingSend>,
     pub write_half: WriteHalf,
+}
+
+impl Queues {
+    pub(crate) fn new() -> Queues {
+        Queues {
+            reads: VecDeque::new(),
+            writes: VecDeque::new(),
+            write_half: WriteHalf::Open,
+        }
+    }
+}
+
+/// What `Net` needs from a connection, TCP or TLS. Generic (not `dyn`) at every use, so the
+/// TCP hot path pays nothing for TLS.
+pub(crate) trait ByteStream {
+    /// The waiting operations.
+    fn q(&mut self) -> &mut Queues;
+    /// One receive of at most `max` bytes. `None`: nothing there yet, the read waker is
+    /// registered. End of stream is `Some(Ok(empty))`.
+    fn read_once(
+        &mut self,
+        id: Id,
+        max: usize,
+        scratch: &mut Vec<u8>,
+    ) -> Option<Result<Done, NetError>>;
+    /// Hands as much of `data[*written..]` to the kernel as it takes. `Ok(true)`: all of it.
+    /// `Ok(false)`: the write waker is registered.
+    fn write_some(&mut self, id: Id, data: &[u8], written: &mut usize) -> Result<bool, NetError>;
+    /// Closes the sending half (TLS: after close_notify has gone out).
+    fn shutdown_now(&mut self, id: Id) -> Result<(), NetError>;
+    /// Writes protocol output that no send is waiting for (TLS records such as session
+    /// tickets or close_notify). TCP has none.
+    fn flush_extra(&mut self) {}
+}
+
+/// A connected TCP stream and its queues of waiting operations.
+pub(crate) struct StreamEntry {
+    pub sock: TcpStream,
+    pub q: Queues,
     read_waker: Waker,
     write_waker: Waker,
 }
@@ -48,17 +87,27 @@ impl StreamEntry {
         let _ = sock.set_nodelay(true);
         StreamEntry {
             sock,
-            reads: VecDeque::new(),
-            writes: VecDeque::new(),
-            write_half: WriteHalf::Open,
+            q: Queues::new(),
             read_waker,
             write_waker,
         }
     }
 
-    /// One receive of at most `max` bytes. `None`: nothing there yet, the read waker is
-    /// registered. End of stream is `Some(Ok(empty))`.
-    pub(crate) fn read_once(
+    /// The error for a send on a stream whose sending half is (being) shut down.
+    pub(crate) fn shut_error(id: Id) -> NetError {
+        NetError::new(
+            ErrorKind::Closed,
+            format!("socket {id} is shut down for writing"),
+        )
+    }
+}
+
+impl ByteStream for StreamEntry {
+    fn q(&mut self) -> &mut Queues {
+        &mut self.q
+    }
+
+    fn read_once(
         &mut self,
         id: Id,
         max: usize,
@@ -85,14 +134,7 @@ impl StreamEntry {
         }
     }
 
-    /// Writes as much of `data[*written..]` as the socket takes. `Ok(true)`: all written.
-    /// `Ok(false)`: the write waker is registered.
-    pub(crate) fn write_some(
-        &mut self,
-        id: Id,
-        data: &[u8],
-        written: &mut usize,
-    ) -> Result<bool, NetError> {
+    fn write_some(&mut self, id: Id, data: &[u8], written: &mut usize) -> Result<bool, NetError> {
         while *written < data.len() {
             match self.sock.try_write(&data[*written..]) {
                 Ok(0) => {
@@ -117,23 +159,14 @@ impl StreamEntry {
         Ok(true)
     }
 
-    /// Closes the sending half now.
-    pub(crate) fn shutdown_now(&mut self, id: Id) -> Result<(), NetError> {
-        self.write_half = WriteHalf::Shutdown;
+    fn shutdown_now(&mut self, id: Id) -> Result<(), NetError> {
+        self.q.write_half = WriteHalf::Shutdown;
         match socket2::SockRef::from(&self.sock).shutdown(Shutdown::Write) {
             Ok(()) => Ok(()),
             // The peer already went away: the half is closed either way.
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
             Err(e) => Err(NetError::io(format!("shutdown of socket {id}"), &e)),
         }
-    }
-
-    /// The error for a send on a stream whose sending half is (being) shut down.
-    pub(crate) fn shut_error(id: Id) -> NetError {
-        NetError::new(
-            ErrorKind::Closed,
-            format!("socket {id} is shut down for writing"),
-        )
     }
 }
 

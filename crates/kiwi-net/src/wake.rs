@@ -27,6 +27,8 @@ pub(crate) enum Dir {
     Read,
     /// Writable.
     Write,
+    /// A TLS handshake's deadline passed (reported by its timer, not the reactor).
+    Timeout,
 }
 
 /// The outcome of a connect task, handed to the host to turn into a socket id.
