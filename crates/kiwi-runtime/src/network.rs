@@ -1,6 +1,7 @@
 //! The interpreter's network interface ([`NetDriver`]) implemented over `kiwi-net`.
 
 use std::net::SocketAddr;
+use std::path::Path;
 
 use kiwi_net::{Completion, Done, ErrorKind, Net, NetError};
 use kiwi_vm::net::{
@@ -12,7 +13,6 @@ use kiwi_vm::net::{
 pub struct NetAdapter {
     net: Net,
     completions: Vec<Completion>,
-    refused: Vec<NetId>,
 }
 
 impl NetAdapter {
@@ -21,7 +21,6 @@ impl NetAdapter {
         NetAdapter {
             net,
             completions: Vec::new(),
-            refused: Vec::new(),
         }
     }
 }
@@ -34,10 +33,16 @@ fn value(done: Done) -> NetValue {
     }
 }
 
+/// The VM's view of a `kiwi-net` error. The kinds decide `tls::tcpconnect`'s negative code:
+/// resolution (-1), the TCP connection (-2), the handshake (-3), the certificate (-4).
 fn failure(e: NetError) -> NetFailure {
     let kind = match e.kind {
         ErrorKind::Resolve => FailureKind::Resolve,
-        ErrorKind::Refused | ErrorKind::TimedOut => FailureKind::Connect,
+        ErrorKind::Refused | ErrorKind::TimedOut | ErrorKind::Io | ErrorKind::Reset => {
+            FailureKind::Connect
+        }
+        ErrorKind::Tls => FailureKind::Handshake,
+        ErrorKind::CertRejected => FailureKind::CertRejected,
         _ => FailureKind::Other,
     };
     NetFailure::new(kind, e.message)
@@ -58,20 +63,23 @@ impl NetDriver for NetAdapter {
 
     fn tls_server(
         &mut self,
-        _host: &str,
-        _port: u16,
-        _backlog: u32,
-        _identity: Option<Identity<'_>>,
+        host: &str,
+        port: u16,
+        backlog: u32,
+        identity: Option<Identity<'_>>,
     ) -> Result<NetId, NetFailure> {
-        Err("TLS is not wired in yet".into())
+        let files = identity.map(|i| (Path::new(i.cert), Path::new(i.key)));
+        self.net
+            .tls_server(host, port, backlog, files)
+            .map_err(failure)
     }
 
-    fn tls_connect(&mut self, op: NetId, _host: &str, _port: u16, _sni: &str) {
-        self.refused.push(op);
+    fn tls_connect(&mut self, op: NetId, host: &str, port: u16, sni: &str) {
+        self.net.tls_connect(op, host, port, sni);
     }
 
-    fn tls_trust(&mut self, _pem_path: &str) -> Result<usize, NetFailure> {
-        Err("TLS is not wired in yet".into())
+    fn tls_trust(&mut self, pem_path: &str) -> Result<usize, NetFailure> {
+        self.net.tls_trust(Path::new(pem_path)).map_err(failure)
     }
 
     fn accept(&mut self, op: NetId, server: NetId) -> Option<NetResult> {
@@ -106,6 +114,8 @@ impl NetDriver for NetAdapter {
         self.net.kind(id).map(|k| match k {
             kiwi_net::SocketKind::Listener => SocketKind::Listener,
             kiwi_net::SocketKind::Stream => SocketKind::Stream,
+            kiwi_net::SocketKind::TlsListener => SocketKind::TlsListener,
+            kiwi_net::SocketKind::TlsStream => SocketKind::TlsStream,
         })
     }
 
@@ -114,11 +124,6 @@ impl NetDriver for NetAdapter {
     }
 
     fn take_completions(&mut self, out: &mut Vec<(NetId, NetResult)>) {
-        out.extend(
-            self.refused
-                .drain(..)
-                .map(|op| (op, Err("TLS is not wired in yet".into()))),
-        );
         self.net.take_completions(&mut self.completions);
         out.extend(self.completions.drain(..).map(|c| (c.op, result(c.result))));
     }
