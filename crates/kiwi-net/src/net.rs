@@ -491,8 +491,8 @@ impl Net {
     pub fn peer_addr(&self, id: Id) -> Result<SocketAddr, NetError> {
         let st = self.inner.state.borrow();
         let r = match public(&st.table, id) {
-            Some(Entry::Stream(s)) => s.sock.peer_addr(),
-            Some(Entry::TlsStream(s)) => s.sock.peer_addr(),
+            Some(Entry::Stream(s)) => s.peer.map_or_else(|| s.sock.peer_addr(), Ok),
+            Some(Entry::TlsStream(s)) => s.peer.map_or_else(|| s.sock.peer_addr(), Ok),
             Some(_) => return Err(not_stream(id)),
             None => return Err(NetError::invalid_id(id)),
         };

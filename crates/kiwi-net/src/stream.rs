@@ -76,6 +76,8 @@ pub(crate) trait ByteStream {
 /// A connected TCP stream and its queues of waiting operations.
 pub(crate) struct StreamEntry {
     pub sock: TcpStream,
+    /// The remote address, kept from the start: the OS forgets it once both halves are shut.
+    pub peer: Option<std::net::SocketAddr>,
     pub q: Queues,
     read_waker: Waker,
     write_waker: Waker,
@@ -86,6 +88,7 @@ impl StreamEntry {
         // Scripts send small messages and wait for answers; Nagle would add 40 ms stalls.
         let _ = sock.set_nodelay(true);
         StreamEntry {
+            peer: sock.peer_addr().ok(),
             sock,
             q: Queues::new(),
             read_waker,

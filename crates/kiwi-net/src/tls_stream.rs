@@ -110,6 +110,8 @@ impl Write for Io<'_> {
 /// A TLS connection: handshaking, waiting to be accepted, or a script's socket.
 pub(crate) struct TlsStreamEntry {
     pub sock: TcpStream,
+    /// The remote address, kept from the start: the OS forgets it once both halves are shut.
+    pub peer: Option<std::net::SocketAddr>,
     pub conn: Connection,
     pub q: Queues,
     /// `Some` until the connection is handed to a script (handshaking, or finished and
@@ -142,6 +144,7 @@ impl TlsStreamEntry {
         // As for TCP: small request/response messages must not wait for Nagle.
         let _ = sock.set_nodelay(true);
         TlsStreamEntry {
+            peer: sock.peer_addr().ok(),
             sock,
             conn,
             q: Queues::new(),

@@ -120,17 +120,24 @@ fn date(t: UnixTime) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// webpki's `DnsName("a")` / `IpAddress(1.2.3.4)` as plain `a` / `1.2.3.4`.
-fn plain_name(presented: &str) -> &str {
-    let s = presented
+/// webpki's `DnsName("a")` / `IpAddress(1.2.3.4)` as plain `a` / `1.2.3.4` (IP addresses in
+/// their usual short form, `::1` rather than webpki's `0::1`).
+fn plain_name(presented: &str) -> String {
+    if let Some(dns) = presented
         .strip_prefix("DnsName(\"")
-        .and_then(|s| s.strip_suffix("\")"));
-    s.or_else(|| {
-        presented
-            .strip_prefix("IpAddress(")
-            .and_then(|s| s.strip_suffix(')'))
-    })
-    .unwrap_or(presented)
+        .and_then(|s| s.strip_suffix("\")"))
+    {
+        return dns.to_string();
+    }
+    match presented
+        .strip_prefix("IpAddress(")
+        .and_then(|s| s.strip_suffix(')'))
+    {
+        Some(ip) => ip
+            .parse::<std::net::IpAddr>()
+            .map_or_else(|_| ip.to_string(), |ip| ip.to_string()),
+        None => presented.to_string(),
+    }
 }
 
 /// Why a certificate was rejected, in a few words.
@@ -152,7 +159,7 @@ fn cert_reason(e: &CertificateError) -> String {
             expected,
             presented,
         } => {
-            let names: Vec<&str> = presented.iter().map(|p| plain_name(p)).collect();
+            let names: Vec<String> = presented.iter().map(|p| plain_name(p)).collect();
             let valid = if names.is_empty() {
                 "no names".to_owned()
             } else {
@@ -229,6 +236,7 @@ mod tests {
         assert_eq!(date(t), "2000-02-29");
         assert_eq!(plain_name("DnsName(\"localhost\")"), "localhost");
         assert_eq!(plain_name("IpAddress(127.0.0.1)"), "127.0.0.1");
+        assert_eq!(plain_name("IpAddress(0::1)"), "::1");
         assert_eq!(plain_name("URI"), "URI");
     }
 
