@@ -2,10 +2,11 @@
 //! an operation has to wait.
 
 use std::collections::VecDeque;
-use std::io;
+use std::io::{self, Read};
 use std::net::Shutdown;
 use std::task::{Context, Poll, Waker};
 
+use tokio::io::Interest;
 use tokio::net::TcpStream;
 
 use crate::{Done, ErrorKind, Id, NetError};
@@ -121,7 +122,22 @@ impl ByteStream for StreamEntry {
         }
         let buf = &mut scratch[..max.min(SCRATCH)];
         loop {
-            match self.sock.try_read(buf) {
+            let mut drained = None;
+            let got = self.sock.try_io(Interest::READABLE, || {
+                let n = (&*socket2::SockRef::from(&self.sock)).read(buf)?;
+                if n > 0 && n < buf.len() {
+                    // A short read emptied the socket. Reporting WouldBlock makes tokio forget
+                    // the readiness, so the next recv waits for the reactor instead of paying
+                    // for a read that fails with EAGAIN (tokio's own poll_read does this too).
+                    drained = Some(n);
+                    return Err(io::ErrorKind::WouldBlock.into());
+                }
+                Ok(n)
+            });
+            if let Some(n) = drained {
+                return Some(Ok(Done::Bytes(buf[..n].to_vec())));
+            }
+            match got {
                 Ok(n) => return Some(Ok(Done::Bytes(buf[..n].to_vec()))),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     let mut cx = Context::from_waker(&self.read_waker);
