@@ -467,3 +467,193 @@ pub fn python(code: &str) -> Command {
     c.arg("-u").arg("-c").arg(code);
     c
 }
+
+/// Runs `openssl args...` in `dir` (60 s bound) and panics with its stderr if it fails.
+pub fn openssl(dir: &Path, args: &[&str]) {
+    assert!(
+        have("openssl"),
+        "the openssl command is required by the TLS tests"
+    );
+    let o = run(
+        "openssl",
+        Command::new("openssl").args(args).current_dir(dir),
+        b"",
+        Duration::from_secs(60),
+    );
+    assert!(
+        o.status.success(),
+        "openssl {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Test certificates made with the `openssl` CLI in a temporary directory: a CA (`ca.pem`,
+/// `ca.key`) and leaf certificates it signs. All keys are ECDSA P-256 unless said otherwise.
+pub struct Pki {
+    pub dir: TempDir,
+}
+
+/// The `openssl ca` configuration: no prompts, any subject, extensions from `-extfile`.
+const CA_CONFIG: &str = "\
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+dir = .
+database = index.txt
+new_certs_dir = issued
+serial = serial
+default_md = sha256
+policy = any_subject
+unique_subject = no
+copy_extensions = none
+[ any_subject ]
+commonName = supplied
+";
+
+impl Pki {
+    /// A fresh directory with the CA `ca` (and a second, untrusted CA `other-ca`).
+    pub fn new(tag: &str) -> Pki {
+        let pki = Pki {
+            dir: TempDir::new(tag),
+        };
+        pki.dir.file("ca.cnf", CA_CONFIG);
+        pki.dir.file("index.txt", "");
+        pki.dir.file("serial", "1000\n");
+        std::fs::create_dir_all(pki.dir.0.join("issued")).unwrap();
+        pki.make_ca("ca", "kiwi test CA");
+        pki.make_ca("other-ca", "some other CA");
+        pki
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.0.join(name)
+    }
+
+    /// `path(name)` as a string (for command lines).
+    pub fn p(&self, name: &str) -> String {
+        self.path(name).to_string_lossy().into_owned()
+    }
+
+    fn make_ca(&self, name: &str, cn: &str) {
+        openssl(
+            &self.dir.0,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.pem"),
+                "-days",
+                "30",
+                "-subj",
+                &format!("/CN={cn}"),
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        );
+    }
+
+    /// A new key `name.key` (PKCS#8) and request `name.csr` for CN `cn`.
+    fn key_and_request(&self, name: &str, cn: &str, rsa: bool) {
+        let mut args = vec!["req", "-newkey"];
+        if rsa {
+            args.extend(["rsa:2048"]);
+        } else {
+            args.extend(["ec", "-pkeyopt", "ec_paramgen_curve:P-256"]);
+        }
+        let key = format!("{name}.key");
+        let csr = format!("{name}.csr");
+        let subj = format!("/CN={cn}");
+        args.extend(["-nodes", "-keyout", &key, "-out", &csr, "-subj", &subj]);
+        openssl(&self.dir.0, &args);
+    }
+
+    /// A server certificate `name.pem` (+ `name.key`) for `sans` (an openssl subjectAltName
+    /// value such as `DNS:localhost,IP:127.0.0.1`), issued by `ca` for the validity period
+    /// `dates`: `None` for now .. 30 days, or `Some((start, end))` as `YYYYMMDDHHMMSSZ`.
+    pub fn leaf(&self, name: &str, sans: &str, ca: &str, dates: Option<(&str, &str)>, rsa: bool) {
+        self.key_and_request(name, name, rsa);
+        let ext = format!("{name}.ext");
+        self.dir.file(
+            &ext,
+            &format!(
+                "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n\
+                 extendedKeyUsage=serverAuth\nsubjectAltName={sans}\n"
+            ),
+        );
+        let (csr, out, ca_pem, ca_key) = (
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+            format!("{ca}.pem"),
+            format!("{ca}.key"),
+        );
+        let mut args = vec![
+            "ca", "-batch", "-notext", "-config", "ca.cnf", "-in", &csr, "-out", &out, "-cert",
+            &ca_pem, "-keyfile", &ca_key, "-extfile", &ext,
+        ];
+        match dates {
+            None => args.extend(["-days", "30"]),
+            Some((start, end)) => args.extend(["-startdate", start, "-enddate", end]),
+        }
+        openssl(&self.dir.0, &args);
+    }
+
+    /// A self-signed server certificate `name.pem` (+ `name.key`) for `sans`.
+    pub fn self_signed(&self, name: &str, sans: &str) {
+        openssl(
+            &self.dir.0,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.pem"),
+                "-days",
+                "30",
+                "-subj",
+                &format!("/CN={name}"),
+                "-addext",
+                &format!("subjectAltName={sans}"),
+                "-addext",
+                "basicConstraints=critical,CA:FALSE",
+                "-addext",
+                "extendedKeyUsage=serverAuth",
+            ],
+        );
+    }
+}
+
+/// Starts `examples/tls_echo_server.kiwi` on a free port with `cert` and `key` (PEM paths)
+/// and returns it with that port.
+pub fn tls_echo_server(cert: &Path, key: &Path) -> (Proc, u16) {
+    let mut p = Proc::spawn(
+        "tls_echo_server.kiwi",
+        kiwi()
+            .arg(example("tls_echo_server.kiwi"))
+            .arg("0")
+            .arg(cert)
+            .arg(key),
+    );
+    let line = p.line(STEP);
+    let port = line
+        .strip_prefix("tls echo server listening on 127.0.0.1:")
+        .and_then(|p| p.parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
+    assert_ne!(port, 0);
+    (p, port)
+}
