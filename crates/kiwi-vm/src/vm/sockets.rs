@@ -40,6 +40,17 @@ impl Family {
         }
     }
 
+    /// `package::recv` or `package::send` (`function` is one of the two), for argument error
+    /// messages on the hot path without allocating.
+    fn qualified(self, function: &str) -> &'static str {
+        match (self, function) {
+            (Family::Tcp, "recv") => "socket::recv",
+            (Family::Tcp, _) => "socket::send",
+            (Family::Tls, "recv") => "tls::recv",
+            (Family::Tls, _) => "tls::send",
+        }
+    }
+
     fn listener(self) -> SocketKind {
         match self {
             Family::Tcp => SocketKind::Listener,
@@ -172,18 +183,9 @@ impl Interp {
 
     /// `recv(id, max_bytes = 4096)`: the operation's task id.
     pub(crate) fn net_recv(&mut self, family: Family, args: &[Value]) -> KResult<Value> {
-        let name = match family {
-            Family::Tcp => "socket::recv",
-            Family::Tls => "tls::recv",
-        };
+        let name = family.qualified("recv");
         let sock = id_arg(name, args, 0)?;
-        let max = int_arg(name, args, 1, Some(DEFAULT_RECV))?;
-        if max <= 0 {
-            return Err(KiwiError::new(
-                ErrorType::ValueError,
-                format!("max_bytes must be a positive integer, got {max}"),
-            ));
-        }
+        let max = positive_arg(name, args, 1, DEFAULT_RECV, "max_bytes")?;
         let max = usize::try_from(max).unwrap_or(usize::MAX);
         let checked = self.check_kind(family, sock, Want::Stream, "recv");
         Ok(self.start_op(checked, |net, op| net.recv(op, sock, max)))
@@ -191,10 +193,7 @@ impl Interp {
 
     /// `send(id, data)`: the operation's task id.
     pub(crate) fn net_send(&mut self, family: Family, args: &[Value]) -> KResult<Value> {
-        let name = match family {
-            Family::Tcp => "socket::send",
-            Family::Tls => "tls::send",
-        };
+        let name = family.qualified("send");
         let sock = id_arg(name, args, 0)?;
         let data = bytes_arg(name, args, 1)?;
         let checked = self.check_kind(family, sock, Want::Stream, "send");
@@ -207,13 +206,7 @@ impl Interp {
     fn net_server(&mut self, family: Family, name: &str, args: &[Value]) -> KResult<Value> {
         let host = str_arg(name, args, 0)?;
         let port = port_arg(name, args, 1)?;
-        let backlog = int_arg(name, args, 2, Some(DEFAULT_BACKLOG))?;
-        if backlog <= 0 {
-            return Err(KiwiError::new(
-                ErrorType::ValueError,
-                format!("backlog must be a positive integer, got {backlog}"),
-            ));
-        }
+        let backlog = positive_arg(name, args, 2, DEFAULT_BACKLOG, "backlog")?;
         let backlog = u32::try_from(backlog).unwrap_or(u32::MAX);
         let made = match family {
             Family::Tcp => self.net.tcp_server(&host, port, backlog),
@@ -416,6 +409,18 @@ fn int_arg(name: &str, args: &[Value], i: usize, default: Option<i64>) -> KResul
         (None | Some(Value::Null), Some(d)) => Ok(d),
         (other, _) => Err(arg_type_error(name, i, "Integer", other)),
     }
+}
+
+/// An integer argument that must be positive (default `default` when missing or null).
+fn positive_arg(name: &str, args: &[Value], i: usize, default: i64, what: &str) -> KResult<i64> {
+    let n = int_arg(name, args, i, Some(default))?;
+    if n <= 0 {
+        return Err(KiwiError::new(
+            ErrorType::ValueError,
+            format!("{what} must be a positive integer, got {n}"),
+        ));
+    }
+    Ok(n)
 }
 
 fn id_arg(name: &str, args: &[Value], i: usize) -> KResult<NetId> {
