@@ -15,6 +15,15 @@ use crate::{Done, ErrorKind, Id, NetError};
 /// whatever `max` it asked for; only the bytes actually read are copied out.
 pub(crate) const SCRATCH: usize = 64 * 1024;
 
+/// The part of the shared read buffer a receive of at most `max` bytes reads into (the
+/// buffer is allocated on first use).
+pub(crate) fn scratch_for(scratch: &mut Vec<u8>, max: usize) -> &mut [u8] {
+    if scratch.is_empty() {
+        scratch.resize(SCRATCH, 0);
+    }
+    &mut scratch[..max.min(SCRATCH)]
+}
+
 /// A send that could not be written at once: the rest goes out when the socket is writable.
 pub(crate) struct PendingSend {
     pub op: Id,
@@ -117,10 +126,7 @@ impl ByteStream for StreamEntry {
         max: usize,
         scratch: &mut Vec<u8>,
     ) -> Option<Result<Done, NetError>> {
-        if scratch.is_empty() {
-            scratch.resize(SCRATCH, 0);
-        }
-        let buf = &mut scratch[..max.min(SCRATCH)];
+        let buf = scratch_for(scratch, max);
         loop {
             let mut drained = None;
             let got = self.sock.try_io(Interest::READABLE, || {

@@ -23,7 +23,7 @@ use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
 use crate::handles::Handle;
-use crate::stream::{ByteStream, Queues, WriteHalf, SCRATCH};
+use crate::stream::{scratch_for, ByteStream, Queues, WriteHalf};
 use crate::tls_verify::protocol_reason;
 use crate::{Done, ErrorKind, Id, NetError};
 
@@ -250,10 +250,7 @@ impl ByteStream for TlsStreamEntry {
         max: usize,
         scratch: &mut Vec<u8>,
     ) -> Option<Result<Done, NetError>> {
-        if scratch.is_empty() {
-            scratch.resize(SCRATCH, 0);
-        }
-        let buf = &mut scratch[..max.min(SCRATCH)];
+        let buf = scratch_for(scratch, max);
         loop {
             match self.conn.reader().read(buf) {
                 // 0: the peer sent close_notify.
