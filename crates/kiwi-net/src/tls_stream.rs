@@ -23,7 +23,7 @@ use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
 use crate::handles::Handle;
-use crate::stream::{scratch_for, ByteStream, Queues, WriteHalf};
+use crate::stream::{read_draining, scratch_for, ByteStream, Queues, WriteHalf};
 use crate::tls_verify::protocol_reason;
 use crate::{Done, ErrorKind, Id, NetError};
 
@@ -89,7 +89,7 @@ struct Io<'a>(&'a TcpStream);
 
 impl Read for Io<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.try_read(buf)
+        read_draining(self.0, buf)
     }
 }
 
