@@ -536,30 +536,45 @@ impl Pki {
     }
 
     fn make_ca(&self, name: &str, cn: &str) {
-        openssl(
-            &self.dir.0,
+        self.self_signed_with(
+            name,
+            cn,
             &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                &format!("{name}.key"),
-                "-out",
-                &format!("{name}.pem"),
-                "-days",
-                "30",
-                "-subj",
-                &format!("/CN={cn}"),
-                "-addext",
                 "basicConstraints=critical,CA:TRUE",
-                "-addext",
                 "keyUsage=critical,keyCertSign,cRLSign",
             ],
         );
+    }
+
+    /// A self-signed P-256 certificate `name.pem` (+ `name.key`) for CN `cn` with the given
+    /// X.509 extensions, valid 30 days.
+    fn self_signed_with(&self, name: &str, cn: &str, extensions: &[&str]) {
+        let (key, pem, subj) = (
+            format!("{name}.key"),
+            format!("{name}.pem"),
+            format!("/CN={cn}"),
+        );
+        let mut args = vec![
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &pem,
+            "-days",
+            "30",
+            "-subj",
+            &subj,
+        ];
+        for ext in extensions {
+            args.extend(["-addext", ext]);
+        }
+        openssl(&self.dir.0, &args);
     }
 
     /// A new key `name.key` (PKCS#8) and request `name.csr` for CN `cn`.
@@ -609,29 +624,13 @@ impl Pki {
 
     /// A self-signed server certificate `name.pem` (+ `name.key`) for `sans`.
     pub fn self_signed(&self, name: &str, sans: &str) {
-        openssl(
-            &self.dir.0,
+        let san = format!("subjectAltName={sans}");
+        self.self_signed_with(
+            name,
+            name,
             &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                &format!("{name}.key"),
-                "-out",
-                &format!("{name}.pem"),
-                "-days",
-                "30",
-                "-subj",
-                &format!("/CN={name}"),
-                "-addext",
-                &format!("subjectAltName={sans}"),
-                "-addext",
+                &san,
                 "basicConstraints=critical,CA:FALSE",
-                "-addext",
                 "extendedKeyUsage=serverAuth",
             ],
         );
