@@ -10,7 +10,7 @@
 #   RUNS=5               timed runs per interpreter per workload
 #   TIMEOUT=600          seconds allowed for a single run
 #   WORKLOADS="fib loop strbuild churn"   subset / order
-#   WRITE=1              also write the report to bench/RESULTS.md
+#   WRITE=1              also put the report into its section of bench/RESULTS.md
 #   VERBOSE=1            print every single run time to stderr
 set -euo pipefail
 
@@ -133,8 +133,9 @@ report="$(
 )"
 echo "$report"
 if [[ "${WRITE:-0}" == 1 ]]; then
-  echo "$report" >"$ROOT/bench/RESULTS.md"
-  echo "wrote bench/RESULTS.md" >&2
+  # Only this benchmark's own section is replaced; the network sections stay.
+  echo "$report" | python3 "$ROOT/bench/echo/report.py" write-section "$ROOT/bench/RESULTS.md" bench/interp/run.sh
+  echo "wrote the bench/interp/run.sh section of bench/RESULTS.md" >&2
 fi
 if [[ $status != 0 ]]; then
   echo "run.sh: at least one workload failed (output mismatch, crash or timeout; see above)" >&2
