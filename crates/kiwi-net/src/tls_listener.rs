@@ -1,10 +1,13 @@
 //! TLS listening sockets: a TCP listener plus the connections it is handshaking with.
 //!
 //! Accepting a TLS client takes round trips, so the listener accepts every TCP connection
-//! the kernel has (while an accept waits, up to [`MAX_HANDSHAKES`] at once) and handshakes
-//! with all of them concurrently, each driven by its own readiness. The first to finish
-//! completes the oldest waiting accept; one that fails or stalls past the deadline is
-//! dropped without the accept noticing.
+//! the kernel has (up to [`MAX_HANDSHAKES`] handshaking at once) and handshakes with all of
+//! them concurrently, each driven by its own readiness. The first to finish completes the
+//! oldest waiting accept; one that fails or stalls past the deadline is dropped without the
+//! accept noticing. Like the kernel's backlog for plain TCP, this also happens while no
+//! accept waits, for up to `backlog` connections, so a client's handshake completes before
+//! the server script gets round to accepting it (a script may connect to its own server and
+//! accept afterwards, as with `socket`).
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -33,16 +36,32 @@ pub(crate) struct TlsListenerEntry {
     pub children: HashSet<Handle>,
     /// Finished handshakes no accept was waiting for, oldest first.
     pub established: VecDeque<Handle>,
+    /// How many connections (handshaking or finished) it takes on while no accept waits:
+    /// the listen backlog.
+    pub ahead: usize,
 }
 
 impl TlsListenerEntry {
-    pub(crate) fn new(tcp: ListenerEntry, config: Arc<ServerConfig>) -> TlsListenerEntry {
+    pub(crate) fn new(
+        tcp: ListenerEntry,
+        config: Arc<ServerConfig>,
+        backlog: u32,
+    ) -> TlsListenerEntry {
         TlsListenerEntry {
             tcp,
             config,
             children: HashSet::new(),
             established: VecDeque::new(),
+            ahead: usize::try_from(backlog)
+                .unwrap_or(MAX_HANDSHAKES)
+                .clamp(1, MAX_HANDSHAKES),
         }
+    }
+
+    /// Whether it should take another connection from the kernel now.
+    pub(crate) fn wants_more(&self) -> bool {
+        self.handshaking() < MAX_HANDSHAKES
+            && (!self.tcp.accepts.is_empty() || self.children.len() < self.ahead)
     }
 
     /// Handshakes in progress.

@@ -20,7 +20,7 @@ use crate::handles::Handle;
 use crate::listener::Accept;
 use crate::resolve;
 use crate::tls_config::{dev_identity, load_server_config};
-use crate::tls_listener::{TlsListenerEntry, MAX_HANDSHAKES};
+use crate::tls_listener::TlsListenerEntry;
 use crate::tls_stream::{Failure, Handshake, Owner, TlsStreamEntry};
 use crate::tls_verify::handshake_error;
 use crate::wake::{socket_waker, Dir};
@@ -76,9 +76,15 @@ impl Net {
             Some((cert, key)) => load_server_config(cert, key)?,
             None => dev_identity().server.clone(),
         };
-        self.listen(host, port, backlog, |tcp| {
-            Entry::TlsListener(Box::new(TlsListenerEntry::new(tcp, config)))
-        })
+        let id = self.listen(host, port, backlog, |tcp| {
+            Entry::TlsListener(Box::new(TlsListenerEntry::new(tcp, config, backlog)))
+        })?;
+        // Start taking clients now, not only once a script accepts (see tls_listener.rs).
+        let mut st = self.inner.state.borrow_mut();
+        if let Some(lh) = st.table.lookup(id) {
+            self.tls_fill(&mut st, lh);
+        }
+        Ok(id)
     }
 
     /// Connects and performs a verified TLS handshake; completes later with
@@ -158,6 +164,8 @@ impl Net {
             };
             l.children.remove(&h);
             if let Some(id) = self.claim(st, h) {
+                // A place freed up: take the next client from the kernel.
+                self.tls_fill(st, lh);
                 return Some(Ok(Done::Socket(id)));
             }
         }
@@ -253,8 +261,9 @@ impl Net {
         }
     }
 
-    /// Accepts TCP clients while an accept waits (up to [`MAX_HANDSHAKES`] handshaking at
-    /// once) and starts a handshake with each.
+    /// Accepts TCP clients while an accept waits, or while fewer than the backlog are taken
+    /// (up to [`MAX_HANDSHAKES`](crate::tls_listener::MAX_HANDSHAKES) handshaking at once),
+    /// and starts a handshake with each.
     pub(super) fn tls_fill(&self, st: &mut State, lh: Handle) {
         loop {
             let Some(lid) = st.table.id_of(lh) else {
@@ -263,16 +272,16 @@ impl Net {
             let Some(Entry::TlsListener(l)) = st.table.get_mut(lh) else {
                 return;
             };
-            if l.tcp.accepts.is_empty() || l.handshaking() >= MAX_HANDSHAKES {
+            if !l.wants_more() {
                 return;
             }
             match l.tcp.try_accept(lid) {
                 Accept::Pending => return,
-                Accept::Err(e) => {
-                    if let Some(op) = l.tcp.accepts.pop_front() {
-                        st.completions.push(op, Err(e));
-                    }
-                }
+                Accept::Err(e) => match l.tcp.accepts.pop_front() {
+                    Some(op) => st.completions.push(op, Err(e)),
+                    // Nobody to tell; the next accept will meet the error itself.
+                    None => return,
+                },
                 Accept::Ok(sock) => {
                     let Ok(conn) = ServerConnection::new(l.config.clone()) else {
                         continue;
