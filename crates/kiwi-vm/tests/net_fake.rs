@@ -384,3 +384,41 @@ fn ids_of_one_package_are_refused_by_the_other_with_what_they_are() {
     );
     assert_eq!(lines[5], "ValueError");
 }
+
+#[test]
+fn an_operation_awaited_at_once_behaves_like_one_awaited_later() {
+    // `await(socket::recv(..))` skips the scheduler entry when the operation finishes at
+    // once; results, faults and a script's own `await` must be unaffected.
+    let r = run_net(&format!(
+        r#"{ECHO}
+        s = socket::tcpconnect("127.0.0.1", port)
+        println task::await(socket::send(s, "ab".to_bytes()))
+        println await(socket::recv(s)).to_string()
+        try
+          task::await(socket::recv(424242))
+        catch e
+          println e["error"] + ": " + e["message"]
+        end
+        op = socket::send(s, "cd".to_bytes())
+        println task::status(op)
+        println task::await(op)
+        println task::await(socket::recv(s)).to_string()
+        "#
+    ));
+    assert_eq!(r.err, "");
+    assert_eq!(
+        r.out,
+        "2\nab\nSystemError: invalid socket id 424242\nCompleted\n2\ncd\n"
+    );
+    let own = run_net(&format!(
+        r#"{ECHO}
+        fn await(x)
+          "my await got an id: " + (typeof(x) == "integer")
+        end
+        s = socket::tcpconnect("127.0.0.1", port)
+        println await(socket::send(s, "x".to_bytes()))
+        "#
+    ));
+    assert_eq!(own.err, "");
+    assert_eq!(own.out, "my await got an id: true\n");
+}

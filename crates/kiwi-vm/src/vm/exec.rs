@@ -543,6 +543,10 @@ impl Interp {
                                 let r = self.call_global_native(task, g, &stack[at..]);
                                 task.stack = stack;
                                 task.stack.truncate(at);
+                                if std::mem::take(&mut self.fused_await) {
+                                    // The native already did the `await` that follows.
+                                    ip += 1;
+                                }
                                 outcome!(r);
                             }
                         }

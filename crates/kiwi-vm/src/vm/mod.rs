@@ -84,6 +84,8 @@ pub struct Interp {
     pub(crate) tls_connects: std::collections::HashMap<TaskId, TaskId>,
     /// The latest `tls::tcpconnect` failure of each task (`tls::last_error()`).
     pub(crate) tls_errors: std::collections::HashMap<TaskId, String>,
+    /// Set by a native that also did the `await` right after it: the VM skips that call.
+    pub(crate) fused_await: bool,
     /// What each global slot calls when it holds no value (natives), by slot.
     pub(crate) native_slots: Vec<natives::NativeSlot>,
     /// Reused buffer for collecting network completions.
@@ -115,6 +117,7 @@ impl Interp {
             net: Box::new(NoNetwork::default()),
             net_done: Vec::new(),
             native_slots: Vec::new(),
+            fused_await: false,
             tls_connects: Default::default(),
             tls_errors: Default::default(),
             clock: Box::new(Instant::now),

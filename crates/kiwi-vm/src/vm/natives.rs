@@ -60,17 +60,18 @@ impl Interp {
         g: u32,
         args: &[Value],
     ) -> KResult<Outcome> {
-        let slot = &mut self.native_slots[g as usize];
-        if *slot == NativeSlot::Unresolved {
-            *slot = NativeSlot::of(
-                self.names
-                    .name(g)
-                    .strip_prefix(BUILTIN_PREFIX)
-                    .unwrap_or(self.names.name(g)),
-            );
-        }
-        match *slot {
+        match self.native_slot(g) {
             NativeSlot::Await => self.await_task(task, args),
+            NativeSlot::Recv(family) if self.awaited_at_once(task) => {
+                let started = self.begin_recv(family, args)?;
+                self.fused_await = true;
+                self.await_started(task, started)
+            }
+            NativeSlot::Send(family) if self.awaited_at_once(task) => {
+                let started = self.begin_send(family, args)?;
+                self.fused_await = true;
+                self.await_started(task, started)
+            }
             NativeSlot::Recv(family) => {
                 let op = self.net_recv(family, args)?;
                 Ok(Outcome::Value(self.detach_if_discarded(task, op)))
@@ -85,6 +86,32 @@ impl Interp {
                 self.call_native(task, name, args)
             }
         }
+    }
+
+    /// What global slot `g` calls as a native, looked up by name the first time.
+    fn native_slot(&mut self, g: u32) -> NativeSlot {
+        let slot = &mut self.native_slots[g as usize];
+        if *slot == NativeSlot::Unresolved {
+            *slot = NativeSlot::of(
+                self.names
+                    .name(g)
+                    .strip_prefix(BUILTIN_PREFIX)
+                    .unwrap_or(self.names.name(g)),
+            );
+        }
+        *slot
+    }
+
+    /// Whether the instruction after the current call is `task::await(it)` / `await(it)` (the
+    /// native, not a script's own function of that name): the result is awaited at once.
+    fn awaited_at_once(&mut self, task: &Task) -> bool {
+        let Some(f) = task.frames.last() else {
+            return false;
+        };
+        let Some(&Op::CallGlobal(g, 1)) = f.closure.proto.code.get(f.ip) else {
+            return false;
+        };
+        self.global_slot(g).is_none() && self.native_slot(g) == NativeSlot::Await
     }
 
     /// `id` (a task or operation id a native just made), detached in the scheduler when the

@@ -84,6 +84,13 @@ fn family_of(k: SocketKind) -> Family {
     }
 }
 
+/// A `recv` or `send` just started: finished at once (its id, unregistered, and result) or
+/// waiting (its id, registered).
+pub(crate) enum Started {
+    Done(NetId, NetResult),
+    Pending(NetId),
+}
+
 /// Which kinds of socket a function accepts.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Want {
@@ -183,23 +190,35 @@ impl Interp {
 
     /// `recv(id, max_bytes = 4096)`: the operation's task id.
     pub(crate) fn net_recv(&mut self, family: Family, args: &[Value]) -> KResult<Value> {
+        let started = self.begin_recv(family, args)?;
+        Ok(self.op_id(started))
+    }
+
+    /// `send(id, data)`: the operation's task id.
+    pub(crate) fn net_send(&mut self, family: Family, args: &[Value]) -> KResult<Value> {
+        let started = self.begin_send(family, args)?;
+        Ok(self.op_id(started))
+    }
+
+    /// Starts a `recv` (argument errors are raised here).
+    pub(crate) fn begin_recv(&mut self, family: Family, args: &[Value]) -> KResult<Started> {
         let name = family.qualified("recv");
         let sock = id_arg(name, args, 0)?;
         let max = positive_arg(name, args, 1, DEFAULT_RECV, "max_bytes")?;
         let max = usize::try_from(max).unwrap_or(usize::MAX);
         let checked = self.check_kind(family, sock, Want::Stream, "recv");
-        Ok(self.start_op(checked, |net, op| net.recv(op, sock, max)))
+        Ok(self.begin_op(checked, |net, op| net.recv(op, sock, max)))
     }
 
-    /// `send(id, data)`: the operation's task id.
-    pub(crate) fn net_send(&mut self, family: Family, args: &[Value]) -> KResult<Value> {
+    /// Starts a `send` (argument errors are raised here).
+    pub(crate) fn begin_send(&mut self, family: Family, args: &[Value]) -> KResult<Started> {
         let name = family.qualified("send");
         let sock = id_arg(name, args, 0)?;
         let data = bytes_arg(name, args, 1)?;
         let checked = self.check_kind(family, sock, Want::Stream, "send");
         // The bytes are lent to the network, which copies them only if the send must wait.
         let data = data.borrow();
-        Ok(self.start_op(checked, |net, op| net.send(op, sock, &data)))
+        Ok(self.begin_op(checked, |net, op| net.send(op, sock, &data)))
     }
 
     /// `tcpserver(host, port, backlog = 128)`, and for TLS `cert = "", key = ""`.
@@ -273,6 +292,40 @@ impl Interp {
         op
     }
 
+    /// Starts an operation unless `checked` already says why it cannot run. Its id is
+    /// registered with the scheduler only if it has to wait.
+    fn begin_op(
+        &mut self,
+        checked: Result<(), String>,
+        start: impl FnOnce(&mut dyn crate::net::NetDriver, NetId) -> Option<NetResult>,
+    ) -> Started {
+        let op = self.sched.fresh_id();
+        let done = match checked {
+            Ok(()) => start(&mut *self.net, op),
+            Err(reason) => Some(Err(reason.into())),
+        };
+        match done {
+            Some(result) => Started::Done(op, result),
+            None => {
+                self.sched.register(op, EntryKind::External);
+                Started::Pending(op)
+            }
+        }
+    }
+
+    /// The task id a script sees for a started operation (one that already finished is
+    /// registered as finished, so `await`, `status` and `result` treat both alike).
+    fn op_id(&mut self, started: Started) -> Value {
+        match started {
+            Started::Done(op, result) => {
+                self.sched.register(op, EntryKind::External);
+                self.finish_op(op, result);
+                Value::Int(op)
+            }
+            Started::Pending(op) => Value::Int(op),
+        }
+    }
+
     /// Starts an operation unless `checked` already says why it cannot run (then the returned
     /// task is faulted with that reason). Returns the operation's task id.
     fn start_op(
@@ -280,15 +333,32 @@ impl Interp {
         checked: Result<(), String>,
         start: impl FnOnce(&mut dyn crate::net::NetDriver, NetId) -> Option<NetResult>,
     ) -> Value {
-        let op = self.register_op();
-        let done = match checked {
-            Ok(()) => start(&mut *self.net, op),
-            Err(reason) => Some(Err(reason.into())),
-        };
-        if let Some(result) = done {
-            self.finish_op(op, result);
+        let started = self.begin_op(checked, start);
+        self.op_id(started)
+    }
+
+    /// `task::await(socket::recv(..))` and `task::await(socket::send(..))` in one step: the
+    /// operation id never reaches the script, so an operation that finishes at once needs no
+    /// scheduler entry and no `await` call. Returns what the `await` would have.
+    pub(crate) fn await_started(&mut self, task: &mut Task, started: Started) -> KResult<Outcome> {
+        match started {
+            Started::Done(_, result) => Self::op_outcome(result).map(Outcome::Value),
+            Started::Pending(op) => {
+                self.sched.add_waiter(op, task.id);
+                task.blocked = Some(Blocked::Await(op));
+                Ok(Outcome::Block)
+            }
         }
-        Value::Int(op)
+    }
+
+    /// The value (or the error) an awaited operation result gives.
+    fn op_outcome(result: NetResult) -> KResult<Value> {
+        match result {
+            Ok(NetValue::Socket(id)) => Ok(Value::Int(id)),
+            Ok(NetValue::Bytes(b)) => Ok(Value::bytes(b)),
+            Ok(NetValue::Sent(n)) => Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX))),
+            Err(failure) => Err(system_error(failure)),
+        }
     }
 
     /// Records the outcome of operation `op` and wakes whoever awaits it.
@@ -298,19 +368,14 @@ impl Interp {
         } else {
             self.tls_connects.remove(&op)
         };
-        let outcome = match result {
-            Ok(NetValue::Socket(id)) => Ok(Value::Int(id)),
-            Ok(NetValue::Bytes(b)) => Ok(Value::bytes(b)),
-            Ok(NetValue::Sent(n)) => Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX))),
+        let outcome = match (result, tls_waiter) {
             // A TLS connect reports failure as a negative code plus `tls::last_error()`.
-            Err(failure) => match tls_waiter {
-                Some(waiter) => {
-                    let code = failure.tls_code();
-                    self.tls_errors.insert(waiter, failure.message);
-                    Ok(Value::Int(code))
-                }
-                None => Err(system_error(failure)),
-            },
+            (Err(failure), Some(waiter)) => {
+                let code = failure.tls_code();
+                self.tls_errors.insert(waiter, failure.message);
+                Ok(Value::Int(code))
+            }
+            (result, _) => Self::op_outcome(result),
         };
         self.sched.finish(op, outcome);
     }
