@@ -6,7 +6,7 @@ mod util;
 
 use std::time::Duration;
 
-use util::{echo_server, have, kiwi, pattern, python, run, run_bytes, Proc, TempDir, STEP};
+use util::{echo_server, have, kiwi, pattern, python, run, run_bytes, run_ok, Proc, TempDir, STEP};
 
 /// Python client: several messages (one of 1 MiB, written while the echo is read), pipelined
 /// messages, then a half-close: the echo of the last message still arrives, then EOF.
@@ -62,18 +62,11 @@ s.close()
 #[test]
 fn python_client_against_kiwi_echo_server() {
     let (mut server, port) = echo_server();
-    let o = run(
+    let out = run_ok(
         "python echo client",
         python(PY_ECHO_CLIENT).arg(port.to_string()),
-        b"",
         Duration::from_secs(60),
-    );
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "client failed: {}\nstdout: {out}\nserver stderr: {}",
-        String::from_utf8_lossy(&o.stderr),
-        server.stderr()
+        || server.stderr(),
     );
     assert_eq!(
         out,
@@ -179,18 +172,11 @@ fn kiwi_client_against_python_echo_server() {
     let (_server, port) = start_python_server("python echo server", PY_ECHO_SERVER);
     let dir = TempDir::new("peers");
     let script = dir.file("client.kiwi", KIWI_ECHO_CLIENT);
-    let o = run(
+    let out = run_ok(
         "kiwi client",
         kiwi().arg(&script).arg(port.to_string()),
-        b"",
         Duration::from_secs(60),
-    );
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "kiwi client failed ({}): {}\nstdout: {out}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
+        String::new,
     );
     assert_eq!(
         out,
@@ -241,18 +227,13 @@ fn kiwi_client_reads_a_4_mib_stream_to_eof() {
     let expected = server.line(STEP);
     let dir = TempDir::new("bulk");
     let script = dir.file("bulk.kiwi", KIWI_BULK_CLIENT);
-    let o = run(
+    let out = run_ok(
         "kiwi bulk client",
         kiwi().arg(&script).arg(port.to_string()),
-        b"",
         Duration::from_secs(120),
+        String::new,
     );
-    assert!(
-        o.status.success(),
-        "kiwi client failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), expected);
+    assert_eq!(out.trim(), expected);
     assert!(expected.starts_with("4194304 "), "{expected}");
 }
 
@@ -335,19 +316,13 @@ fn ipv6_loopback_both_directions() {
         .strip_prefix("::1 ")
         .and_then(|p| p.parse::<u16>().ok())
         .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
-    let o = run(
+    let out = run_ok(
         "python v6 client",
         python(PY_V6_CLIENT).arg(port.to_string()),
-        b"",
         Duration::from_secs(60),
+        || server.stderr(),
     );
-    assert!(
-        o.status.success(),
-        "{}; server: {}",
-        String::from_utf8_lossy(&o.stderr),
-        server.stderr()
-    );
-    assert_eq!(String::from_utf8_lossy(&o.stdout), "v6 echo 256000 True\n");
+    assert_eq!(out, "v6 echo 256000 True\n");
     assert!(
         util::eventually(STEP, || server.stderr() == "served ::1\n"),
         "{}",

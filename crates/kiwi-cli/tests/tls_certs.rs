@@ -11,7 +11,7 @@ mod util;
 
 use std::time::Duration;
 
-use util::{kiwi, run, tls_echo_server, Pki, TempDir};
+use util::{kiwi, run, run_ok, tls_echo_server, Pki, TempDir};
 
 /// Args: HOST PORT SNI CAFILE ("-" for none). Prints `code=N`, then `reason=...` on failure
 /// or `echo=...` on success.
@@ -329,17 +329,11 @@ end
         ("ec.pem", "ec.pem", vec!["ec.pem", "no PEM private key"]),
     ];
     for (cert, key, words) in cases {
-        let o = run(
-            "kiwi tls server",
+        let out = run_ok(
+            &format!("kiwi tls server ({cert}/{key})"),
             kiwi().arg(&script).arg(pki.path(cert)).arg(pki.path(key)),
-            b"",
             Duration::from_secs(30),
-        );
-        let out = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            o.status.success(),
-            "{cert}/{key}: {}",
-            String::from_utf8_lossy(&o.stderr)
+            String::new,
         );
         let mut lines = out.lines();
         assert_eq!(lines.next(), Some("SystemError"), "{cert}/{key}: {out}");

@@ -11,8 +11,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use util::{
-    connect, have, kiwi, pattern, python, run, run_bytes, set_linger_zero, tls_echo_server, Pki,
-    Proc, STEP,
+    connect, have, kiwi, pattern, python, run, run_bytes, run_ok, set_linger_zero, tls_echo_server,
+    Pki, Proc, STEP,
 };
 
 /// A CA and a server certificate for localhost and 127.0.0.1.
@@ -223,21 +223,14 @@ fn python_ssl_client_against_kiwi_server() {
     let pki = pki("python_client");
     let (mut server, port) = echo_server(&pki);
     for (version, want) in [("1.3", "TLSv1.3"), ("1.2", "TLSv1.2")] {
-        let o = run(
-            "python ssl client",
+        let out = run_ok(
+            &format!("python ssl client (TLS {version})"),
             python(PY_TLS_CLIENT)
                 .arg(port.to_string())
                 .arg(pki.path("ca.pem"))
                 .arg(version),
-            b"",
             Duration::from_secs(60),
-        );
-        let out = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            o.status.success(),
-            "python client ({version}): {}\nstdout: {out}\nserver stderr: {}",
-            String::from_utf8_lossy(&o.stderr),
-            server.stderr()
+            || server.stderr(),
         );
         assert_eq!(
             out,
@@ -277,21 +270,14 @@ fn s_server(pki: &Pki, extra: &[&str]) -> (Proc, u16) {
 
 /// Runs `examples/https_get.kiwi` and returns its stdout (asserting success).
 fn https_get(url: &str, args: &[&str]) -> String {
-    let o = run(
+    let out = run_ok(
         "https_get.kiwi",
         kiwi()
             .arg(util::example("https_get.kiwi"))
             .arg(url)
             .args(args),
-        b"",
         Duration::from_secs(60),
-    );
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "https_get {url} {args:?} ({}): {}\nstdout: {out}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
+        String::new,
     );
     out
 }
@@ -421,20 +407,14 @@ fn misbehaving_clients_do_not_fault_the_accept_loop() {
     let (mut server, port) = echo_server(&pki);
     let ca = pki.p("ca.pem");
     let good_client = |server: &Proc, label: &str| {
-        let o = run(
-            "python ssl client",
+        run_ok(
+            &format!("good python ssl client {label}"),
             python(PY_TLS_CLIENT)
                 .arg(port.to_string())
                 .arg(&ca)
                 .arg("1.3"),
-            b"",
             Duration::from_secs(60),
-        );
-        assert!(
-            o.status.success(),
-            "good client {label}: {}\nserver stderr: {}",
-            String::from_utf8_lossy(&o.stderr),
-            server.stderr()
+            || server.stderr(),
         );
     };
 
@@ -521,19 +501,13 @@ for t in ts: t.start()
 for t in ts: t.join()
 print(sum(ok))
 "#;
-    let o = run(
+    let out = run_ok(
         "python concurrent clients",
         python(code).arg(port.to_string()).arg(pki.path("ca.pem")),
-        b"",
         Duration::from_secs(60),
+        || server.stderr(),
     );
-    assert!(
-        o.status.success(),
-        "{}\nserver stderr: {}",
-        String::from_utf8_lossy(&o.stderr),
-        server.stderr()
-    );
-    assert_eq!(String::from_utf8_lossy(&o.stdout), "40\n");
+    assert_eq!(out, "40\n");
     drop(staller);
     assert!(server.exited().is_none());
 }

@@ -267,6 +267,26 @@ pub fn run(name: &str, cmd: &mut Command, stdin: &[u8], timeout: Duration) -> Ou
     }
 }
 
+/// Runs `cmd` (empty stdin) and returns its stdout, failing the test if it does not exit 0:
+/// the message has its status, stderr, stdout and `context()` (e.g. a server's stderr).
+pub fn run_ok(
+    label: &str,
+    cmd: &mut Command,
+    timeout: Duration,
+    context: impl FnOnce() -> String,
+) -> String {
+    let o = run(label, cmd, b"", timeout);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{label} failed ({}): {}\nstdout: {out}\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr),
+        context()
+    );
+    out
+}
+
 /// Like [`run`] but for binary stdout: returns (status, stdout bytes, stderr).
 pub fn run_bytes(
     name: &str,
