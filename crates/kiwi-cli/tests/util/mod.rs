@@ -361,13 +361,19 @@ pub fn echo_server_with(cmd: &mut Command) -> (Proc, u16) {
         "echo_server.kiwi",
         cmd.arg(example("echo_server.kiwi")).arg("0"),
     );
+    let port = listening_port(&mut p, "echo server listening on 127.0.0.1:");
+    (p, port)
+}
+
+/// The port a server prints on its first line after `prefix` (it was started on port 0).
+fn listening_port(p: &mut Proc, prefix: &str) -> u16 {
     let line = p.line(STEP);
     let port = line
-        .strip_prefix("echo server listening on 127.0.0.1:")
+        .strip_prefix(prefix)
         .and_then(|p| p.parse::<u16>().ok())
         .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
     assert_ne!(port, 0);
-    (p, port)
+    port
 }
 
 /// Connects to 127.0.0.1:`port` with read and write timeouts of `timeout`.
@@ -668,11 +674,6 @@ pub fn tls_echo_server(cert: &Path, key: &Path) -> (Proc, u16) {
             .arg(cert)
             .arg(key),
     );
-    let line = p.line(STEP);
-    let port = line
-        .strip_prefix("tls echo server listening on 127.0.0.1:")
-        .and_then(|p| p.parse::<u16>().ok())
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"));
-    assert_ne!(port, 0);
+    let port = listening_port(&mut p, "tls echo server listening on 127.0.0.1:");
     (p, port)
 }
