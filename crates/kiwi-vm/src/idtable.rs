@@ -120,11 +120,6 @@ impl<V> IdTable<V> {
         v
     }
 
-    /// Whether `id` is present.
-    pub fn contains(&self, id: i64) -> bool {
-        self.get(id).is_some()
-    }
-
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.len
@@ -143,11 +138,6 @@ impl<V> IdTable<V> {
             .enumerate()
             .filter_map(move |(i, v)| v.as_ref().map(|v| (base + i as i64, v)))
             .chain(self.old.iter().map(|(k, v)| (*k, v)))
-    }
-
-    /// Every value, in no particular order.
-    pub fn values(&self) -> impl Iterator<Item = &V> {
-        self.iter().map(|(_, v)| v)
     }
 }
 
@@ -195,7 +185,7 @@ mod tests {
         assert_eq!(t.len(), 3);
         *t.get_mut(100).unwrap() = "b";
         assert_eq!(t.remove(100), Some("b"));
-        assert!(!t.contains(100));
+        assert!(t.get(100).is_none());
         assert_eq!(t.len(), 2);
     }
 }

@@ -248,11 +248,12 @@ impl Scheduler {
             return;
         };
         if matches!(entry.state, TaskState::Running) {
-            Self::count_stopped(
-                entry.kind,
-                &mut self.running_spawned,
-                &mut self.running_tasks,
-            );
+            if entry.kind != EntryKind::Main {
+                self.running_spawned -= 1;
+            }
+            if entry.kind == EntryKind::Spawned {
+                self.running_tasks -= 1;
+            }
         }
         entry.state = match &outcome {
             Ok(v) => TaskState::Completed(v.clone()),
@@ -307,25 +308,6 @@ impl Scheduler {
             TaskState::Completed(v) => Some(Ok(v)),
             TaskState::Faulted(e) => Some(Err(e)),
             TaskState::Running => None,
-        }
-    }
-
-    /// Forgets `id` (after a successful `await`).
-    pub fn forget(&mut self, id: TaskId) {
-        if let Some(e) = self.entries.remove(id) {
-            if matches!(e.state, TaskState::Running) {
-                Self::count_stopped(e.kind, &mut self.running_spawned, &mut self.running_tasks);
-            }
-        }
-    }
-
-    /// Keeps the running counts in step when an entry of `kind` stops running.
-    fn count_stopped(kind: EntryKind, running: &mut usize, tasks: &mut usize) {
-        if kind != EntryKind::Main {
-            *running -= 1;
-        }
-        if kind == EntryKind::Spawned {
-            *tasks -= 1;
         }
     }
 
