@@ -6,7 +6,10 @@ mod util;
 
 use std::time::Duration;
 
-use util::{echo_server, have, kiwi, pattern, python, run, run_bytes, run_ok, Proc, TempDir, STEP};
+use util::{
+    echo_server, ipv6_loopback_or_skip, kiwi, pattern, python, run, run_bytes, run_ok,
+    tool_or_skip, Proc, TempDir, STEP,
+};
 
 /// Python client: several messages (one of 1 MiB, written while the echo is read), pipelined
 /// messages, then a half-close: the echo of the last message still arrives, then EOF.
@@ -78,8 +81,7 @@ fn python_client_against_kiwi_echo_server() {
 
 #[test]
 fn socat_against_kiwi_echo_server() {
-    if !have("socat") {
-        println!("note: socat is not installed; skipping the socat client case");
+    if !tool_or_skip("socat", "socat_against_kiwi_echo_server") {
         return;
     }
     let (mut server, port) = echo_server();
@@ -237,11 +239,6 @@ fn kiwi_client_reads_a_4_mib_stream_to_eof() {
     assert!(expected.starts_with("4194304 "), "{expected}");
 }
 
-/// Whether this machine has IPv6 loopback.
-fn have_ipv6_loopback() -> bool {
-    std::net::TcpListener::bind("[::1]:0").is_ok()
-}
-
 /// A Kiwi echo server on `::1` (port 0; prints host and port), serving each client in a task.
 const KIWI_V6_SERVER: &str = r#"
 srv = socket::tcpserver("::1", 0)
@@ -303,8 +300,7 @@ println socket::local_addr(c)["host"]
 
 #[test]
 fn ipv6_loopback_both_directions() {
-    if !have_ipv6_loopback() {
-        println!("note: no IPv6 loopback (::1) here; skipping");
+    if !ipv6_loopback_or_skip("ipv6_loopback_both_directions") {
         return;
     }
     let dir = TempDir::new("v6");

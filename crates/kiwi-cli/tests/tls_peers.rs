@@ -11,8 +11,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use util::{
-    connect, have, kiwi, pattern, python, run, run_bytes, run_ok, set_linger_zero, tls_echo_server,
-    Pki, Proc, STEP,
+    connect, kiwi, pattern, python, run, run_bytes, run_ok, set_linger_zero, tls_echo_server,
+    tool_or_skip, Pki, Proc, STEP,
 };
 
 /// A CA and a server certificate for localhost and 127.0.0.1.
@@ -129,8 +129,7 @@ fn kiwi_https_server(pki: &Pki) -> (Proc, u16) {
 
 #[test]
 fn curl_against_kiwi_https_server() {
-    if !have("curl") {
-        println!("note: curl is not installed; skipping");
+    if !tool_or_skip("curl", "curl_against_kiwi_https_server") {
         return;
     }
     let pki = pki("curl");

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kiwi_net::{ErrorKind, Id, NetError, SocketKind, TLS_HANDSHAKE_TIMEOUT};
+use kiwi_testkit::{ipv6_loopback_or_skip, tool_or_skip};
 use rcgen::{
     date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
     Issuer, KeyPair, KeyUsagePurpose,
@@ -280,7 +281,7 @@ fn development_certificate_is_trusted_in_process() {
         }
         let (c, s) = tls_pair(&mut d, l, "127.0.0.1", port, "kiwi.local").await;
         echo_check(&mut d, c, s).await;
-        if std::net::TcpListener::bind("[::1]:0").is_ok() {
+        if ipv6_loopback_or_skip("development_certificate_is_trusted_in_process (its ::1 case)") {
             let (l6, port6) = server(&d, "::1", None);
             let (c, s) = tls_pair(&mut d, l6, "::1", port6, "").await;
             echo_check(&mut d, c, s).await;
@@ -328,15 +329,6 @@ fn pem(label: &str, der: &[u8]) -> String {
     )
 }
 
-fn openssl() -> bool {
-    Command::new("openssl")
-        .arg("version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 #[test]
 fn key_formats_pkcs8_sec1_and_rsa() {
     run(async {
@@ -359,7 +351,10 @@ fn key_formats_pkcs8_sec1_and_rsa() {
             ("pkcs8", pkcs8.cert.clone(), pkcs8.key.clone()),
             ("sec1", pkcs8.cert.clone(), sec1_key),
         ];
-        if openssl() {
+        if tool_or_skip(
+            "openssl",
+            "key_formats_pkcs8_sec1_and_rsa (its RSA PKCS#1 key)",
+        ) {
             // RSA PKCS#1: ring cannot generate RSA keys, so openssl makes one.
             let p8 = pki.dir.0.join("rsa8.key");
             let p1 = pki.dir.0.join("rsa1.key");
@@ -395,8 +390,6 @@ fn key_formats_pkcs8_sec1_and_rsa() {
                 .unwrap();
             let c = pki.dir.write("rsa.crt", cert.pem());
             idents.push(("rsa", c, p1));
-        } else {
-            eprintln!("openssl not found: skipping the RSA PKCS#1 key");
         }
         for (what, cert, key) in idents {
             let l = d
@@ -749,8 +742,7 @@ impl Drop for Child {
 
 #[test]
 fn interop_with_openssl_s_server_and_s_client() {
-    if !openssl() {
-        eprintln!("openssl not found: skipping interop");
+    if !tool_or_skip("openssl", "interop_with_openssl_s_server_and_s_client") {
         return;
     }
     run(async {

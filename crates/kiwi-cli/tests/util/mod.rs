@@ -29,15 +29,9 @@ pub fn example(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Whether `program` is on PATH.
-pub fn have(program: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
+// Each test binary uses a different few of these.
+#[allow(unused_imports)]
+pub use kiwi_testkit::{have, ipv6_loopback_or_skip, require_tool, skip, tool_or_skip};
 
 /// A temporary directory, removed when dropped.
 pub struct TempDir(pub PathBuf);
@@ -485,10 +479,7 @@ pub fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
 
 /// `python3` for a `-c` program, or a panic naming the missing interpreter.
 pub fn python(code: &str) -> Command {
-    assert!(
-        have("python3"),
-        "python3 is required by the networking tests"
-    );
+    require_tool("python3", "the networking tests");
     let mut c = Command::new("python3");
     c.arg("-u").arg("-c").arg(code);
     c
@@ -496,10 +487,7 @@ pub fn python(code: &str) -> Command {
 
 /// Runs `openssl args...` in `dir` (60 s bound) and panics with its stderr if it fails.
 pub fn openssl(dir: &Path, args: &[&str]) {
-    assert!(
-        have("openssl"),
-        "the openssl command is required by the TLS tests"
-    );
+    require_tool("openssl", "the TLS tests");
     let o = run(
         "openssl",
         Command::new("openssl").args(args).current_dir(dir),

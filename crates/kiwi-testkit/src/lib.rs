@@ -1,0 +1,103 @@
+//! Helpers shared by the integration tests of several crates.
+//!
+//! A test that needs an outside peer tool (socat, openssl, curl, python3) or something of the
+//! environment (an IPv6 loopback, a system resolver) never passes silently without it:
+//!
+//! * under CI (`CI` set and not `false`/`0`) a missing **tool** fails the test with a message
+//!   naming it, because `.ci/run` installs every tool and a missing one means the run proves
+//!   less than it claims;
+//! * otherwise, and for what the **environment** lacks, the test prints a `SKIP` line to the
+//!   real standard error. The line bypasses libtest's output capture, so it shows in a normal
+//!   `cargo test` run of a passing test, and `.ci/run` counts those lines.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Whether `program` is on PATH.
+pub fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Whether the tests run under CI: `CI` is set to anything but empty, `false` or `0`.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE"))
+}
+
+/// Prints `SKIP <what>: <reason>` to the process's standard error, past libtest's capture.
+pub fn skip(what: &str, reason: &str) {
+    let line = format!("SKIP {what}: {reason}\n");
+    // One write of the whole line, so lines of tests running in parallel do not interleave.
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// True if the peer `tool` is on PATH. Without it, under CI this panics naming the tool;
+/// elsewhere it prints a `SKIP` line for `what` and returns false.
+pub fn tool_or_skip(tool: &str, what: &str) -> bool {
+    if have(tool) {
+        return true;
+    }
+    assert!(
+        !under_ci(),
+        "{what}: the peer tool `{tool}` is not on PATH; CI must install it (see .ci/run)"
+    );
+    skip(what, &format!("`{tool}` is not installed"));
+    false
+}
+
+/// Panics unless `tool` is on PATH: for tests that cannot run without it anywhere.
+pub fn require_tool(tool: &str, what: &str) {
+    assert!(
+        have(tool),
+        "{what}: the peer tool `{tool}` is not on PATH (install it; .ci/run does)"
+    );
+}
+
+/// True if this machine can bind the IPv6 loopback `::1`; otherwise prints a `SKIP` line for
+/// `what` (an environment without IPv6 is not a CI failure) and returns false.
+pub fn ipv6_loopback_or_skip(what: &str) -> bool {
+    if std::net::TcpListener::bind("[::1]:0").is_ok() {
+        return true;
+    }
+    skip(what, "no IPv6 loopback (::1) on this machine");
+    false
+}
+
+/// True if the system resolver answers for `localhost` within 10 s; otherwise prints a `SKIP`
+/// line for `what` and returns false. Asking first separates a machine without a working
+/// resolver (skip) from a runtime that fails to resolve (a test failure).
+pub fn localhost_resolves_or_skip(what: &str) -> bool {
+    use std::net::ToSocketAddrs;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let found = ("localhost", 0)
+            .to_socket_addrs()
+            .map(|mut a| a.next().is_some());
+        let _ = tx.send(found);
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(10)) {
+        Ok(Ok(true)) => true,
+        Ok(Ok(false)) => {
+            skip(what, "the system resolver has no address for localhost");
+            false
+        }
+        Ok(Err(e)) => {
+            skip(
+                what,
+                &format!("the system resolver fails for localhost: {e}"),
+            );
+            false
+        }
+        Err(_) => {
+            skip(
+                what,
+                "the system resolver did not answer for localhost within 10 s",
+            );
+            false
+        }
+    }
+}
