@@ -133,12 +133,15 @@ fn queued_sends_complete_in_order() {
                 );
             }
         }
-        let mut order = Vec::new();
         for op in &ops {
             assert_eq!(d.wait(*op).await.unwrap(), Done::Sent(chunk));
-            order.push(*op);
         }
-        assert!(immediate + ops.len() == 100);
+        assert_eq!(
+            d.completion_order(&ops),
+            ops,
+            "queued sends must complete in the order they were made"
+        );
+        assert_eq!(immediate + ops.len(), 100);
         assert_eq!(d.net.pending(), 0);
     });
 }

@@ -101,3 +101,57 @@ pub fn localhost_resolves_or_skip(what: &str) -> bool {
         }
     }
 }
+
+/// How a peer ended a connection, as seen by [`read_until_closed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// An orderly end of stream (FIN).
+    Eof,
+    /// A reset (RST), for example a close with unread input on the peer's side.
+    Reset,
+}
+
+/// Reads `stream` until the peer ends it, for at most `limit`; returns what arrived first and
+/// how it ended. Running out of time (the peer never closed) panics: a read timeout is not a
+/// close.
+pub fn read_until_closed(
+    stream: &std::net::TcpStream,
+    limit: std::time::Duration,
+) -> (Vec<u8>, Closed) {
+    use std::io::{ErrorKind, Read};
+    let deadline = std::time::Instant::now() + limit;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut reader = stream;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        assert!(
+            !left.is_zero(),
+            "the peer did not close within {limit:?} (received {} bytes)",
+            got.len()
+        );
+        stream
+            .set_read_timeout(Some(left))
+            .expect("set_read_timeout");
+        match reader.read(&mut buf) {
+            Ok(0) => return (got, Closed::Eof),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => return (got, Closed::Reset),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) => panic!("reading until the peer closes failed: {e}"),
+        }
+    }
+}
+
+/// The first byte of a TLS alert record (content type 21).
+pub const TLS_ALERT: u8 = 0x15;
+
+/// Asserts that what a peer sent before closing is nothing or a TLS alert record.
+pub fn assert_alert_or_nothing(what: &str, got: &[u8]) {
+    assert!(
+        got.is_empty() || got[0] == TLS_ALERT,
+        "{what}: expected a TLS alert or nothing before the close, got {:?}",
+        &got[..got.len().min(64)]
+    );
+}

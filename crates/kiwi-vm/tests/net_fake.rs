@@ -248,9 +248,10 @@ fn refused_connect_is_a_catchable_system_error() {
         end
         "#,
     );
+    // The VM adds the error type; the message is the driver's, unchanged.
     assert_eq!(
         r.out,
-        "SystemError: connect to 127.0.0.1:1 failed: Connection refused\n"
+        "SystemError: fake: 127.0.0.1:1 refused the connection\n"
     );
 }
 
@@ -330,11 +331,14 @@ fn tls_connect_failures_are_negative_codes_with_a_reason_per_task() {
         "#,
     );
     assert_eq!(r.err, "");
+    // The VM's part: a code per failure kind, and each task's own last reason (the driver's
+    // text, unchanged).
     assert_eq!(
         r.out,
-        "true\n-1\ncannot resolve no-such-host.invalid:443\n-2\n-3\n-4\n\
-         certificate rejected: expired\n[\"\", \"cannot resolve x.invalid:443\"]\n\
-         certificate rejected: expired\ntrue\ntrue\n"
+        "true\n-1\nfake: no-such-host.invalid:443 does not resolve\n-2\n-3\n-4\n\
+         fake: the certificate of expired.test expired\n\
+         [\"\", \"fake: x.invalid:443 does not resolve\"]\n\
+         fake: the certificate of expired.test expired\ntrue\ntrue\n"
     );
 }
 

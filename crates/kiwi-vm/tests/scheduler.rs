@@ -225,8 +225,23 @@ fn await_unknown_and_self() {
         catch e
           println e["error"] + ": " + e["message"]
         end
+        me = null
+        me = task::spawn(with do
+          task::sleep(1)
+          try
+            task::await(me)
+          catch e
+            println e["error"] + ": " + e["message"]
+          end
+          "went on"
+        end)
+        println task::await(me)
     "#);
-    assert_eq!(r.out, "InvalidOperationError: Task 123456 not found.\n");
+    assert_eq!(
+        r.out,
+        "InvalidOperationError: Task 123456 not found.\n\
+         InvalidOperationError: A task cannot await itself.\nwent on\n"
+    );
 }
 
 #[test]

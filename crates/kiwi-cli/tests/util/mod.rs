@@ -31,7 +31,10 @@ pub fn example(name: &str) -> PathBuf {
 
 // Each test binary uses a different few of these.
 #[allow(unused_imports)]
-pub use kiwi_testkit::{have, ipv6_loopback_or_skip, require_tool, skip, tool_or_skip};
+pub use kiwi_testkit::{
+    assert_alert_or_nothing, have, ipv6_loopback_or_skip, read_until_closed, require_tool, skip,
+    tool_or_skip,
+};
 
 /// A temporary directory, removed when dropped.
 pub struct TempDir(pub PathBuf);

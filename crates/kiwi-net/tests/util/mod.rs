@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -28,6 +28,10 @@ pub struct Driver {
     pub net: Net,
     pub ids: Rc<Cell<i64>>,
     done: HashMap<Id, Result<Done, NetError>>,
+    /// Every op that ever completed (returned at once or delivered), in completion order: a
+    /// second delivery of an op is caught even after its first result was taken.
+    finished: Vec<Id>,
+    seen: HashSet<Id>,
 }
 
 impl Driver {
@@ -37,6 +41,8 @@ impl Driver {
             net: Net::new(ids.clone()),
             ids,
             done: HashMap::new(),
+            finished: Vec::new(),
+            seen: HashSet::new(),
         }
     }
 
@@ -51,12 +57,25 @@ impl Driver {
         let mut out: Vec<Completion> = Vec::new();
         self.net.take_completions(&mut out);
         for c in out {
-            assert!(
-                self.done.insert(c.op, c.result).is_none(),
-                "op {} completed twice",
-                c.op
-            );
+            self.record(c.op);
+            self.done.insert(c.op, c.result);
         }
+    }
+
+    /// Notes that `op` finished; it must not have finished before.
+    fn record(&mut self, op: Id) {
+        assert!(self.seen.insert(op), "op {op} completed twice");
+        self.finished.push(op);
+    }
+
+    /// The ops among `ops` in the order they finished (those not finished yet are left out).
+    pub fn completion_order(&self, ops: &[Id]) -> Vec<Id> {
+        let wanted: HashSet<Id> = ops.iter().copied().collect();
+        self.finished
+            .iter()
+            .copied()
+            .filter(|op| wanted.contains(op))
+            .collect()
     }
 
     /// Waits for `op`'s completion.
@@ -82,10 +101,8 @@ impl Driver {
         match now {
             Some(r) => {
                 self.collect();
-                assert!(
-                    !self.done.contains_key(&op),
-                    "op {op} returned Some and also completed"
-                );
+                // A later delivery of the same op is caught by `record` too.
+                self.record(op);
                 r
             }
             None => self.wait(op).await,

@@ -1,5 +1,6 @@
 //! An in-memory network with no sockets: listeners by port, connections as pairs of byte
-//! queues. Everything it completes later is queued at once (there are no outside events), so
+//! queues. Its failure messages start with `fake:` so that tests asserting them visibly check
+//! that the VM passes a driver's message through, not what a real network would say. Everything it completes later is queued at once (there are no outside events), so
 //! scripts run deterministically under the virtual-clock harness.
 
 use std::cell::{Cell, RefCell};
@@ -174,22 +175,22 @@ impl NetDriver for FakeNet {
         let failure = if host.ends_with(".invalid") {
             fail(
                 FailureKind::Resolve,
-                format!("cannot resolve {host}:{port}"),
+                format!("fake: {host}:{port} does not resolve"),
             )
         } else if name == "expired.test" {
             fail(
                 FailureKind::CertRejected,
-                "certificate rejected: expired".to_string(),
+                format!("fake: the certificate of {name} expired"),
             )
         } else {
             match self.listener_at(port) {
                 None => fail(
                     FailureKind::Connect,
-                    format!("connect to {host}:{port} failed: Connection refused"),
+                    format!("fake: {host}:{port} refused the connection"),
                 ),
                 Some((_, false)) => fail(
                     FailureKind::Handshake,
-                    "TLS handshake failed: the peer sent non-TLS data".to_string(),
+                    format!("fake: {host}:{port} sent non-TLS data"),
                 ),
                 Some(_) => None,
             }
@@ -210,7 +211,7 @@ impl NetDriver for FakeNet {
                 op,
                 Err(NetFailure::new(
                     FailureKind::Connect,
-                    format!("connect to {host}:{port} failed: Connection refused"),
+                    format!("fake: {host}:{port} refused the connection"),
                 )),
             ));
             return;
