@@ -10,6 +10,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use kiwi_testkit::ClosedPort;
+
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 fn example(name: &str) -> PathBuf {
@@ -117,10 +119,21 @@ impl Drop for Server {
     }
 }
 
-/// A port that was free a moment ago (the OS picked it for us, then we let it go).
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
-    l.local_addr().expect("local addr").port()
+impl Server {
+    /// Starts a server example on port 0 (the OS picks a free port as the server binds, so no
+    /// other test can take it first) and reads the port from its first line,
+    /// `<banner> 127.0.0.1:<port>`.
+    fn start_on_port_0(name: &str, banner: &str) -> (Server, u16) {
+        let server = Server::start(name, &["0"]);
+        let first = server.next_line();
+        let port = first
+            .strip_prefix(banner)
+            .and_then(|rest| rest.strip_prefix(" 127.0.0.1:"))
+            .and_then(|p| p.parse::<u16>().ok())
+            .filter(|&p| p != 0)
+            .unwrap_or_else(|| panic!("expected `{banner} 127.0.0.1:<port>`, got {first:?}"));
+        (server, port)
+    }
 }
 
 /// A loopback client that reads whole lines, with a read deadline.
@@ -187,12 +200,7 @@ fn demo_with_many_clients() {
 
 #[test]
 fn echo_server_and_echo_client() {
-    let port = free_port();
-    let server = Server::start("echo_server.kiwi", &[&port.to_string()]);
-    assert_eq!(
-        server.next_line(),
-        format!("echo server listening on 127.0.0.1:{port}")
-    );
+    let (_server, port) = Server::start_on_port_0("echo_server.kiwi", "echo server listening on");
     let out = run_example(
         "echo_client.kiwi",
         &[&port.to_string(), "hello", "kiwi over tcp", "ünïcödé"],
@@ -212,8 +220,8 @@ fn echo_server_and_echo_client() {
 
 #[test]
 fn echo_client_reports_a_refused_connection() {
-    let port = free_port();
-    let out = run_example("echo_client.kiwi", &[&port.to_string(), "hi"]);
+    let closed = ClosedPort::new();
+    let out = run_example("echo_client.kiwi", &[&closed.port.to_string(), "hi"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout_of(&out), "");
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("cannot connect to 127.0.0.1:"));
@@ -221,12 +229,7 @@ fn echo_client_reports_a_refused_connection() {
 
 #[test]
 fn chat_server_broadcasts_lines_to_the_other_clients() {
-    let port = free_port();
-    let server = Server::start("chat_server.kiwi", &[&port.to_string()]);
-    assert_eq!(
-        server.next_line(),
-        format!("chat server listening on 127.0.0.1:{port}")
-    );
+    let (server, port) = Server::start_on_port_0("chat_server.kiwi", "chat server listening on");
 
     let mut a = LineClient::connect(port);
     assert_eq!(a.line(), "* welcome user1, 1 online");
@@ -275,9 +278,7 @@ fn chat_server_broadcasts_lines_to_the_other_clients() {
 
 #[test]
 fn chat_server_a_client_that_never_reads_does_not_block_the_others() {
-    let port = free_port();
-    let server = Server::start("chat_server.kiwi", &[&port.to_string()]);
-    server.next_line();
+    let (_server, port) = Server::start_on_port_0("chat_server.kiwi", "chat server listening on");
     let mut a = LineClient::connect(port);
     assert_eq!(a.line(), "* welcome user1, 1 online");
     // The slow client connects and then never reads.
@@ -319,10 +320,14 @@ fn portscan_finds_an_open_port_and_not_a_closed_one() {
         format!("127.0.0.1:{open} open\nscanned 1 ports on 127.0.0.1: 1 open, 0 closed\n")
     );
 
-    let closed = free_port();
+    let closed = ClosedPort::new();
     let out = run_example(
         "portscan.kiwi",
-        &["127.0.0.1", &closed.to_string(), &closed.to_string()],
+        &[
+            "127.0.0.1",
+            &closed.port.to_string(),
+            &closed.port.to_string(),
+        ],
     );
     assert!(out.status.success(), "{out:?}");
     assert_eq!(

@@ -3,11 +3,11 @@
 mod util;
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener as StdListener, TcpStream as StdStream};
+use std::net::{Shutdown, TcpStream as StdStream};
 use std::time::Duration;
 
 use kiwi_net::{Done, ErrorKind, SocketKind};
-use kiwi_testkit::{ipv6_loopback_or_skip, localhost_resolves_or_skip};
+use kiwi_testkit::{ipv6_loopback_or_skip, localhost_resolves_or_skip, ClosedPort};
 use util::{run, Driver};
 
 #[test]
@@ -313,11 +313,8 @@ fn wrong_kind_errors() {
 fn connect_refused() {
     run(async {
         let mut d = Driver::new();
-        let port = StdListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let closed = ClosedPort::new();
+        let port = closed.port;
         let e = d.connect("127.0.0.1", port).await.unwrap_err();
         assert_eq!(e.kind, ErrorKind::Refused);
         assert!(

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use kiwi_net::{ErrorKind, Id, NetError, SocketKind};
 use kiwi_testkit::{
-    assert_alert_or_nothing, ipv6_loopback_or_skip, read_until_closed, tool_or_skip,
+    assert_alert_or_nothing, ipv6_loopback_or_skip, read_until_closed, tool_or_skip, ClosedPort,
 };
 use rcgen::{
     date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
@@ -692,10 +692,10 @@ fn connect_errors_have_the_right_kinds() {
             .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Resolve);
         // A closed port: TCP connect fails.
-        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = free.local_addr().unwrap().port();
-        drop(free);
-        let e = connect(&mut d, "127.0.0.1", port, "").await.unwrap_err();
+        let closed = ClosedPort::new();
+        let e = connect(&mut d, "127.0.0.1", closed.port, "")
+            .await
+            .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Refused, "{e}");
         // A plain TCP server that answers with text: a protocol failure.
         let (tcp, addr) = d.server("127.0.0.1");
@@ -721,10 +721,39 @@ fn connect_errors_have_the_right_kinds() {
     });
 }
 
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+/// Starts `openssl s_server -www` on 127.0.0.1 port 0 and reads the port it bound from its
+/// `ACCEPT host:port` line.
+fn s_server_www(version: &str, id: &Identity) -> (Child, u16) {
+    let mut child = Child(
+        Command::new("openssl")
+            .args(["s_server", "-www", version, "-accept", "127.0.0.1:0"])
+            .arg("-cert")
+            .arg(&id.cert)
+            .arg("-key")
+            .arg(&id.key)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(addr) = line.strip_prefix("ACCEPT ") {
+                let _ = tx.send(addr.rsplit(':').next().and_then(|p| p.parse().ok()));
+                break;
+            }
+        }
+    });
+    let port = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("s_server did not say ACCEPT within 30 s")
+        .expect("a port in s_server's ACCEPT line");
+    (child, port)
 }
 
 struct Child(std::process::Child);
@@ -747,31 +776,9 @@ fn interop_with_openssl_s_server_and_s_client() {
         let mut d = trusting(&pki);
         // Our client against openssl s_server, TLS 1.3 and TLS 1.2.
         for version in ["-tls1_3", "-tls1_2"] {
-            let port = free_port();
-            let _srv = Child(
-                Command::new("openssl")
-                    .args(["s_server", "-quiet", "-www", version, "-accept"])
-                    .arg(port.to_string())
-                    .arg("-cert")
-                    .arg(&good.cert)
-                    .arg("-key")
-                    .arg(&good.key)
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .unwrap(),
-            );
-            let mut c = None;
-            for _ in 0..100 {
-                if StdStream::connect(("127.0.0.1", port)).is_ok() {
-                    c = Some(connect(&mut d, "127.0.0.1", port, "localhost").await);
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            let c = c
-                .expect("s_server did not start")
+            let (_srv, port) = s_server_www(version, &good);
+            let c = connect(&mut d, "127.0.0.1", port, "localhost")
+                .await
                 .expect("handshake with s_server");
             d.send(c, b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
             let mut page = Vec::new();

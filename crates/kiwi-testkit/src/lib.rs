@@ -155,3 +155,38 @@ pub fn assert_alert_or_nothing(what: &str, got: &[u8]) {
         &got[..got.len().min(64)]
     );
 }
+
+/// A loopback port that refuses connections for as long as this value lives: a socket is bound
+/// to it (without `SO_REUSEADDR`) and never listens. Unlike a port that was free a moment ago,
+/// no other test can start listening on it meanwhile.
+pub struct ClosedPort {
+    _socket: socket2::Socket,
+    /// The reserved port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl ClosedPort {
+    /// Reserves a port on 127.0.0.1 chosen by the OS.
+    pub fn new() -> ClosedPort {
+        use socket2::{Domain, Socket, Type};
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+        let any: std::net::SocketAddr = "127.0.0.1:0".parse().expect("address");
+        socket.bind(&any.into()).expect("bind 127.0.0.1:0");
+        let port = socket
+            .local_addr()
+            .expect("local_addr")
+            .as_socket()
+            .expect("an inet address")
+            .port();
+        ClosedPort {
+            _socket: socket,
+            port,
+        }
+    }
+}
+
+impl Default for ClosedPort {
+    fn default() -> Self {
+        Self::new()
+    }
+}
