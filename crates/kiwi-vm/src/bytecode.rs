@@ -139,7 +139,12 @@ pub enum Op {
     PushHandler(u32),
     /// Remove the innermost handler.
     PopHandler,
-    /// Pop an error hashmap and raise it again as-is.
+    /// Like `PushHandler`, for the hidden handler around a `catch` body whose `finally` must run
+    /// before the error goes on: catching also pushes, above the error, where it was raised
+    /// (an opaque integer from [`crate::task::pack_origin`]) for `Rethrow`.
+    PushRethrowHandler(u32),
+    /// Pop an origin (from `PushRethrowHandler`) and an error hashmap; raise the error again
+    /// as-is, reported where it was first raised.
     Rethrow,
     /// Pop an error hashmap and push its type and message strings (`catch t, m`).
     SplitError,

@@ -7,6 +7,7 @@ use crate::channel::{Channel, TaskId};
 use crate::error::KResult;
 use crate::function::{Cell, Closure};
 use crate::value::Value;
+use kiwi_syntax::Span;
 
 /// What to do with a frame's return value.
 #[derive(Clone)]
@@ -42,6 +43,32 @@ pub struct Handler {
     pub stack_height: usize,
     /// Where the handler code starts.
     pub target: usize,
+    /// Whether catching pushes the error's origin too (`Op::PushRethrowHandler`).
+    pub keeps_origin: bool,
+}
+
+/// Where an error was raised, as one integer a handler can keep on the value stack while a
+/// `finally` body runs: file index (15 bits), line and column (24 bits each, saturated); -1
+/// for an unknown place.
+pub fn pack_origin(at: Option<(u32, Span)>) -> i64 {
+    const MAX: i64 = (1 << 24) - 1;
+    match at {
+        Some((file, span)) if file < 1 << 15 => {
+            ((file as i64) << 48) | ((span.line as i64).min(MAX) << 24) | (span.col as i64).min(MAX)
+        }
+        _ => -1,
+    }
+}
+
+/// The place [`pack_origin`] packed.
+pub fn unpack_origin(packed: i64) -> Option<(u32, Span)> {
+    const MASK: i64 = (1 << 24) - 1;
+    (packed >= 0).then(|| {
+        (
+            (packed >> 48) as u32,
+            Span::new(((packed >> 24) & MASK) as u32, (packed & MASK) as u32),
+        )
+    })
 }
 
 /// Why a task is not runnable.
@@ -92,5 +119,31 @@ impl Task {
         t.stack.push(Value::Func(callee.clone()));
         crate::vm::call::enter_frame(&mut t, callee, args, FrameKind::Call);
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_pack_and_unpack() {
+        for at in [
+            None,
+            Some((0, Span::new(1, 1))),
+            Some((7, Span::new(12_345, 678))),
+            Some(((1 << 15) - 1, Span::new((1 << 24) - 1, (1 << 24) - 1))),
+        ] {
+            assert_eq!(unpack_origin(pack_origin(at)), at);
+        }
+        // Past the bits there is room for, a place saturates (line, column) or is unknown (file).
+        assert_eq!(
+            unpack_origin(pack_origin(Some((3, Span::new(u32::MAX, u32::MAX))))),
+            Some((3, Span::new((1 << 24) - 1, (1 << 24) - 1)))
+        );
+        assert_eq!(
+            unpack_origin(pack_origin(Some((1 << 15, Span::new(1, 1))))),
+            None
+        );
     }
 }

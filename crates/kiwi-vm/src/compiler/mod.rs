@@ -305,6 +305,7 @@ impl Compiler<'_> {
             Op::OrJump(_) => Op::OrJump(target),
             Op::JumpIfNotNull(_) => Op::JumpIfNotNull(target),
             Op::PushHandler(_) => Op::PushHandler(target),
+            Op::PushRethrowHandler(_) => Op::PushRethrowHandler(target),
             Op::ForNext(s, two, _) => Op::ForNext(s, two, target),
             other => other,
         };

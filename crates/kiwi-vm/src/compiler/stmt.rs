@@ -305,7 +305,7 @@ impl Compiler<'_> {
         match catch {
             Some(c) => {
                 let rethrow = fin.as_ref().map(|f| {
-                    let h = self.emit(Op::PushHandler(0), span);
+                    let h = self.emit(Op::PushRethrowHandler(0), span);
                     self.cur().tries.push(TryCtx {
                         handler: true,
                         finally: Some(f.clone()),
@@ -330,10 +330,12 @@ impl Compiler<'_> {
                     self.block(f, false);
                     let end = self.emit(Op::Jump(0), span);
                     self.patch(h);
-                    let tmp = self.cur().new_local();
-                    self.emit(Op::StoreLocal(tmp), span);
+                    let (error, origin) = (self.cur().new_local(), self.cur().new_local());
+                    self.emit(Op::StoreLocal(origin), span);
+                    self.emit(Op::StoreLocal(error), span);
                     self.block(f, false);
-                    self.emit(Op::LoadLocal(tmp), span);
+                    self.emit(Op::LoadLocal(error), span);
+                    self.emit(Op::LoadLocal(origin), span);
                     self.emit(Op::Rethrow, span);
                     self.patch(end);
                 }

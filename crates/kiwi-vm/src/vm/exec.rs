@@ -15,7 +15,7 @@ use crate::format::write_display;
 use crate::function::Closure;
 use crate::methods;
 use crate::ops;
-use crate::task::{FrameKind, Handler, Task};
+use crate::task::{pack_origin, unpack_origin, FrameKind, Handler, Task};
 use crate::value::{Key, Map, Value};
 
 /// Why [`Interp::run_task`] returned.
@@ -104,6 +104,16 @@ impl Interp {
     /// Raises `err` in `task`: unwinds to the innermost handler, or reports it unhandled.
     fn throw(&mut self, task: &mut Task, err: KiwiError) -> Result<(), Halt> {
         let at = self.location(task);
+        self.throw_from(task, err, at)
+    }
+
+    /// [`Self::throw`] for an error raised at `at` (a rethrow keeps the first place).
+    fn throw_from(
+        &mut self,
+        task: &mut Task,
+        err: KiwiError,
+        at: Option<(u32, Span)>,
+    ) -> Result<(), Halt> {
         while let Some(h) = task.handlers.pop() {
             if h.frame_depth > task.frames.len() || h.frame_depth == 0 {
                 continue;
@@ -111,6 +121,9 @@ impl Interp {
             task.frames.truncate(h.frame_depth);
             task.stack.truncate(h.stack_height);
             task.stack.push(error_value(&err));
+            if h.keeps_origin {
+                task.stack.push(Value::Int(pack_origin(at)));
+            }
             if let Some(f) = task.frames.last_mut() {
                 f.ip = h.target;
             }
@@ -675,13 +688,28 @@ impl Interp {
                         frame_depth: task.frames.len(),
                         stack_height: task.stack.len(),
                         target: t as usize,
+                        keeps_origin: false,
+                    }),
+                    Op::PushRethrowHandler(t) => task.handlers.push(Handler {
+                        frame_depth: task.frames.len(),
+                        stack_height: task.stack.len(),
+                        target: t as usize,
+                        keeps_origin: true,
                     }),
                     Op::PopHandler => {
                         task.handlers.pop();
                     }
                     Op::Rethrow => {
+                        let origin = match pop!() {
+                            Value::Int(packed) => unpack_origin(packed),
+                            _ => None,
+                        };
                         let v = pop!();
-                        fail!(thrown_error(&v));
+                        save_ip!();
+                        match self.throw_from(task, thrown_error(&v), origin) {
+                            Ok(()) => continue 'frames,
+                            Err(h) => return h,
+                        }
                     }
                     Op::SplitError => {
                         let v = pop!();
