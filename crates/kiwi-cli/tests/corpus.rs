@@ -3,12 +3,16 @@
 //! Each script carries its expectations as comments (see `tests/scripts/README.md`):
 //!
 //! * `# expect: <text>`        one per stdout line, in order (stdout must match exactly)
-//! * `# expect error: <text>`  the first line of stderr; the exit code then defaults to 1
-//! * `# expect error prefix: <text>`  the first line of stderr starts with `<text>` (for errors
-//!   whose message the spec leaves open, e.g. `[SyntaxError]:`); exit code defaults to 1
+//! * `# stderr: <text>`        one per line the script itself writes to stderr, in order
+//! * `# expect error: <text>`  an uncaught error report, `[Type]: message`; the exit code then
+//!   defaults to 1. Several are reported in order (every syntax error of a file).
+//! * `# at: LINE:COL`          where the error of the matching `# expect error` points
 //! * `# exit: N`               the expected exit code (default 0)
 //! * `# args: a b c`           command-line arguments after the script path
-//! * `# stderr: <text>`        a line that must appear somewhere in stderr
+//!
+//! Stderr must be exactly the script's own `# stderr:` lines followed by one report per
+//! `# expect error`: the message, `File: <script>:LINE:COL`, that source line, a caret under
+//! COL and a blank line. A script that declares none of these must write nothing to stderr.
 //!
 //! Scripts under `tests/scripts/wishlist/` are known failures: they run, but their outcome is
 //! reported as "ignored" (with the reason) so they never fail the run.
@@ -24,24 +28,26 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 /// Hard limit for one script run.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// An uncaught error the script must end with: its `[Type]: message` line and where it points.
+#[derive(Debug)]
+struct ExpectedError {
+    message: String,
+    at: (usize, usize),
+}
+
 #[derive(Debug, Default)]
 struct Expectation {
     stdout: Vec<String>,
-    error: Option<String>,
-    error_prefix: Option<String>,
+    stderr: Vec<String>,
+    errors: Vec<ExpectedError>,
     exit: Option<i32>,
     args: Vec<String>,
-    stderr: Vec<String>,
 }
 
 impl Expectation {
     fn exit_code(&self) -> i32 {
         self.exit
-            .unwrap_or(if self.error.is_some() || self.error_prefix.is_some() {
-                1
-            } else {
-                0
-            })
+            .unwrap_or(if self.errors.is_empty() { 0 } else { 1 })
     }
 }
 
@@ -52,41 +58,79 @@ fn directive_text(rest: &str) -> String {
     rest.strip_prefix(' ').unwrap_or(rest).to_string()
 }
 
+/// `LINE:COL`, both from 1.
+fn parse_position(text: &str) -> Option<(usize, usize)> {
+    let (line, col) = text.trim().split_once(':')?;
+    let (line, col) = (line.parse().ok()?, col.parse().ok()?);
+    (line >= 1 && col >= 1).then_some((line, col))
+}
+
 fn parse_expectations(source: &str) -> Result<Expectation, String> {
     let mut exp = Expectation::default();
+    let mut messages = Vec::new();
+    let mut positions = Vec::new();
     for (lineno, line) in source.lines().enumerate() {
         let lineno = lineno + 1;
-        if let Some(pos) = line.find("# expect error prefix:") {
-            if exp.error_prefix.is_some() || exp.error.is_some() {
-                return Err(format!("line {lineno}: more than one `# expect error`"));
-            }
-            exp.error_prefix = Some(directive_text(
-                &line[pos + "# expect error prefix:".len()..],
+        let after = |marker: &str| {
+            line.find(marker)
+                .map(|pos| directive_text(&line[pos + marker.len()..]))
+        };
+        if line.contains("# expect error prefix:") {
+            return Err(format!(
+                "line {lineno}: `# expect error prefix:` is gone; write the whole message with `# expect error:`"
             ));
-        } else if let Some(pos) = line.find("# expect error:") {
-            if exp.error.is_some() || exp.error_prefix.is_some() {
-                return Err(format!("line {lineno}: more than one `# expect error`"));
-            }
-            exp.error = Some(directive_text(&line[pos + "# expect error:".len()..]));
-        } else if let Some(pos) = line.find("# expect:") {
-            exp.stdout
-                .push(directive_text(&line[pos + "# expect:".len()..]));
-        } else if let Some(pos) = line.find("# exit:") {
-            let text = directive_text(&line[pos + "# exit:".len()..]);
+        } else if let Some(text) = after("# expect error:") {
+            messages.push(text);
+        } else if let Some(text) = after("# expect:") {
+            exp.stdout.push(text);
+        } else if let Some(text) = after("# at:") {
+            let at = parse_position(&text)
+                .ok_or_else(|| format!("line {lineno}: `# at:` wants LINE:COL, not {text:?}"))?;
+            positions.push(at);
+        } else if let Some(text) = after("# exit:") {
             let code = text
                 .trim()
                 .parse::<i32>()
                 .map_err(|e| format!("line {lineno}: bad `# exit:` value {text:?}: {e}"))?;
             exp.exit = Some(code);
-        } else if let Some(pos) = line.find("# args:") {
-            let text = directive_text(&line[pos + "# args:".len()..]);
+        } else if let Some(text) = after("# args:") {
             exp.args.extend(text.split_whitespace().map(str::to_string));
-        } else if let Some(pos) = line.find("# stderr:") {
-            exp.stderr
-                .push(directive_text(&line[pos + "# stderr:".len()..]));
+        } else if let Some(text) = after("# stderr:") {
+            exp.stderr.push(text);
         }
     }
+    if messages.len() != positions.len() {
+        return Err(format!(
+            "{} `# expect error:` but {} `# at:`: each error needs its position",
+            messages.len(),
+            positions.len()
+        ));
+    }
+    exp.errors = messages
+        .into_iter()
+        .zip(positions)
+        .map(|(message, at)| ExpectedError { message, at })
+        .collect();
     Ok(exp)
+}
+
+/// The whole stderr `exp` calls for: the script's own lines, then each error report as the
+/// interpreter renders it for `script` (whose text is `source`).
+fn expected_stderr(exp: &Expectation, script: &Path, source: &str) -> Result<Vec<String>, String> {
+    let mut lines = exp.stderr.clone();
+    for e in &exp.errors {
+        let (line, col) = e.at;
+        let text = source
+            .lines()
+            .nth(line - 1)
+            .ok_or_else(|| format!("`# at: {line}:{col}` is past the end of the script"))?;
+        lines.push(e.message.clone());
+        lines.push(format!("File: {}:{line}:{col}", script.display()));
+        lines.push(text.trim_end_matches('\r').to_string());
+        lines.push(format!("{}^", " ".repeat(col - 1)));
+        lines.push(String::new());
+    }
+    Ok(lines)
 }
 
 struct RunOutput {
@@ -187,56 +231,43 @@ fn line_diff(expected: &[String], actual: &[&str]) -> String {
     out
 }
 
+/// Compares `actual` output with the `expected` lines (each ending in a newline); describes
+/// the difference, if any, under `what`.
+fn compare_lines(what: &str, expected: &[String], actual: &str) -> Option<String> {
+    let mut wanted = String::new();
+    for line in expected {
+        wanted.push_str(line);
+        wanted.push('\n');
+    }
+    if actual == wanted {
+        return None;
+    }
+    let actual_lines: Vec<&str> = actual
+        .split_inclusive('\n')
+        .map(|l| l.strip_suffix('\n').unwrap_or(l))
+        .collect();
+    let mut msg = format!("{what} differs (- expected, + actual):\n");
+    msg.push_str(&line_diff(expected, &actual_lines));
+    if !actual.is_empty() && !actual.ends_with('\n') {
+        msg.push_str(&format!(" (actual {what} does not end with a newline)\n"));
+    }
+    Some(msg)
+}
+
 fn check_script(bin: &Path, script: &Path) -> Result<(), String> {
     let source = std::fs::read_to_string(script)
         .map_err(|e| format!("cannot read {}: {e}", script.display()))?;
     let exp = parse_expectations(&source)?;
+    // The interpreter reports the script's absolute path with symbolic links resolved.
+    let shown_path = script
+        .canonicalize()
+        .unwrap_or_else(|_| script.to_path_buf());
+    let wanted_stderr = expected_stderr(&exp, &shown_path, &source)?;
     let out = run_script(bin, script, &exp.args)?;
 
     let mut problems: Vec<String> = Vec::new();
-
-    let mut expected_stdout = String::new();
-    for line in &exp.stdout {
-        expected_stdout.push_str(line);
-        expected_stdout.push('\n');
-    }
-    if out.stdout != expected_stdout {
-        let actual_lines: Vec<&str> = out.stdout.split_inclusive('\n').collect();
-        let actual_trimmed: Vec<&str> = actual_lines
-            .iter()
-            .map(|l| l.strip_suffix('\n').unwrap_or(l))
-            .collect();
-        let mut msg = String::from("stdout differs (- expected, + actual):\n");
-        msg.push_str(&line_diff(&exp.stdout, &actual_trimmed));
-        if !out.stdout.is_empty() && !out.stdout.ends_with('\n') {
-            msg.push_str(" (actual stdout does not end with a newline)\n");
-        }
-        problems.push(msg);
-    }
-
-    if let Some(expected_err) = &exp.error {
-        let first = out.stderr.lines().next().unwrap_or("");
-        if first != expected_err {
-            problems.push(format!(
-                "first stderr line differs:\n  expected: {expected_err}\n  actual:   {first}"
-            ));
-        }
-    }
-
-    if let Some(prefix) = &exp.error_prefix {
-        let first = out.stderr.lines().next().unwrap_or("");
-        if !first.starts_with(prefix.as_str()) {
-            problems.push(format!(
-                "first stderr line does not start with the expected prefix:\n  expected prefix: {prefix}\n  actual:          {first}"
-            ));
-        }
-    }
-
-    for wanted in &exp.stderr {
-        if !out.stderr.lines().any(|l| l == wanted) {
-            problems.push(format!("stderr lacks the line: {wanted}"));
-        }
-    }
+    problems.extend(compare_lines("stdout", &exp.stdout, &out.stdout));
+    problems.extend(compare_lines("stderr", &wanted_stderr, &out.stderr));
 
     let expected_code = exp.exit_code();
     match out.status.code() {
@@ -290,9 +321,11 @@ fn main() {
 
     let mut scripts = Vec::new();
     collect_scripts(&scripts_dir, &mut scripts);
+    // Hundreds of scripts live there; (almost) none found means the folder moved.
     assert!(
-        !scripts.is_empty(),
-        "no .kiwi scripts found under {}",
+        scripts.len() >= 100,
+        "only {} .kiwi scripts found under {}",
+        scripts.len(),
         scripts_dir.display()
     );
 
@@ -322,7 +355,66 @@ fn main() {
                 Err(msg) => Err(Failed::from(msg)),
             })
         })
+        .chain(harness_self_checks(&bin))
         .collect();
 
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// Scripts the harness must reject (and one it must accept), so that its own checks are shown
+/// to be able to fail: `(name, script, expected part of the complaint or "" to pass)`.
+const SELF_CHECKS: &[(&str, &str, &str)] = &[
+    (
+        "undeclared_stderr_fails",
+        "println 1\neprintln \"stray\"\n# expect: 1\n",
+        "stderr differs",
+    ),
+    (
+        "wrong_error_position_fails",
+        "x = 1\nthrow \"no\"\n# expect error: [KiwiError]: no\n# at: 1:1\n",
+        "stderr differs",
+    ),
+    (
+        "error_without_position_fails",
+        "throw \"no\"\n# expect error: [KiwiError]: no\n",
+        "needs its position",
+    ),
+    (
+        "wrong_stdout_fails",
+        "println 2\n# expect: 1\n",
+        "stdout differs",
+    ),
+    (
+        "exact_stderr_passes",
+        "eprintln \"own\"\nx = 1\nthrow \"no\"\n# stderr: own\n# expect error: [KiwiError]: no\n# at: 3:1\n",
+        "",
+    ),
+];
+
+/// One trial per [`SELF_CHECKS`] row, each running its script from a temporary file.
+fn harness_self_checks(bin: &Path) -> Vec<Trial> {
+    SELF_CHECKS
+        .iter()
+        .map(|&(name, script, complaint)| {
+            let bin = bin.to_path_buf();
+            Trial::test(format!("harness/{name}"), move || {
+                let dir = std::env::temp_dir()
+                    .join(format!("kiwi-corpus-self-check-{}", std::process::id()));
+                std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+                let path = dir.join(format!("{name}.kiwi"));
+                std::fs::write(&path, script).map_err(|e| e.to_string())?;
+                let result = check_script(&bin, &path);
+                let _ = std::fs::remove_file(&path);
+                match (result, complaint) {
+                    (Ok(()), "") => Ok(()),
+                    (Ok(()), _) => {
+                        Err(format!("the harness accepted it; expected `{complaint}`").into())
+                    }
+                    (Err(msg), "") => Err(format!("the harness rejected it:\n{msg}").into()),
+                    (Err(msg), _) if msg.contains(complaint) => Ok(()),
+                    (Err(msg), _) => Err(format!("expected `{complaint}`, got:\n{msg}").into()),
+                }
+            })
+        })
+        .collect()
 }
