@@ -48,17 +48,11 @@ pub(crate) fn bind_targets(host: &str, port: u16) -> Result<Vec<BindTarget>, Net
     }
     let addrs: Vec<SocketAddr> = match literal(host) {
         Some(ip) => vec![SocketAddr::new(ip, port)],
-        None => check_name(host, port)
-            .and_then(|()| {
-                (host, port)
-                    .to_socket_addrs()
-                    .map_err(|e| resolve_error(host, port, &e))
-            })?
-            .collect(),
+        None => {
+            check_name(host, port)?;
+            resolved(host, port, (host, port).to_socket_addrs())?
+        }
     };
-    if addrs.is_empty() {
-        return Err(no_addresses(host, port));
-    }
     Ok(addrs
         .into_iter()
         .map(|addr| BindTarget { addr, v6only: true })
@@ -71,12 +65,29 @@ pub(crate) async fn connect_targets(host: &str, port: u16) -> Result<Vec<SocketA
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
     check_name(host, port)?;
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
-        .await
-        .map_err(|e| resolve_error(host, port, &e))?
+    resolved(host, port, tokio::net::lookup_host((host, port)).await)
+}
+
+/// What the system resolver answered for `host:port`, as addresses or a `Resolve` error that
+/// names the host and keeps the resolver's reason. An empty answer is an error too.
+fn resolved(
+    host: &str,
+    port: u16,
+    answer: std::io::Result<impl Iterator<Item = SocketAddr>>,
+) -> Result<Vec<SocketAddr>, NetError> {
+    let addrs: Vec<SocketAddr> = answer
+        .map_err(|e| {
+            NetError::new(
+                ErrorKind::Resolve,
+                format!("cannot resolve {host}:{port}: {e}"),
+            )
+        })?
         .collect();
     if addrs.is_empty() {
-        return Err(no_addresses(host, port));
+        return Err(NetError::new(
+            ErrorKind::Resolve,
+            format!("cannot resolve {host}:{port}: no addresses"),
+        ));
     }
     Ok(addrs)
 }
@@ -113,20 +124,6 @@ fn check_name(host: &str, port: u16) -> Result<(), NetError> {
     ))
 }
 
-fn resolve_error(host: &str, port: u16, err: &std::io::Error) -> NetError {
-    NetError::new(
-        ErrorKind::Resolve,
-        format!("cannot resolve {host}:{port}: {err}"),
-    )
-}
-
-fn no_addresses(host: &str, port: u16) -> NetError {
-    NetError::new(
-        ErrorKind::Resolve,
-        format!("cannot resolve {host}:{port}: no addresses"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +153,38 @@ mod tests {
         assert!(bind_targets("x.invalid", 0).is_err());
         let all = bind_targets("", 5).unwrap();
         assert!(!all[0].v6only && all[0].addr.is_ipv6() && all[1].addr.is_ipv4());
+    }
+
+    /// A real resolver failure (here the text glibc gives for NXDOMAIN, as std reports it)
+    /// becomes a `Resolve` error naming the host and keeping the reason; so does an answer with
+    /// no addresses. Every test of the public API uses `.invalid` names, which never reach a
+    /// resolver, so this is where the mapping of a real answer is checked.
+    #[test]
+    fn resolver_answers_are_mapped() {
+        let nxdomain = std::io::Error::other(
+            "failed to lookup address information: Name or service not known",
+        );
+        let e = resolved(
+            "nowhere.example",
+            443,
+            Err::<std::vec::IntoIter<SocketAddr>, _>(nxdomain),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Resolve);
+        assert_eq!(
+            e.message,
+            "cannot resolve nowhere.example:443: failed to lookup address information: \
+             Name or service not known"
+        );
+        let e = resolved("empty.example", 80, Ok(Vec::new().into_iter())).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Resolve);
+        assert_eq!(e.message, "cannot resolve empty.example:80: no addresses");
+        let v4: SocketAddr = "192.0.2.7:80".parse().unwrap();
+        let v6: SocketAddr = "[2001:db8::7]:80".parse().unwrap();
+        assert_eq!(
+            resolved("two.example", 80, Ok(vec![v6, v4].into_iter())).unwrap(),
+            vec![v6, v4],
+            "every address, in the resolver's order"
+        );
     }
 }
