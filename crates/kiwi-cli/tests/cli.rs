@@ -91,6 +91,55 @@ fn file_arguments_and_exit_code() {
     assert_eq!(stdout(&o), "a,--b,c\n");
 }
 
+/// `exit n` as the process sees it (§0): out-of-range codes never turn a failure into 0, and
+/// output printed before the exit is all there.
+#[test]
+fn exit_codes_reach_the_process() {
+    for (code, status) in [
+        ("0", 0),
+        ("3", 3),
+        ("255", 255),
+        ("256", 255),
+        ("4294967296", 255),
+        ("-1", 255),
+        ("-2", 254),
+        ("-256", 255),
+        ("\"text\"", 1),
+    ] {
+        let o = run(kiwi().args(["-e", &format!("println \"bye\"\nexit {code}")]));
+        assert_eq!(o.status.code(), Some(status), "exit {code}");
+        assert_eq!(stdout(&o), "bye\n", "exit {code}");
+        assert_eq!(stderr(&o), "", "exit {code}");
+    }
+}
+
+/// With stdout and stderr on one pipe (a terminal, `2>&1`), what the script printed to stdout
+/// comes before what it wrote to stderr after it, and before the error report.
+#[test]
+fn stdout_is_flushed_before_stderr() {
+    let s = TempScript::new(
+        "order.kiwi",
+        b"println \"one\"\nprint \"two \"\neprintln \"three\"\nprintln \"four\"\nthrow \"five\"\n",
+    );
+    // Both streams into one pipe, as a shell's `2>&1` does.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" \"$1\" 2>&1")
+        .arg(env!("CARGO_BIN_EXE_kiwi"))
+        .arg(&s.0)
+        .stdin(Stdio::null())
+        .output()
+        .expect("sh runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first_lines: Vec<&str> = text.lines().take(4).collect();
+    assert_eq!(
+        first_lines,
+        ["one", "two three", "four", "[KiwiError]: five"],
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
 #[test]
 fn check_reports_every_syntax_error_and_runs_nothing() {
     let s = TempScript::new(

@@ -678,7 +678,7 @@ impl Interp {
                     Op::Exit => {
                         // A missing or non-integer code exits with 1 (§4).
                         let code = match pop!() {
-                            Value::Int(i) => i as i32,
+                            Value::Int(i) => i32::from(exit_status(i)),
                             _ => 1,
                         };
                         save_ip!();
@@ -907,6 +907,20 @@ pub(crate) fn error_value(e: &KiwiError) -> Value {
     Value::map(m)
 }
 
+/// The process exit status for `exit code` (§0): 0–255 as given, 255 above that, and a
+/// negative code's low byte (`exit -1` is 255), except that a nonzero code never becomes 0
+/// (`exit -256` is 255), so a failure can never read as success.
+pub fn exit_status(code: i64) -> u8 {
+    match code {
+        0..=255 => code as u8,
+        256.. => 255,
+        _ => match (code & 255) as u8 {
+            0 => 255,
+            low => low,
+        },
+    }
+}
+
 /// The error a `throw v` raises (§6.2).
 pub(crate) fn thrown_error(v: &Value) -> KiwiError {
     match v {
@@ -966,5 +980,30 @@ fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
             })
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exit_status;
+
+    #[test]
+    fn exit_codes_map_to_a_status_that_keeps_failure() {
+        for (code, status) in [
+            (0, 0),
+            (1, 1),
+            (255, 255),
+            (256, 255),
+            (1 << 32, 255),
+            (i64::MAX, 255),
+            (-1, 255),
+            (-2, 254),
+            (-255, 1),
+            (-256, 255),
+            (-(1 << 32), 255),
+            (i64::MIN, 255),
+        ] {
+            assert_eq!(exit_status(code), status, "exit {code}");
+        }
     }
 }
