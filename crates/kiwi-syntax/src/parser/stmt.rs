@@ -500,9 +500,15 @@ impl Parser<'_> {
         if self.peek().span.line != catch_line {
             return Ok(names);
         }
+        // Where a third name starts, for the error: by then the list may have ended and the
+        // next token be on another line.
+        let mut third = None;
         if self.check(&Tok::LParen) {
             self.bump_span();
             while !self.check(&Tok::RParen) {
+                if names.len() == 2 {
+                    third.get_or_insert(self.peek().span);
+                }
                 names.push(self.parse_binding_name("a catch variable name")?);
                 if self.check(&Tok::Comma) {
                     self.bump_span();
@@ -518,11 +524,8 @@ impl Parser<'_> {
                 names.push(self.parse_binding_name("a catch variable name")?);
             }
         }
-        if names.len() > 2 {
-            return Err(self.error(
-                "'catch' binds at most two names (type, message)",
-                self.peek().span,
-            ));
+        if let Some(span) = third {
+            return Err(self.error("'catch' binds at most two names (type, message)", span));
         }
         Ok(names)
     }
