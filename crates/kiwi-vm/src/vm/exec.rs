@@ -985,7 +985,104 @@ fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    use super::exit_status;
+    use super::{exit_status, fast_binary};
+    use crate::error::KResult;
+    use crate::ops;
+    use crate::value::Value;
+    use kiwi_syntax::ast::BinOp;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    use std::rc::Rc;
+
+    /// A result as text that tells every value apart: floats by their bits (so -0.0 differs
+    /// from 0.0 and NaN is comparable), errors by type and message.
+    fn exact(r: &KResult<Value>) -> String {
+        match r {
+            Ok(Value::Float(f)) => format!("float:{:#x}", f.to_bits()),
+            Ok(v) => format!("{}:{}", v.type_name(), crate::format::to_repr(v)),
+            Err(e) => format!("error:{}:{}", e.error, e.message),
+        }
+    }
+
+    fn operand(rng: &mut StdRng) -> Value {
+        const INTS: [i64; 8] = [0, 1, -1, 2, 63, 64, i64::MIN, i64::MAX];
+        const FLOATS: [f64; 9] = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.5,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ];
+        match rng.random_range(0..7) {
+            0 => Value::Int(INTS[rng.random_range(0..INTS.len())]),
+            1 => Value::Int(rng.random_range(-1000..1000)),
+            2 => Value::Int(rng.random()),
+            3 => Value::Float(FLOATS[rng.random_range(0..FLOATS.len())]),
+            4 => Value::Float(rng.random_range(-1e6..1e6)),
+            5 => Value::Float(f64::from_bits(rng.random())),
+            _ => [Value::str("ab"), Value::Bool(true), Value::Null][rng.random_range(0..3)].clone(),
+        }
+    }
+
+    /// The VM's fast paths (`fast_binary`, and `binary_owned`'s in-place string append) must
+    /// give exactly what `ops::binary` gives, for every operator over random operands and the
+    /// edge values (overflow, zero, NaN, infinities, -0.0).
+    #[test]
+    fn fast_paths_agree_with_ops_binary() {
+        const OPS: [BinOp; 20] = [
+            BinOp::Add,
+            BinOp::Sub,
+            BinOp::Mul,
+            BinOp::Div,
+            BinOp::FloorDiv,
+            BinOp::Mod,
+            BinOp::Pow,
+            BinOp::Shl,
+            BinOp::Shr,
+            BinOp::UShr,
+            BinOp::Lt,
+            BinOp::Le,
+            BinOp::Gt,
+            BinOp::Ge,
+            BinOp::In,
+            BinOp::Eq,
+            BinOp::Ne,
+            BinOp::BitAnd,
+            BinOp::BitXor,
+            BinOp::BitOr,
+        ];
+        let mut rng = StdRng::seed_from_u64(0x6b69_7769);
+        let mut fast_taken = 0;
+        for _ in 0..200_000 {
+            let op = OPS[rng.random_range(0..OPS.len())];
+            let (a, b) = (operand(&mut rng), operand(&mut rng));
+            let slow = ops::binary(op, &a, &b);
+            if let Some(fast) = fast_binary(op, &a, &b) {
+                fast_taken += 1;
+                assert_eq!(exact(&Ok(fast)), exact(&slow), "{op:?} on {a:?} and {b:?}");
+            }
+            // A string nobody else holds is appended to in place.
+            let owned = match &a {
+                Value::Str(s) => Value::Str(Rc::new(s.as_ref().clone())),
+                other => other.clone(),
+            };
+            let in_place = ops::binary_owned(op, owned, &b).map_err(|(_, e)| e);
+            assert_eq!(
+                exact(&in_place),
+                exact(&slow),
+                "{op:?} on {a:?} and {b:?} (owned)"
+            );
+        }
+        // About 37,000 of the 200,000 cases are number pairs that take a fast path.
+        assert!(
+            fast_taken > 20_000,
+            "only {fast_taken} cases took a fast path"
+        );
+    }
 
     #[test]
     fn exit_codes_map_to_a_status_that_keeps_failure() {
