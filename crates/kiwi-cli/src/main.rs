@@ -26,9 +26,9 @@ struct Cli {
     )]
     eval: Option<String>,
 
-    /// Only check FILE for syntax errors; run nothing.
-    #[arg(long, value_name = "FILE")]
-    check: Option<PathBuf>,
+    /// Only check each FILE for syntax errors; run nothing (exit 1 if any file has errors).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    check: Vec<PathBuf>,
 
     /// The script to run, then the arguments it sees in env::args().
     #[arg(
@@ -52,21 +52,33 @@ fn stdout() -> Box<dyn Write> {
     ))
 }
 
-fn run(cli: Cli) -> i32 {
-    if let Some(path) = cli.check {
-        return match source::read(&path) {
-            Ok(text) => match kiwi_syntax::parse(&text) {
-                Ok(_) => 0,
-                Err(errs) => {
-                    let mut rt =
-                        Runtime::new(HostEnv::default(), stdout(), Box::new(std::io::stderr()));
-                    let diags = source::syntax_diagnostics(rt.interp(), &path, &text, errs);
+/// `--check`: every file is read and parsed, and all their errors are reported; 1 if any
+/// file could not be read or has a syntax error.
+fn check(paths: &[PathBuf]) -> i32 {
+    let mut rt = Runtime::new(HostEnv::default(), stdout(), Box::new(std::io::stderr()));
+    let mut status = 0;
+    for path in paths {
+        match source::read(path) {
+            Ok(text) => {
+                if let Err(errs) = kiwi_syntax::parse(&text) {
+                    let diags = source::syntax_diagnostics(rt.interp(), path, &text, errs);
                     rt.report_all(&diags);
-                    1
+                    status = 1;
                 }
-            },
-            Err(msg) => source::fail(&msg),
-        };
+            }
+            Err(msg) => status = source::fail(&msg),
+        }
+    }
+    status
+}
+
+fn run(cli: Cli) -> i32 {
+    if !cli.check.is_empty() {
+        // `--check a.kiwi b.kiwi`: clap gives the first file to --check and may leave the
+        // others in `rest`.
+        let mut paths = cli.check;
+        paths.extend(cli.rest.into_iter().map(PathBuf::from));
+        return check(&paths);
     }
     if let Some(code) = cli.eval {
         let host = HostEnv {

@@ -162,6 +162,44 @@ fn check_reports_every_syntax_error_and_runs_nothing() {
     assert_eq!(stdout(&o), "");
 }
 
+/// `kiwi --check a b c` checks every file, reports the errors of each in order, and fails if
+/// any file has errors or cannot be read.
+#[test]
+fn check_checks_every_file() {
+    let a = TempScript::new("check_a.kiwi", b"x = (1 +\n");
+    let b = TempScript::new("check_b.kiwi", b"println 1\n");
+    let c = TempScript::new("check_c.kiwi", b"\ny = ]\n");
+    let o = run(kiwi().arg("--check").args([&a.0, &b.0, &c.0]));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "");
+    let err = stderr(&o);
+    let files: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("File: "))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            format!("{}:2:1", a.0.display()),
+            format!("{}:2:5", c.0.display())
+        ],
+        "{err}"
+    );
+    // Errors only in a later file still fail the check.
+    let o = run(kiwi().arg("--check").args([&b.0, &c.0]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = run(kiwi().arg("--check").args([&b.0, &b.0]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let missing = b.0.with_file_name("check_missing.kiwi");
+    let o = run(kiwi().arg("--check").arg(&b.0).arg(&missing));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("[SystemError]: Cannot read"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn syntax_errors_are_all_reported_before_anything_runs() {
     let s = TempScript::new("bad.kiwi", b"println \"ran\"\nx = = 1\ny = 2 +* 3\n");
