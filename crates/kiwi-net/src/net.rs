@@ -647,13 +647,30 @@ impl Net {
     }
 }
 
+/// A connect to a local port nobody listens on can, when the kernel happens to pick that
+/// same port as the ephemeral source port, "succeed" by TCP simultaneous open: the socket is
+/// connected to itself (a port scanner then reports a closed port as open). Like Go's dialer,
+/// treat it as refused.
+fn refuse_self_connection(stream: TcpStream) -> std::io::Result<TcpStream> {
+    if stream.local_addr()? == stream.peer_addr()? {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused (the socket connected to itself: nothing listens there)",
+        ));
+    }
+    Ok(stream)
+}
+
 /// Resolves `host` and tries each address in order; the error names host:port and the last
 /// OS reason.
 async fn connect_any(host: &str, port: u16) -> Result<TcpStream, NetError> {
     let addrs = resolve::connect_targets(host, port).await?;
     let mut last = None;
     for addr in addrs {
-        match TcpStream::connect(addr).await {
+        match TcpStream::connect(addr)
+            .await
+            .and_then(refuse_self_connection)
+        {
             Ok(s) => return Ok(s),
             Err(e) => last = Some(e),
         }
@@ -663,4 +680,42 @@ async fn connect_any(host: &str, port: u16) -> Result<TcpStream, NetError> {
         Some(e) => NetError::io(what, &e),
         None => NetError::new(ErrorKind::Resolve, format!("{what} failed: no addresses")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A socket bound to a port and then connected to that same port is connected to itself
+    /// (simultaneous open); the check turns it into a refusal, and leaves a normal connection.
+    #[test]
+    fn a_self_connected_socket_is_refused() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let sock =
+                socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+            let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+            sock.bind(&any.into()).unwrap();
+            let me = sock.local_addr().unwrap();
+            sock.connect(&me).unwrap();
+            sock.set_nonblocking(true).unwrap();
+            let stream = TcpStream::from_std(std::net::TcpStream::from(sock)).unwrap();
+            assert_eq!(stream.local_addr().unwrap(), stream.peer_addr().unwrap());
+            let e = refuse_self_connection(stream).unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
+            assert_eq!(
+                NetError::io("connect to 127.0.0.1:1", &e).kind,
+                ErrorKind::Refused
+            );
+
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let normal = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            assert!(refuse_self_connection(normal).is_ok());
+        });
+    }
 }
