@@ -140,6 +140,23 @@ fn stdout_is_flushed_before_stderr() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// Long left-associative runs are flat, not nested: 10,000 terms parse, compile and run (the
+/// parser once refused 129 as "nested too deeply").
+#[test]
+fn ten_thousand_term_expressions_run() {
+    let sum = format!("println 1{}\n", " + 1".repeat(9_999));
+    let words = format!("println (\"a\"{}).size()\n", " + \"b\"".repeat(9_999));
+    let logic = format!("println true{}\n", " && 1 < 2 || false".repeat(5_000));
+    let script = TempScript::new(
+        "long_chains.kiwi",
+        format!("{sum}{words}{logic}").as_bytes(),
+    );
+    let o = run(kiwi().arg(&script.0));
+    assert_eq!(stderr(&o), "");
+    assert_eq!(stdout(&o), "10000\n10000\ntrue\n");
+    assert_eq!(o.status.code(), Some(0));
+}
+
 #[test]
 fn check_reports_every_syntax_error_and_runs_nothing() {
     let s = TempScript::new(

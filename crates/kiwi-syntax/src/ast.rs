@@ -218,6 +218,17 @@ pub struct Expr {
     pub span: Span,
 }
 
+/// One `op operand` step of an [`ExprKind::Chain`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainLink {
+    /// The operator.
+    pub op: BinOp,
+    /// Its right operand.
+    pub rhs: Expr,
+    /// Where the operator is.
+    pub span: Span,
+}
+
 /// Expression forms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
@@ -252,6 +263,11 @@ pub enum ExprKind {
     Unary(UnOp, Box<Expr>),
     /// Infix operator (including the short-circuit `&&`, `||` and `??`).
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// A left-associative run of two or more infix operators, `a op1 b op2 c ...`, meaning
+    /// `((a op1 b) op2 c) ...`: kept flat so that a long run (10,000 terms) is no deeper
+    /// than one operator for the parser's nesting bound and for every walk over the tree.
+    /// Each operator keeps its own span.
+    Chain(Box<Expr>, Vec<ChainLink>),
     /// `c ? a : b`.
     Ternary(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `f(args)`.

@@ -361,6 +361,18 @@ fn write_expr(out: &mut String, e: &Expr) {
             out.push(')');
         }
         ExprKind::Binary(op, a, b) => binary(out, op.symbol(), a, b),
+        // Shown as the nesting it means: `(op2 (op1 a b) c)`.
+        ExprKind::Chain(first, links) => {
+            for link in links.iter().rev() {
+                let _ = write!(out, "({} ", link.op.symbol());
+            }
+            write_expr(out, first);
+            for link in links {
+                out.push(' ');
+                write_expr(out, &link.rhs);
+                out.push(')');
+            }
+        }
         ExprKind::Ternary(c, a, b) => {
             out.push_str("(? ");
             write_expr(out, c);

@@ -4,7 +4,9 @@
 use std::rc::Rc;
 
 use super::{Bail, PResult, Parser};
-use crate::ast::{Arg, BinOp, CaseCond, Expr, ExprKind, FnDef, InterpPart, Stmt, UnOp, WhenClause};
+use crate::ast::{
+    Arg, BinOp, CaseCond, ChainLink, Expr, ExprKind, FnDef, InterpPart, Stmt, UnOp, WhenClause,
+};
 use crate::lexer;
 use crate::span::Span;
 use crate::token::{Kw, Op, StrPart, Tok};
@@ -86,26 +88,34 @@ impl Parser<'_> {
         })
     }
 
-    /// Precedence climbing. Each chained operator counts as one nesting level because it adds
-    /// one level to the tree (`1 + 1 + ... + 1` is as deep as it is long).
+    /// Precedence climbing. The operators this level chains (`a + b - c + ...`) are collected
+    /// flat into one [`ExprKind::Chain`], so a long left-associative run is not nesting: only
+    /// the recursion into tighter operators on the right counts, through `parse_unary`.
     fn parse_binary(&mut self, min_bp: u8) -> PResult<Expr> {
-        let mut lhs = self.parse_unary()?;
-        let mut chained = 0;
-        let result = loop {
-            let Some((op, bp)) = self.peek_binary(min_bp) else {
-                break Ok(lhs);
-            };
-            if let Err(b) = self.enter() {
-                break Err(b);
+        let first = self.parse_unary()?;
+        let mut links: Vec<ChainLink> = Vec::new();
+        while let Some((op, bp)) = self.peek_binary(min_bp) {
+            let span = self.bump_span();
+            let rhs = self.parse_binary(bp + 1)?;
+            links.push(ChainLink { op, rhs, span });
+        }
+        Ok(match links.len() {
+            0 => first,
+            1 => {
+                let ChainLink { op, rhs, span } = links.pop().expect("one link");
+                Expr {
+                    kind: ExprKind::Binary(op, Box::new(first), Box::new(rhs)),
+                    span,
+                }
             }
-            chained += 1;
-            match self.binary_rhs(lhs, op, bp) {
-                Ok(e) => lhs = e,
-                Err(b) => break Err(b),
+            _ => {
+                let span = links.last().map_or(first.span, |l| l.span);
+                Expr {
+                    kind: ExprKind::Chain(Box::new(first), links),
+                    span,
+                }
             }
-        };
-        self.depth -= chained;
-        result
+        })
     }
 
     /// The binary operator ahead, if it binds at least as tightly as `min_bp` and is on the line
@@ -116,15 +126,6 @@ impl Parser<'_> {
             return None;
         }
         binary_op(self.kind()).filter(|(_, bp)| *bp >= min_bp)
-    }
-
-    fn binary_rhs(&mut self, lhs: Expr, op: BinOp, bp: u8) -> PResult<Expr> {
-        let span = self.bump_span();
-        let rhs = self.parse_binary(bp + 1)?;
-        Ok(Expr {
-            kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-            span,
-        })
     }
 
     fn parse_unary(&mut self) -> PResult<Expr> {

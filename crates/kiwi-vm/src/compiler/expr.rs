@@ -87,7 +87,17 @@ impl Compiler<'_> {
                 self.expr(x);
                 self.emit(Op::Un(*op), span);
             }
-            ExprKind::Binary(op, l, r) => self.binary(*op, l, r, span),
+            ExprKind::Binary(op, l, r) => {
+                self.expr(l);
+                self.binary_rest(*op, r, span);
+            }
+            // The same code as the nested binaries it stands for, one link at a time.
+            ExprKind::Chain(first, links) => {
+                self.expr(first);
+                for link in links {
+                    self.binary_rest(link.op, &link.rhs, link.span);
+                }
+            }
             ExprKind::Ternary(c, a, b) => {
                 self.expr(c);
                 let skip = self.emit_jump_if_false(span);
@@ -157,10 +167,10 @@ impl Compiler<'_> {
         }
     }
 
-    fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) {
+    /// `op r` once the left operand's value is on the stack.
+    fn binary_rest(&mut self, op: BinOp, r: &Expr, span: Span) {
         match op {
             BinOp::And | BinOp::Or => {
-                self.expr(l);
                 let j = if op == BinOp::And {
                     self.emit(Op::AndJump(0), span)
                 } else {
@@ -170,12 +180,10 @@ impl Compiler<'_> {
                 self.patch(j);
             }
             BinOp::Coalesce => {
-                self.expr(l);
                 self.expr(r);
                 self.emit(Op::Coalesce, span);
             }
             _ => {
-                self.expr(l);
                 self.expr(r);
                 self.emit(Op::Bin(op), span);
             }

@@ -198,6 +198,12 @@ fn collect_expr(e: &Expr, b: &mut Bindings) {
             collect_expr(l, b);
             collect_expr(r, b);
         }
+        ExprKind::Chain(first, links) => {
+            collect_expr(first, b);
+            for link in links {
+                collect_expr(&link.rhs, b);
+            }
+        }
         ExprKind::Ternary(c, x, y) => {
             collect_expr(c, b);
             collect_expr(x, b);
@@ -438,6 +444,12 @@ impl Walker<'_> {
             ExprKind::Range(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
                 self.expr(a);
                 self.expr(b);
+            }
+            ExprKind::Chain(first, links) => {
+                self.expr(first);
+                for link in links {
+                    self.expr(&link.rhs);
+                }
             }
             ExprKind::Unary(_, a)
             | ExprKind::Member(a, _)
