@@ -8,7 +8,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 
 use crate::{ErrorKind, NetError};
 
-/// Where to bind, and whether an IPv6 socket should refuse IPv4 (dual-stack only for "").
+/// Where to bind, and whether an IPv6 socket should refuse IPv4 (dual-stack for "" and "::",
+/// as Node and Python do; a specific IPv6 address such as "::1" stays IPv6-only).
 pub(crate) struct BindTarget {
     pub addr: SocketAddr,
     pub v6only: bool,
@@ -55,7 +56,10 @@ pub(crate) fn bind_targets(host: &str, port: u16) -> Result<Vec<BindTarget>, Net
     };
     Ok(addrs
         .into_iter()
-        .map(|addr| BindTarget { addr, v6only: true })
+        .map(|addr| BindTarget {
+            addr,
+            v6only: !addr.ip().is_unspecified(),
+        })
         .collect())
 }
 
@@ -137,6 +141,9 @@ mod tests {
         let t = bind_targets("::1", 0).unwrap();
         assert_eq!(t.len(), 1);
         assert!(t[0].v6only);
+        let any6 = bind_targets("::", 0).unwrap();
+        assert!(!any6[0].v6only, ":: is dual-stack");
+        assert!(!bind_targets("[::]", 0).unwrap()[0].v6only);
         for bad in [
             "no-such-host.invalid",
             "INVALID",

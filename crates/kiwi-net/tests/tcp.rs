@@ -429,6 +429,30 @@ fn all_interfaces_listener_accepts_v4() {
     });
 }
 
+/// `"::"` listens dual-stack, like Node and Python: IPv4 clients arrive as IPv6-mapped peers.
+#[test]
+fn ipv6_any_listener_accepts_v4_and_v6() {
+    if !ipv6_loopback_or_skip("ipv6_any_listener_accepts_v4_and_v6") {
+        return;
+    }
+    run(async {
+        let mut d = Driver::new();
+        let (l, addr) = d.server("::");
+        assert!(addr.is_ipv6() && addr.ip().is_unspecified());
+        let op = d.op();
+        d.net.connect(op, "127.0.0.1", addr.port());
+        let s4 = d.accept(l).await.unwrap();
+        d.wait(op).await.unwrap();
+        assert_eq!(
+            d.net.peer_addr(s4).unwrap().ip().to_string(),
+            "::ffff:127.0.0.1"
+        );
+        let c6 = d.connect("::1", addr.port()).await.unwrap();
+        let s6 = d.accept(l).await.unwrap();
+        assert_eq!(d.net.peer_addr(s6).unwrap(), d.net.local_addr(c6).unwrap());
+    });
+}
+
 #[test]
 fn port_zero_local_and_peer_addr() {
     run(async {
