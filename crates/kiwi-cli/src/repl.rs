@@ -78,5 +78,7 @@ pub fn run() -> i32 {
     if let Some(h) = &history {
         let _ = editor.save_history(h);
     }
+    // An `exit` entry ended the session already; ending it again reports nothing new.
+    rt.end_session();
     code
 }

@@ -6,13 +6,17 @@
 //! * `# stderr: <text>`        one per line the script itself writes to stderr, in order
 //! * `# expect error: <text>`  an uncaught error report, `[Type]: message`; the exit code then
 //!   defaults to 1. Several are reported in order (every syntax error of a file).
+//! * `# expect task error: <text>`  the report of a spawned task's failure nobody retrieved:
+//!   a `Task N failed ...` header (any N), then the error like `# expect error`; exit code
+//!   unchanged
 //! * `# at: LINE:COL`          where the error of the matching `# expect error` points
 //! * `# exit: N`               the expected exit code (default 0)
 //! * `# args: a b c`           command-line arguments after the script path
 //!
-//! Stderr must be exactly the script's own `# stderr:` lines followed by one report per
-//! `# expect error`: the message, `File: <script>:LINE:COL`, that source line, a caret under
-//! COL and a blank line. A script that declares none of these must write nothing to stderr.
+//! Stderr must be exactly the script's own `# stderr:` lines and one report per `# expect
+//! error` (the message, `File: <script>:LINE:COL`, that source line, a caret under COL and a
+//! blank line), in the order of the directives. A script that declares none of these must
+//! write nothing to stderr.
 //!
 //! Scripts under `tests/scripts/wishlist/` are known failures: they run, but their outcome is
 //! reported as "ignored" (with the reason) so they never fail the run.
@@ -33,12 +37,35 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 struct ExpectedError {
     message: String,
     at: (usize, usize),
+    /// A spawned task's unretrieved failure (reported under a `Task N failed` header).
+    in_task: bool,
+}
+
+/// The header of an unretrieved task failure, with the task id left out.
+const TASK_HEADER: &str =
+    "Task * failed and its error was never retrieved (task::await or task::result):";
+
+/// `text` with the id in each task-failure header replaced by `*`, so that expectations do not
+/// depend on task ids.
+fn mask_task_ids(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let masked = line.strip_prefix("Task ").and_then(|rest| {
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            let tail = &rest[digits..];
+            (digits > 0 && tail.starts_with(" failed and its error was never retrieved"))
+                .then(|| format!("Task *{tail}"))
+        });
+        out.push_str(masked.as_deref().unwrap_or(line));
+    }
+    out
 }
 
 #[derive(Debug, Default)]
 struct Expectation {
     stdout: Vec<String>,
-    stderr: Vec<String>,
+    /// The script's own stderr lines, each with how many error reports come before it.
+    stderr: Vec<(usize, String)>,
     errors: Vec<ExpectedError>,
     exit: Option<i32>,
     args: Vec<String>,
@@ -46,8 +73,8 @@ struct Expectation {
 
 impl Expectation {
     fn exit_code(&self) -> i32 {
-        self.exit
-            .unwrap_or(if self.errors.is_empty() { 0 } else { 1 })
+        let uncaught = self.errors.iter().any(|e| !e.in_task);
+        self.exit.unwrap_or(if uncaught { 1 } else { 0 })
     }
 }
 
@@ -79,8 +106,10 @@ fn parse_expectations(source: &str) -> Result<Expectation, String> {
             return Err(format!(
                 "line {lineno}: `# expect error prefix:` is gone; write the whole message with `# expect error:`"
             ));
+        } else if let Some(text) = after("# expect task error:") {
+            messages.push((text, true));
         } else if let Some(text) = after("# expect error:") {
-            messages.push(text);
+            messages.push((text, false));
         } else if let Some(text) = after("# expect:") {
             exp.stdout.push(text);
         } else if let Some(text) = after("# at:") {
@@ -96,7 +125,7 @@ fn parse_expectations(source: &str) -> Result<Expectation, String> {
         } else if let Some(text) = after("# args:") {
             exp.args.extend(text.split_whitespace().map(str::to_string));
         } else if let Some(text) = after("# stderr:") {
-            exp.stderr.push(text);
+            exp.stderr.push((messages.len(), text));
         }
     }
     if messages.len() != positions.len() {
@@ -109,26 +138,41 @@ fn parse_expectations(source: &str) -> Result<Expectation, String> {
     exp.errors = messages
         .into_iter()
         .zip(positions)
-        .map(|(message, at)| ExpectedError { message, at })
+        .map(|((message, in_task), at)| ExpectedError {
+            message,
+            at,
+            in_task,
+        })
         .collect();
     Ok(exp)
 }
 
-/// The whole stderr `exp` calls for: the script's own lines, then each error report as the
-/// interpreter renders it for `script` (whose text is `source`).
+/// The whole stderr `exp` calls for: the script's own lines and each error report as the
+/// interpreter renders it for `script` (whose text is `source`), in the order of the
+/// directives.
 fn expected_stderr(exp: &Expectation, script: &Path, source: &str) -> Result<Vec<String>, String> {
-    let mut lines = exp.stderr.clone();
-    for e in &exp.errors {
+    let own_lines_before = |n: usize| {
+        exp.stderr
+            .iter()
+            .filter(move |(before, _)| *before == n)
+            .map(|(_, line)| line.clone())
+    };
+    let mut lines: Vec<String> = own_lines_before(0).collect();
+    for (i, e) in exp.errors.iter().enumerate() {
         let (line, col) = e.at;
         let text = source
             .lines()
             .nth(line - 1)
             .ok_or_else(|| format!("`# at: {line}:{col}` is past the end of the script"))?;
+        if e.in_task {
+            lines.push(TASK_HEADER.to_string());
+        }
         lines.push(e.message.clone());
         lines.push(format!("File: {}:{line}:{col}", script.display()));
         lines.push(text.trim_end_matches('\r').to_string());
         lines.push(format!("{}^", " ".repeat(col - 1)));
         lines.push(String::new());
+        lines.extend(own_lines_before(i + 1));
     }
     Ok(lines)
 }
@@ -267,7 +311,11 @@ fn check_script(bin: &Path, script: &Path) -> Result<(), String> {
 
     let mut problems: Vec<String> = Vec::new();
     problems.extend(compare_lines("stdout", &exp.stdout, &out.stdout));
-    problems.extend(compare_lines("stderr", &wanted_stderr, &out.stderr));
+    problems.extend(compare_lines(
+        "stderr",
+        &wanted_stderr,
+        &mask_task_ids(&out.stderr),
+    ));
 
     let expected_code = exp.exit_code();
     match out.status.code() {
@@ -383,6 +431,16 @@ const SELF_CHECKS: &[(&str, &str, &str)] = &[
         "wrong_stdout_fails",
         "println 2\n# expect: 1\n",
         "stdout differs",
+    ),
+    (
+        "unretrieved_task_failure_passes",
+        "task::spawn(with do throw \"lost\" end)\n# expect task error: [KiwiError]: lost\n# at: 1:21\n",
+        "",
+    ),
+    (
+        "unexpected_task_failure_fails",
+        "task::spawn(with do throw \"lost\" end)\n",
+        "stderr differs",
     ),
     (
         "exact_stderr_passes",

@@ -2,9 +2,10 @@
 //!
 //! Every ```` ```kiwi ```` block that is immediately followed by an ```` ```output ```` block is
 //! run as a script with the `kiwi` binary (10 s timeout) and its stdout must equal the output
-//! block exactly (and the exit status must be 0). A ```` ```kiwi ```` block without an output
-//! block is only checked for syntax with `kiwi --check`. One trial per block, named
-//! `<file>:<line>`.
+//! block exactly (and the exit status must be 0). Its stderr must be empty, or equal the
+//! ```` ```stderr ```` block that may follow the output block (where the script's temporary path
+//! reads `example.kiwi`). A ```` ```kiwi ```` block without an output block is only checked for
+//! syntax with `kiwi --check`. One trial per block, named `<file>:<line>`.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ struct Block {
     line: usize,
     code: String,
     output: Option<String>,
+    stderr: Option<String>,
 }
 
 /// The body of a fenced block starting after line `start` (the fence), and the index of the
@@ -51,6 +53,7 @@ fn extract(file: &str, text: &str) -> Result<Vec<Block>, String> {
                 line: i + 1,
                 code,
                 output: None,
+                stderr: None,
             };
             i = end + 1;
             if lines.get(i).map(|l| l.trim_end()) == Some("```output") {
@@ -58,6 +61,12 @@ fn extract(file: &str, text: &str) -> Result<Vec<Block>, String> {
                     .ok_or_else(|| format!("{file}:{}: unclosed ```output block", i + 1))?;
                 block.output = Some(output);
                 i = end + 1;
+                if lines.get(i).map(|l| l.trim_end()) == Some("```stderr") {
+                    let (stderr, end) = fenced(&lines, i)
+                        .ok_or_else(|| format!("{file}:{}: unclosed ```stderr block", i + 1))?;
+                    block.stderr = Some(stderr);
+                    i = end + 1;
+                }
             }
             blocks.push(block);
         } else if fence.starts_with("```") {
@@ -136,6 +145,13 @@ fn check(block: &Block) -> Result<(), Failed> {
         }
         Some(expected) => {
             let (code, stdout, stderr) = run(&[script.as_os_str()], &dir)?;
+            let shown = script
+                .canonicalize()
+                .unwrap_or_else(|_| script.clone())
+                .display()
+                .to_string();
+            let stderr = stderr.replace(&shown, "example.kiwi");
+            let expected_stderr = block.stderr.as_deref().unwrap_or("");
             if &stdout != expected {
                 Err(format!(
                     "stdout differs\n--- expected\n{expected}--- got\n{stdout}--- stderr\n{stderr}"
@@ -143,6 +159,11 @@ fn check(block: &Block) -> Result<(), Failed> {
                 .into())
             } else if code != Some(0) {
                 Err(format!("exit code {code:?}\nstderr:\n{stderr}").into())
+            } else if stderr != expected_stderr {
+                Err(
+                    format!("stderr differs\n--- expected\n{expected_stderr}--- got\n{stderr}")
+                        .into(),
+                )
             } else {
                 Ok(())
             }

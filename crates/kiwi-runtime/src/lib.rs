@@ -52,8 +52,7 @@ impl Runtime {
             Ok(unit) => {
                 self.interp.start_main(unit);
                 let code = self.drive();
-                // End of script (§10.5): every socket closes, pending operations fault.
-                self.net.close_all();
+                self.end_session();
                 code
             }
             Err(diags) => {
@@ -83,6 +82,7 @@ impl Runtime {
         self.interp.start_main(unit);
         let code = self.drive();
         if self.interp.exit_requested() {
+            self.end_session();
             return Some(code);
         }
         if let Some(v) = self.interp.main_result() {
@@ -92,6 +92,13 @@ impl Runtime {
             }
         }
         None
+    }
+
+    /// The end of a script or REPL session: spawned tasks' failures nobody retrieved are
+    /// reported, then every socket closes and pending operations fault (§10.5).
+    pub fn end_session(&mut self) {
+        self.interp.report_unretrieved();
+        self.net.close_all();
     }
 
     /// Writes every diagnostic to stderr in the §6.4 format.

@@ -15,6 +15,20 @@ use crate::error::{KResult, KiwiError};
 use crate::idtable::IdTable;
 use crate::task::{Blocked, Task};
 use crate::value::Value;
+use kiwi_syntax::Span;
+
+/// A spawned task's failure that nobody retrieved (`task::await` / `task::result`) before the
+/// task was forgotten or the script ended: reported on stderr, as asyncio reports a task
+/// exception that was never retrieved.
+#[derive(Debug, Clone)]
+pub struct UnretrievedFault {
+    /// The task's id.
+    pub id: TaskId,
+    /// Its uncaught error.
+    pub error: KiwiError,
+    /// Where it was raised (file index, span), when known.
+    pub at: Option<(u32, Span)>,
+}
 
 /// The observable state of a registered id (§10.1 `task::status`).
 #[derive(Clone)]
@@ -47,6 +61,10 @@ struct Entry {
     /// the entry goes as soon as it finishes (a server spawning a task per client would
     /// otherwise keep one finished entry per connection forever).
     detached: bool,
+    /// Where a faulted task's error was raised.
+    fault_at: Option<(u32, Span)>,
+    /// `task::result` read it (a failure read that way is not reported).
+    retrieved: bool,
 }
 
 /// The tasks awaiting one entry. Nearly always none or one (every socket operation has its
@@ -94,6 +112,8 @@ pub struct Scheduler {
     /// Spawned Kiwi tasks still running (checked after every round, so it is counted, not
     /// computed by a scan).
     running_tasks: usize,
+    /// Failures of tasks forgotten without anyone retrieving them, waiting to be reported.
+    dropped_faults: Vec<UnretrievedFault>,
 }
 
 impl Default for Scheduler {
@@ -109,6 +129,7 @@ impl Default for Scheduler {
             wait_all: Vec::new(),
             running_spawned: 0,
             running_tasks: 0,
+            dropped_faults: Vec::new(),
         }
     }
 }
@@ -141,6 +162,8 @@ impl Scheduler {
                 state: TaskState::Running,
                 waiters: Waiters::default(),
                 detached: false,
+                fault_at: None,
+                retrieved: false,
             },
         );
     }
@@ -242,6 +265,14 @@ impl Scheduler {
         }
     }
 
+    /// Records that task `id` failed with `err`, raised at `at` (see [`Self::finish`]).
+    pub fn finish_faulted(&mut self, id: TaskId, err: KiwiError, at: Option<(u32, Span)>) {
+        if let Some(entry) = self.entries.get_mut(id) {
+            entry.fault_at = at;
+        }
+        self.finish(id, Err(err));
+    }
+
     /// Records that `id` finished, wakes its awaiters, and forgets it if anyone awaited it.
     pub fn finish(&mut self, id: TaskId, outcome: KResult<Value>) {
         let Some(entry) = self.entries.get_mut(id) else {
@@ -271,10 +302,54 @@ impl Scheduler {
                 delivered = true;
             }
         }
-        if delivered || self.entries.get(id).is_some_and(|e| e.detached) {
+        if delivered {
             self.entries.remove(id);
+        } else if self.entries.get(id).is_some_and(|e| e.detached) {
+            self.forget(id);
         }
         self.check_wait_all();
+    }
+
+    /// Removes a finished entry nobody can ask about any more, keeping a spawned task's
+    /// unretrieved failure for the report.
+    fn forget(&mut self, id: TaskId) {
+        let Some(entry) = self.entries.remove(id) else {
+            return;
+        };
+        if let Some(fault) = unretrieved(id, entry) {
+            self.dropped_faults.push(fault);
+        }
+    }
+
+    /// The failures of tasks forgotten since the last call, to report now.
+    pub fn take_dropped_faults(&mut self) -> Vec<UnretrievedFault> {
+        std::mem::take(&mut self.dropped_faults)
+    }
+
+    /// Every failure nobody retrieved, in id order, forgetting those tasks: what the end of
+    /// the script reports.
+    pub fn take_unretrieved_faults(&mut self) -> Vec<UnretrievedFault> {
+        let ids: Vec<TaskId> = self
+            .entries
+            .iter()
+            .filter(|(_, e)| {
+                e.kind == EntryKind::Spawned && matches!(e.state, TaskState::Faulted(_))
+            })
+            .map(|(id, _)| id)
+            .collect();
+        for id in ids {
+            self.forget(id);
+        }
+        let mut all = std::mem::take(&mut self.dropped_faults);
+        all.sort_by_key(|f| f.id);
+        all
+    }
+
+    /// Notes that the script read `id`'s outcome with `task::result`.
+    pub fn mark_retrieved(&mut self, id: TaskId) {
+        if let Some(e) = self.entries.get_mut(id) {
+            e.retrieved = true;
+        }
     }
 
     /// The state of `id`, if registered.
@@ -293,7 +368,7 @@ impl Scheduler {
             if matches!(e.state, TaskState::Running) {
                 e.detached = true;
             } else {
-                self.entries.remove(id);
+                self.forget(id);
             }
         }
     }
@@ -380,6 +455,20 @@ impl Scheduler {
         }
         self.wait_all.retain(|w| *w != id);
         self.wake(id, Err(err));
+    }
+}
+
+/// The report a forgotten entry leaves: a spawned task's failure nobody retrieved.
+fn unretrieved(id: TaskId, entry: Entry) -> Option<UnretrievedFault> {
+    match entry.state {
+        TaskState::Faulted(error) if entry.kind == EntryKind::Spawned && !entry.retrieved => {
+            Some(UnretrievedFault {
+                id,
+                error,
+                at: entry.fault_at,
+            })
+        }
+        _ => None,
     }
 }
 

@@ -83,7 +83,7 @@ impl Interp {
                     self.sched.finish(task.id, Ok(Value::Null));
                     return Some(1);
                 }
-                self.sched.finish(task.id, Err(err));
+                self.sched.finish_faulted(task.id, err, at);
                 None
             }
             Halt::Yield => {

@@ -25,7 +25,7 @@ use crate::compiler::{self, Globals};
 use crate::error::KiwiError;
 use crate::function::Closure;
 use crate::net::{NetDriver, NoNetwork};
-use crate::scheduler::{EntryKind, Scheduler};
+use crate::scheduler::{EntryKind, Scheduler, UnretrievedFault};
 use crate::stdlib::HostEnv;
 use crate::task::Task;
 use crate::value::Value;
@@ -239,10 +239,33 @@ impl Interp {
 
     /// Writes a diagnostic (uncaught error or syntax error) to stderr in the §6.4 format.
     pub fn report(&mut self, d: &Diagnostic) {
+        self.report_text(&d.render(&self.sources));
+    }
+
+    fn report_text(&mut self, text: &str) {
         let _ = self.out.flush();
-        let text = d.render(&self.sources);
         let _ = self.err.write_all(text.as_bytes());
         let _ = self.err.flush();
+    }
+
+    /// Reports spawned tasks' failures that nobody retrieved: a header naming the task, then
+    /// the error in the §6.4 format.
+    fn report_faults(&mut self, faults: Vec<UnretrievedFault>) {
+        for f in faults {
+            let mut text = format!(
+                "Task {} failed and its error was never retrieved (task::await or task::result):\n",
+                f.id
+            );
+            text.push_str(&Diagnostic::new(f.error, f.at).render(&self.sources));
+            self.report_text(&text);
+        }
+    }
+
+    /// At the end of the script (normal end, `exit`, or an uncaught error): reports every
+    /// spawned task's failure that nobody retrieved, in task id order.
+    pub fn report_unretrieved(&mut self) {
+        let faults = self.sched.take_unretrieved_faults();
+        self.report_faults(faults);
     }
 
     /// Fires due timers, then gives every task that is ready one slice (a task that yields goes
@@ -255,7 +278,12 @@ impl Interp {
             let Some(task) = self.sched.pop_ready() else {
                 break;
             };
-            if let Some(code) = self.run_slice(task) {
+            let exit = self.run_slice(task);
+            let dropped = self.sched.take_dropped_faults();
+            if !dropped.is_empty() {
+                self.report_faults(dropped);
+            }
+            if let Some(code) = exit {
                 self.flush();
                 return RunState::Exit(code);
             }

@@ -160,10 +160,14 @@ impl Interp {
                 Value::str(s)
             }
             "task::result" => match args.first() {
-                Some(Value::Int(id)) => match self.sched.state(*id) {
-                    Some(TaskState::Completed(v)) => v.clone(),
-                    _ => Value::Null,
-                },
+                Some(Value::Int(id)) => {
+                    // Reading a failure this way counts as handling it: it is not reported.
+                    self.sched.mark_retrieved(*id);
+                    match self.sched.state(*id) {
+                        Some(TaskState::Completed(v)) => v.clone(),
+                        _ => Value::Null,
+                    }
+                }
                 _ => Value::Null,
             },
             "task::busy" => Value::Bool(self.sched.running_count() > 0),
