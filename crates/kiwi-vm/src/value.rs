@@ -45,6 +45,21 @@ pub enum Value {
 }
 
 impl Value {
+    /// Whether an operation on this value may take long: a collection of thousands of
+    /// elements, or a string or byte array of tens of KiB. After a native call or operator that
+    /// touched such a value, the VM checks the clock (see `Interp::slice_overran`).
+    pub fn is_bulky(&self) -> bool {
+        const ELEMENTS: usize = 4096;
+        const BYTES: usize = 64 * 1024;
+        match self {
+            Value::Str(s) => s.len() >= BYTES,
+            Value::List(l) => l.try_borrow().map_or(true, |l| l.len() >= ELEMENTS),
+            Value::Map(m) => m.try_borrow().map_or(true, |m| m.len() >= ELEMENTS),
+            Value::Bytes(b) => b.try_borrow().map_or(true, |b| b.len() >= BYTES),
+            _ => false,
+        }
+    }
+
     /// A string value.
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(Rc::new(s.into()))

@@ -8,7 +8,7 @@ use kiwi_syntax::ast::BinOp;
 use kiwi_syntax::Span;
 
 use super::call::{bind_named, enter_frame, enter_frame_in_place, flatten_args};
-use super::{Diagnostic, Interp, MAX_FRAMES};
+use super::{Diagnostic, Interp, CLOCK_CHECK_EVERY, MAX_FRAMES};
 use crate::bytecode::{CaptureFrom, Const, FnProto, Op};
 use crate::error::{ErrorType, KiwiError};
 use crate::format::write_display;
@@ -211,16 +211,28 @@ impl Interp {
                     }
                 }};
             }
-            // A call is a preemption point: out of fuel, the task yields before the call
-            // instruction has changed anything and re-runs it when resumed.
+            // A call is a preemption point: out of fuel (or, checked every so often, out of
+            // time), the task yields before the call instruction has changed anything and
+            // re-runs it when resumed.
             macro_rules! charge_call {
                 () => {{
-                    if fuel == 0 {
+                    if fuel == 0 || (fuel % CLOCK_CHECK_EVERY == 0 && self.slice_overran()) {
                         ip -= 1;
                         save_ip!();
                         return Halt::Yield;
                     }
                     fuel -= 1;
+                }};
+            }
+            // After an operation on bulky values (which may have taken milliseconds whatever
+            // the fuel says), the task yields once the round is over its time budget; its
+            // result is already on the stack and it resumes at the next instruction.
+            macro_rules! yield_if_slow {
+                ($bulky:expr) => {{
+                    if $bulky && self.slice_overran() {
+                        save_ip!();
+                        return Halt::Yield;
+                    }
                 }};
             }
             // Enters Kiwi function `f` whose callee slot is at `at` with `argc` arguments above.
@@ -325,7 +337,7 @@ impl Interp {
                     Op::Jump(t) => ip = t as usize,
                     Op::Loop(t) => {
                         ip = t as usize;
-                        if fuel == 0 {
+                        if fuel == 0 || (fuel % CLOCK_CHECK_EVERY == 0 && self.slice_overran()) {
                             save_ip!();
                             return Halt::Yield;
                         }
@@ -371,7 +383,11 @@ impl Interp {
                         let b = pop!();
                         let a = pop!();
                         let r = tri!(ops::binary(bop, &a, &b));
+                        // As for methods: the slow operators (repetition, concatenation of
+                        // large values) have bulky results.
+                        let bulky = r.is_bulky();
                         task.stack.push(r);
+                        yield_if_slow!(bulky);
                     }
                     Op::CmpJumpIfFalse(bop, t) => {
                         let n = task.stack.len();
@@ -554,6 +570,7 @@ impl Interp {
                                 let at = task.stack.len() - argc;
                                 let stack = std::mem::take(&mut task.stack);
                                 let r = self.call_global_native(task, g, &stack[at..]);
+                                let bulky = stack[at..].iter().any(Value::is_bulky);
                                 task.stack = stack;
                                 task.stack.truncate(at);
                                 if std::mem::take(&mut self.fused_await) {
@@ -561,6 +578,9 @@ impl Interp {
                                     ip += 1;
                                 }
                                 outcome!(r);
+                                yield_if_slow!(
+                                    bulky || task.stack.last().is_some_and(Value::is_bulky)
+                                );
                             }
                         }
                     }
@@ -578,6 +598,10 @@ impl Interp {
                                 let args = tri!(flatten_args(&kinds, values));
                                 let name = self.names.name(g).clone();
                                 outcome!(self.call_native(task, &name, &args));
+                                yield_if_slow!(
+                                    args.iter().any(Value::is_bulky)
+                                        || task.stack.last().is_some_and(Value::is_bulky)
+                                );
                             }
                         }
                     }
@@ -594,16 +618,23 @@ impl Interp {
                                 methods::call_method(&task.stack[at - 1], &name, &task.stack[at..])
                             {
                                 let v = tri!(r);
+                                // The slow builtins (sort, split, join, repeat, keys, ...)
+                                // return bulky values; checking only the result keeps the
+                                // hottest call path cheap.
+                                let bulky = v.is_bulky();
                                 task.stack.truncate(at - 1);
                                 task.stack.push(v);
+                                yield_if_slow!(bulky);
                                 continue;
                             }
                         }
                         let args = task.stack.split_off(at);
                         let recv = pop!();
                         let name = const_str(proto, k);
+                        let bulky = recv.is_bulky() || args.iter().any(Value::is_bulky);
                         save_ip!();
                         outcome!(self.call_method(task, recv, &name, args));
+                        yield_if_slow!(bulky || task.stack.last().is_some_and(Value::is_bulky));
                     }
                     Op::CallMethodEx(k, kinds_k) => {
                         let kinds = arg_kinds(proto, kinds_k);

@@ -36,6 +36,14 @@ pub use report::Diagnostic;
 /// Instructions a task may run before it yields to others (preemption budget).
 pub const DEFAULT_FUEL: u32 = 20_000;
 
+/// How long one round of [`Interp::run_ready`] may run before the task on the CPU yields at
+/// its next preemption point, so that timers and I/O are served even when the fuel counts
+/// little work (natives that take milliseconds each).
+pub const SLICE_BUDGET: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Fuel units between two clock checks at back edges and calls.
+pub(crate) const CLOCK_CHECK_EVERY: u32 = 1024;
+
 /// Maximum call depth before `RuntimeError` "Stack overflow." (§5.1).
 pub const MAX_FRAMES: usize = 512;
 
@@ -92,6 +100,8 @@ pub struct Interp {
     pub(crate) net_done: Vec<(crate::net::NetId, crate::net::NetResult)>,
     /// The clock sleeps and timeouts are measured against (the host's, or a test's).
     clock: Box<dyn Fn() -> Instant>,
+    /// When the current round of `run_ready` began.
+    pub(crate) round_start: Instant,
 }
 
 impl Interp {
@@ -121,6 +131,7 @@ impl Interp {
             tls_connects: Default::default(),
             tls_errors: Default::default(),
             clock: Box::new(Instant::now),
+            round_start: Instant::now(),
         };
         for pkg in natives::NATIVE_PACKAGES {
             interp.active_packages.insert(Rc::from(*pkg));
@@ -268,10 +279,16 @@ impl Interp {
         self.report_faults(faults);
     }
 
+    /// Whether the current round has run for [`SLICE_BUDGET`] or longer.
+    pub(crate) fn slice_overran(&self) -> bool {
+        self.now().saturating_duration_since(self.round_start) >= SLICE_BUDGET
+    }
+
     /// Fires due timers, then gives every task that is ready one slice (a task that yields goes
     /// to the back of the queue and runs again on the next call). Returning after one round lets
     /// the host fire timers and complete I/O even while CPU-bound tasks keep the queue busy.
     pub fn run_ready(&mut self, now: Instant) -> RunState {
+        self.round_start = now;
         self.sched.fire_timers(now);
         self.poll_net();
         for _ in 0..self.sched.ready_len() {
@@ -288,8 +305,12 @@ impl Interp {
                 return RunState::Exit(code);
             }
             // Completions a slice caused (a close faulting pending operations) wake their
-            // awaiters in this same round.
+            // awaiters in this same round, and so do timers that fell due during it.
             self.poll_net();
+            if self.sched.next_deadline().is_some() {
+                let now = self.now();
+                self.sched.fire_timers(now);
+            }
         }
         self.flush();
         if self.main_done && !self.sched.spawned_tasks_running() {
