@@ -216,7 +216,7 @@ impl Interp {
             // re-runs it when resumed.
             macro_rules! charge_call {
                 () => {{
-                    if fuel == 0 || (fuel % CLOCK_CHECK_EVERY == 0 && self.slice_overran()) {
+                    if fuel == 0 || (fuel & (CLOCK_CHECK_EVERY - 1) == 0 && self.slice_overran()) {
                         ip -= 1;
                         save_ip!();
                         return Halt::Yield;
@@ -337,7 +337,9 @@ impl Interp {
                     Op::Jump(t) => ip = t as usize,
                     Op::Loop(t) => {
                         ip = t as usize;
-                        if fuel == 0 || (fuel % CLOCK_CHECK_EVERY == 0 && self.slice_overran()) {
+                        if fuel == 0
+                            || (fuel & (CLOCK_CHECK_EVERY - 1) == 0 && self.slice_overran())
+                        {
                             save_ip!();
                             return Halt::Yield;
                         }

@@ -41,7 +41,7 @@ pub const DEFAULT_FUEL: u32 = 20_000;
 /// little work (natives that take milliseconds each).
 pub const SLICE_BUDGET: std::time::Duration = std::time::Duration::from_millis(5);
 
-/// Fuel units between two clock checks at back edges and calls.
+/// Fuel units between two clock checks at back edges and calls (a power of two).
 pub(crate) const CLOCK_CHECK_EVERY: u32 = 1024;
 
 /// Maximum call depth before `RuntimeError` "Stack overflow." (§5.1).
