@@ -5,10 +5,6 @@
 
 use crate::value::Value;
 
-/// How deeply nested containers are printed before giving up; this keeps a pathological
-/// (deep but acyclic) structure from overflowing the native stack.
-const MAX_DEPTH: usize = 200;
-
 /// The printed form of a value (strings raw, no quotes).
 pub fn to_display(v: &Value) -> String {
     match v {
@@ -39,7 +35,9 @@ pub fn write_display(out: &mut String, v: &Value) {
     match v {
         Value::Str(s) => out.push_str(s),
         Value::Int(i) => write_int(out, *i),
-        _ => write_value(out, v, &mut Vec::new()),
+        _ => {
+            let _ = write_value(out, v, OnCycle::Placeholder);
+        }
     }
 }
 
@@ -48,7 +46,9 @@ pub fn write_repr(out: &mut String, v: &Value) {
     match v {
         Value::Str(s) => push_quoted(out, s),
         Value::Int(i) => write_int(out, *i),
-        _ => write_value(out, v, &mut Vec::new()),
+        _ => {
+            let _ = write_value(out, v, OnCycle::Placeholder);
+        }
     }
 }
 
@@ -80,9 +80,253 @@ fn write_int(out: &mut String, i: i64) {
     out.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or_default());
 }
 
-/// Non-string values, and the elements of containers (which are printed in repr form).
-/// `open` holds the addresses of the containers currently being printed, to detect cycles.
-fn write_value(out: &mut String, v: &Value, open: &mut Vec<usize>) {
+/// What to do on meeting a container that is already being written (a cycle).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OnCycle {
+    /// Print `[...]` / `{...}` (display), as Python does for a recursive list.
+    Placeholder,
+    /// Give up (serialize: the text could not be read back).
+    Fail,
+}
+
+/// A container being written: what it is and how far it got.
+enum Open {
+    List {
+        list: std::rc::Rc<std::cell::RefCell<crate::value::Elements>>,
+        next: usize,
+    },
+    Map {
+        map: std::rc::Rc<std::cell::RefCell<crate::value::Map>>,
+        next: usize,
+        /// A key was written; its value comes next.
+        value: Option<Value>,
+    },
+}
+
+impl Open {
+    fn address(&self) -> usize {
+        match self {
+            Open::List { list, .. } => address(list),
+            Open::Map { map, .. } => address(map),
+        }
+    }
+}
+
+fn address<T>(rc: &std::rc::Rc<T>) -> usize {
+    std::rc::Rc::as_ptr(rc) as *const u8 as usize
+}
+
+/// The containers being written, innermost last. Whether a container is among them (a cycle)
+/// is a scan of the first few and a hash lookup for the rest, so shallow values (nearly all)
+/// cost no hashing and deep ones no quadratic scan.
+#[derive(Default)]
+struct Path {
+    /// Containers being written by the recursive part ([`write_shallow`]) around this walk.
+    outer: Vec<usize>,
+    frames: Vec<Open>,
+    /// Addresses of the frames past the first [`SCANNED`] (made when first needed).
+    deep: Option<std::collections::HashSet<usize>>,
+}
+
+/// How many innermost-first frames are found by scanning rather than hashing.
+const SCANNED: usize = 32;
+
+impl Path {
+    fn contains(&self, addr: usize) -> bool {
+        self.outer.contains(&addr)
+            || self
+                .frames
+                .iter()
+                .take(SCANNED)
+                .any(|f| f.address() == addr)
+            || self.deep.as_ref().is_some_and(|d| d.contains(&addr))
+    }
+
+    fn push(&mut self, frame: Open) {
+        if self.frames.len() >= SCANNED {
+            self.deep
+                .get_or_insert_with(Default::default)
+                .insert(frame.address());
+        }
+        self.frames.push(frame);
+    }
+
+    fn pop(&mut self) {
+        if let Some(frame) = self.frames.pop() {
+            if let Some(deep) = self.deep.as_mut() {
+                deep.remove(&frame.address());
+            }
+        }
+    }
+}
+
+/// Non-string values, and the elements of containers (which are printed in repr form). A
+/// container met again inside itself is a cycle. Fails only with [`OnCycle::Fail`] on a cycle
+/// (or a container being modified meanwhile).
+fn write_value(out: &mut String, v: &Value, on_cycle: OnCycle) -> Result<(), ()> {
+    write_shallow(out, v, on_cycle, &mut Vec::new())
+}
+
+/// The first [`SCANNED`] levels, by plain recursion (the fast path for the shallow values
+/// nearly every program prints); deeper containers go to [`write_deep`].
+fn write_shallow(
+    out: &mut String,
+    v: &Value,
+    on_cycle: OnCycle,
+    open: &mut Vec<usize>,
+) -> Result<(), ()> {
+    match v {
+        Value::List(l) => {
+            let addr = address(l);
+            if open.len() >= SCANNED {
+                return write_deep(out, v, on_cycle, open);
+            }
+            let Ok(items) = l.try_borrow() else {
+                return placeholder(out, "[...]", on_cycle);
+            };
+            if open.contains(&addr) {
+                return placeholder(out, "[...]", on_cycle);
+            }
+            open.push(addr);
+            out.push('[');
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                write_shallow(out, item, on_cycle, open)?;
+            }
+            out.push(']');
+            open.pop();
+        }
+        Value::Map(m) => {
+            let addr = address(m);
+            if open.len() >= SCANNED {
+                return write_deep(out, v, on_cycle, open);
+            }
+            let Ok(map) = m.try_borrow() else {
+                return placeholder(out, "{...}", on_cycle);
+            };
+            if open.contains(&addr) {
+                return placeholder(out, "{...}", on_cycle);
+            }
+            open.push(addr);
+            out.push('{');
+            for (n, (k, val)) in map.iter().enumerate() {
+                if n > 0 {
+                    out.push_str(", ");
+                }
+                write_shallow(out, k.value(), on_cycle, open)?;
+                out.push_str(": ");
+                write_shallow(out, val, on_cycle, open)?;
+            }
+            out.push('}');
+            open.pop();
+        }
+        other => write_scalar(out, other, on_cycle)?,
+    }
+    Ok(())
+}
+
+/// Containers at any depth, as a walk with its own stack (no recursion on the native stack);
+/// `outer` are the containers the recursive part is writing around this one.
+fn write_deep(out: &mut String, v: &Value, on_cycle: OnCycle, outer: &[usize]) -> Result<(), ()> {
+    let mut path = Path {
+        outer: outer.to_vec(),
+        ..Path::default()
+    };
+    write_start(out, v.clone(), on_cycle, &mut path)?;
+    while let Some(top) = path.frames.last_mut() {
+        // Scalars are written in place; the walk leaves this loop for a nested container
+        // (`Some`) or at the end of the current one (`None`).
+        let child = match top {
+            Open::List { list, next } => {
+                let items = list.try_borrow().map_err(|_| ())?;
+                let mut child = None;
+                while let Some(item) = items.get(*next) {
+                    if *next > 0 {
+                        out.push_str(", ");
+                    }
+                    *next += 1;
+                    if matches!(item, Value::List(_) | Value::Map(_)) {
+                        child = Some(item.clone());
+                        break;
+                    }
+                    write_scalar(out, item, on_cycle)?;
+                }
+                if child.is_none() {
+                    out.push(']');
+                }
+                child
+            }
+            Open::Map { map, next, value } => {
+                let entries = map.try_borrow().map_err(|_| ())?;
+                let mut child = None;
+                loop {
+                    if let Some(v) = value.take() {
+                        out.push_str(": ");
+                        if matches!(v, Value::List(_) | Value::Map(_)) {
+                            child = Some(v);
+                            break;
+                        }
+                        write_scalar(out, &v, on_cycle)?;
+                    }
+                    let Some((pos, k, v)) = entries.entry_from(*next) else {
+                        break;
+                    };
+                    if *next > 0 {
+                        out.push_str(", ");
+                    }
+                    *next = pos + 1;
+                    *value = Some(v.clone());
+                    if matches!(k.value(), Value::List(_) | Value::Map(_)) {
+                        child = Some(k.value().clone());
+                        break;
+                    }
+                    write_scalar(out, k.value(), on_cycle)?;
+                }
+                if child.is_none() {
+                    out.push('}');
+                }
+                child
+            }
+        };
+        match child {
+            Some(c) => write_start(out, c, on_cycle, &mut path)?,
+            None => path.pop(),
+        }
+    }
+    Ok(())
+}
+
+/// Writes a scalar whole, or the opening of a container (pushed on `path` to be continued).
+fn write_start(out: &mut String, v: Value, on_cycle: OnCycle, path: &mut Path) -> Result<(), ()> {
+    match v {
+        Value::List(list) => {
+            // A list already being written (a cycle) or one that is mutably borrowed.
+            if list.try_borrow().is_err() || path.contains(address(&list)) {
+                return placeholder(out, "[...]", on_cycle);
+            }
+            out.push('[');
+            path.push(Open::List { list, next: 0 });
+        }
+        Value::Map(map) => {
+            if map.try_borrow().is_err() || path.contains(address(&map)) {
+                return placeholder(out, "{...}", on_cycle);
+            }
+            out.push('{');
+            path.push(Open::Map {
+                map,
+                next: 0,
+                value: None,
+            });
+        }
+        other => write_scalar(out, &other, on_cycle)?,
+    }
+    Ok(())
+}
+
+/// Writes a value that holds no lists or maps.
+fn write_scalar(out: &mut String, v: &Value, on_cycle: OnCycle) -> Result<(), ()> {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -90,54 +334,9 @@ fn write_value(out: &mut String, v: &Value, open: &mut Vec<usize>) {
         Value::Int(i) => write_int(out, *i),
         Value::Float(f) => write_float(out, *f),
         Value::Str(s) => push_quoted(out, s),
-        Value::List(l) => {
-            let addr = std::rc::Rc::as_ptr(l) as *const u8 as usize;
-            // A list already being printed (a cycle), one that is mutably borrowed, or one too
-            // deep: print a placeholder rather than recursing forever or panicking.
-            let items = match l.try_borrow() {
-                Ok(items) if !open.contains(&addr) && open.len() < MAX_DEPTH => items,
-                _ => {
-                    out.push_str("[...]");
-                    return;
-                }
-            };
-            open.push(addr);
-            out.push('[');
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push_str(", ");
-                }
-                write_value(out, item, open);
-            }
-            out.push(']');
-            open.pop();
-        }
-        Value::Map(m) => {
-            let addr = std::rc::Rc::as_ptr(m) as *const u8 as usize;
-            let map = match m.try_borrow() {
-                Ok(map) if !open.contains(&addr) && open.len() < MAX_DEPTH => map,
-                _ => {
-                    out.push_str("{...}");
-                    return;
-                }
-            };
-            open.push(addr);
-            out.push('{');
-            for (n, (k, val)) in map.iter().enumerate() {
-                if n > 0 {
-                    out.push_str(", ");
-                }
-                write_value(out, k.value(), open);
-                out.push_str(": ");
-                write_value(out, val, open);
-            }
-            out.push('}');
-            open.pop();
-        }
         Value::Bytes(b) => {
             let Ok(bytes) = b.try_borrow() else {
-                out.push_str("[...]");
-                return;
+                return placeholder(out, "[...]", on_cycle);
             };
             out.reserve(bytes.len() * 5 + 2);
             out.push('[');
@@ -157,7 +356,30 @@ fn write_value(out: &mut String, v: &Value, open: &mut Vec<usize>) {
         // Upstream's struct display really lacks the closing parenthesis.
         Value::Channel(_) => out.push_str("<struct(name=Channel, identifier=Channel>"),
         Value::Package(name) => out.push_str(name),
+        Value::List(_) | Value::Map(_) => return placeholder(out, "[...]", on_cycle),
     }
+    Ok(())
+}
+
+fn placeholder(out: &mut String, text: &str, on_cycle: OnCycle) -> Result<(), ()> {
+    match on_cycle {
+        OnCycle::Placeholder => {
+            out.push_str(text);
+            Ok(())
+        }
+        OnCycle::Fail => Err(()),
+    }
+}
+
+/// `serialize(v)`: the repr form, which `deserialize` reads back; `None` for a value that
+/// contains itself (its text would be `[...]`, which cannot be read back).
+pub fn serialize(v: &Value) -> Option<String> {
+    let mut out = String::new();
+    match v {
+        Value::Str(s) => push_quoted(&mut out, s),
+        _ => write_value(&mut out, v, OnCycle::Fail).ok()?,
+    }
+    Some(out)
 }
 
 /// .NET "G"-style shortest round-trip float formatting (`2`, `0.1`, `1E+15`, `1E-05`).
@@ -429,17 +651,32 @@ mod tests {
         let twice = Value::list(vec![shared.clone(), shared]);
         assert_eq!(to_display(&twice), "[[7], [7]]");
 
+        // Deep but acyclic: written whole, with no recursion on the native stack.
         let mut deep = Value::Null;
-        for _ in 0..10_000 {
+        for _ in 0..100_000 {
             deep = Value::list(vec![deep]);
         }
         let s = to_display(&deep);
-        assert!(s.contains("[...]"));
-        // Drop iteratively-built nesting without recursion trouble in the test itself.
-        let mut cur = deep;
-        while let Value::List(rc) = cur {
-            let next = rc.borrow_mut().pop().unwrap_or(Value::Null);
-            cur = next;
+        assert_eq!(
+            s,
+            format!("{}null{}", "[".repeat(100_000), "]".repeat(100_000))
+        );
+        // A map after removals (tombstones first) still separates its entries.
+        let mut m = Map::new();
+        for k in ["a", "b", "c"] {
+            m.insert(Key::from(k), Value::Int(1));
         }
+        m.shift_remove(&Key::from("a"));
+        assert_eq!(to_display(&Value::map(m)), "{\"b\": 1, \"c\": 1}");
+        // serialize refuses a cycle instead of writing `[...]`.
+        let l = Value::list(vec![]);
+        if let Value::List(rc) = &l {
+            rc.borrow_mut().push(l.clone());
+        }
+        assert_eq!(serialize(&l), None);
+        if let Value::List(rc) = &l {
+            rc.borrow_mut().clear();
+        }
+        assert_eq!(serialize(&twice).as_deref(), Some("[[7], [7]]"));
     }
 }

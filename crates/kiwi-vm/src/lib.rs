@@ -14,6 +14,7 @@ pub mod methods;
 pub mod net;
 pub mod ops;
 pub mod ordmap;
+mod release;
 pub mod scheduler;
 pub mod stdlib;
 pub mod task;

@@ -12,7 +12,7 @@ use kiwi_syntax::ast::{BinOp, UnOp};
 
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::format::write_display;
-use crate::value::{loose_eq, Key, Value};
+use crate::value::{loose_eq, Elements, Key, Value};
 
 /// The most elements a range or list repetition may produce. Beyond this a script gets a
 /// catchable error instead of the process aborting on a failed allocation.
@@ -483,7 +483,7 @@ fn rank(v: &Value) -> u8 {
     }
 }
 
-fn list_len(l: &RefCell<Vec<Value>>) -> usize {
+fn list_len(l: &RefCell<Elements>) -> usize {
     l.try_borrow().map_or(0, |l| l.len())
 }
 

@@ -13,14 +13,16 @@ use std::hash::Hash;
 
 type Index<K> = HashMap<K, usize, foldhash::fast::RandomState>;
 
-/// An insertion-ordered map (the subset of `IndexMap`'s API the runtime uses).
+/// An insertion-ordered map (the subset of `IndexMap`'s API the runtime uses). Its entries are
+/// dropped through [`crate::release::release`] (hence `'static`), so a chain of maps nested
+/// 100,000 deep is freed without deep recursion.
 #[derive(Clone)]
-pub struct OrderedMap<K, V> {
+pub struct OrderedMap<K: 'static, V: 'static> {
     entries: Vec<Option<(K, V)>>,
     index: Index<K>,
 }
 
-impl<K, V> Default for OrderedMap<K, V> {
+impl<K: 'static, V: 'static> Default for OrderedMap<K, V> {
     fn default() -> Self {
         OrderedMap {
             entries: Vec::new(),
@@ -29,7 +31,7 @@ impl<K, V> Default for OrderedMap<K, V> {
     }
 }
 
-impl<K: Hash + Eq + Clone, V> OrderedMap<K, V> {
+impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
     /// An empty map.
     pub fn new() -> Self {
         Self::default()
@@ -113,6 +115,17 @@ impl<K: Hash + Eq + Clone, V> OrderedMap<K, V> {
         self.entries.iter().flatten().map(|(k, v)| (k, v))
     }
 
+    /// The first entry at or after position `pos` of the entry vector, with its position: for
+    /// walking a map step by step while other code may run in between (the caller keeps
+    /// `position + 1` as its cursor).
+    pub fn entry_from(&self, pos: usize) -> Option<(usize, &K, &V)> {
+        self.entries
+            .get(pos..)?
+            .iter()
+            .enumerate()
+            .find_map(|(i, e)| e.as_ref().map(|(k, v)| (pos + i, k, v)))
+    }
+
     /// Keys in insertion order.
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + '_ {
         self.iter().map(|(k, _)| k)
@@ -134,7 +147,7 @@ impl<K: Hash + Eq + Clone, V> OrderedMap<K, V> {
     }
 }
 
-impl<K: Hash + Eq + Clone, V> Extend<(K, V)> for OrderedMap<K, V> {
+impl<K: Hash + Eq + Clone + 'static, V: 'static> Extend<(K, V)> for OrderedMap<K, V> {
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
         for (k, v) in iter {
             self.insert(k, v);
@@ -142,7 +155,7 @@ impl<K: Hash + Eq + Clone, V> Extend<(K, V)> for OrderedMap<K, V> {
     }
 }
 
-impl<K: Hash + Eq + Clone, V> FromIterator<(K, V)> for OrderedMap<K, V> {
+impl<K: Hash + Eq + Clone + 'static, V: 'static> FromIterator<(K, V)> for OrderedMap<K, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut m = OrderedMap::new();
         m.extend(iter);
@@ -150,12 +163,20 @@ impl<K: Hash + Eq + Clone, V> FromIterator<(K, V)> for OrderedMap<K, V> {
     }
 }
 
-impl<K: Hash + Eq + Clone, V> IntoIterator for OrderedMap<K, V> {
+impl<K: Hash + Eq + Clone + 'static, V: 'static> IntoIterator for OrderedMap<K, V> {
     type Item = (K, V);
     type IntoIter = std::iter::Flatten<std::vec::IntoIter<Option<(K, V)>>>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter().flatten()
+    fn into_iter(mut self) -> Self::IntoIter {
+        std::mem::take(&mut self.entries).into_iter().flatten()
+    }
+}
+
+impl<K: 'static, V: 'static> Drop for OrderedMap<K, V> {
+    fn drop(&mut self) {
+        if !self.entries.is_empty() {
+            crate::release::release(std::mem::take(&mut self.entries));
+        }
     }
 }
 

@@ -14,6 +14,32 @@ use crate::function::Closure;
 /// An insertion-ordered hashmap with type-strict keys (removal keeps the order of the rest).
 pub type Map = crate::ordmap::OrderedMap<Key, Value>;
 
+/// The elements of a list. A `Vec` in all but dropping: the elements go through
+/// [`crate::release::release`], so a list nested 100,000 deep is freed without deep recursion.
+#[derive(Clone, Default)]
+pub struct Elements(pub Vec<Value>);
+
+impl std::ops::Deref for Elements {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Elements {
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        &mut self.0
+    }
+}
+
+impl Drop for Elements {
+    fn drop(&mut self) {
+        if !self.0.is_empty() {
+            crate::release::release(std::mem::take(&mut self.0));
+        }
+    }
+}
+
 /// A Kiwi value.
 #[derive(Clone, Default)]
 pub enum Value {
@@ -31,7 +57,7 @@ pub enum Value {
     /// sole owner, which no one can observe.
     Str(Rc<String>),
     /// Mutable list with reference semantics.
-    List(Rc<RefCell<Vec<Value>>>),
+    List(Rc<RefCell<Elements>>),
     /// Mutable insertion-ordered hashmap with reference semantics.
     Map(Rc<RefCell<Map>>),
     /// Mutable byte array with reference semantics.
@@ -67,7 +93,7 @@ impl Value {
 
     /// A new list value owning `items`.
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Rc::new(RefCell::new(items)))
+        Value::List(Rc::new(RefCell::new(Elements(items))))
     }
 
     /// A new hashmap value owning `map`.
@@ -145,94 +171,198 @@ impl Value {
         }
     }
 
-    /// A deep copy: lists and hashmaps are copied recursively, bytes are copied; everything
-    /// else (strings, functions, channels) is shared. Containers nested deeper than
-    /// [`MAX_DEPTH`] (only possible through cycles) are shared rather than copied.
+    /// A deep copy: lists and hashmaps are copied at every depth, bytes are copied; everything
+    /// else (strings, functions, channels) is shared. A part the original holds twice is copied
+    /// twice (as upstream's recursive clone does); a container that contains itself is copied
+    /// as one that contains its copy. Any depth is copied without deep recursion.
     pub fn deep_copy(&self) -> Value {
-        self.deep_copy_at(0)
-    }
-
-    fn deep_copy_at(&self, depth: usize) -> Value {
-        if depth > MAX_DEPTH {
-            return self.clone();
-        }
+        let nested = |v: &Value| matches!(v, Value::List(_) | Value::Map(_));
         match self {
-            Value::List(l) => Value::list(
-                l.borrow()
-                    .iter()
-                    .map(|v| v.deep_copy_at(depth + 1))
-                    .collect(),
-            ),
-            Value::Map(m) => Value::map(
+            // The common cases (pushing a flat list or map) need no bookkeeping.
+            Value::List(l) if !l.borrow().iter().any(nested) => {
+                Value::list(l.borrow().iter().map(Value::deep_copy).collect())
+            }
+            Value::Map(m) if !m.borrow().values().any(nested) => Value::map(
                 m.borrow()
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.deep_copy_at(depth + 1)))
+                    .map(|(k, v)| (k.clone(), v.deep_copy()))
                     .collect(),
             ),
+            Value::List(_) | Value::Map(_) => deep_copy_nested(self),
             Value::Bytes(b) => Value::bytes(b.borrow().clone()),
             other => other.clone(),
         }
     }
 }
 
-/// How deep equality, hashing and copying descend into nested containers. Only a container
-/// that contains itself gets this deep; past it, such values compare unequal.
+/// A container being copied by [`deep_copy_nested`]: the original, its copy (filled as the
+/// walk goes) and how far the walk got.
+struct Copying {
+    from: Value,
+    to: Value,
+    next: usize,
+}
+
+/// [`Value::deep_copy`] of a container holding containers, as a walk with its own stack.
+/// `open` maps the containers on the current path to their copies: meeting one of them again
+/// is a cycle, and the copy points at the copy.
+fn deep_copy_nested(root: &Value) -> Value {
+    fn address(v: &Value) -> Option<usize> {
+        match v {
+            Value::List(l) => Some(Rc::as_ptr(l) as *const u8 as usize),
+            Value::Map(m) => Some(Rc::as_ptr(m) as *const u8 as usize),
+            _ => None,
+        }
+    }
+    let mut open: std::collections::HashMap<usize, Value> = std::collections::HashMap::new();
+    let mut stack: Vec<Copying> = Vec::new();
+    // The copy of `v`: scalars and bytes at once; a container gets an empty copy and a frame.
+    let copy_of = |v: &Value,
+                   stack: &mut Vec<Copying>,
+                   open: &mut std::collections::HashMap<usize, Value>|
+     -> Value {
+        let Some(addr) = address(v) else {
+            return v.deep_copy();
+        };
+        if let Some(copy) = open.get(&addr) {
+            return copy.clone();
+        }
+        let empty = match v {
+            Value::List(_) => Value::list(Vec::new()),
+            _ => Value::map(Map::new()),
+        };
+        open.insert(addr, empty.clone());
+        stack.push(Copying {
+            from: v.clone(),
+            to: empty.clone(),
+            next: 0,
+        });
+        empty
+    };
+    let root_copy = copy_of(root, &mut stack, &mut open);
+    while let Some(top) = stack.last_mut() {
+        // The next element (and, for a map, its key), or the end of this container.
+        let step: Option<(Option<Key>, Value)> = match &top.from {
+            Value::List(l) => l.borrow().get(top.next).map(|v| {
+                top.next += 1;
+                (None, v.clone())
+            }),
+            Value::Map(m) => m.borrow().entry_from(top.next).map(|(pos, k, v)| {
+                top.next = pos + 1;
+                (Some(k.clone()), v.clone())
+            }),
+            _ => None,
+        };
+        let Some((key, value)) = step else {
+            if let Some(addr) = stack.pop().and_then(|done| address(&done.from)) {
+                open.remove(&addr);
+            }
+            continue;
+        };
+        let to = top.to.clone();
+        let copy = copy_of(&value, &mut stack, &mut open);
+        match (&to, key) {
+            (Value::List(items), None) => items.borrow_mut().push(copy),
+            (Value::Map(map), Some(k)) => {
+                map.borrow_mut().insert(k, copy);
+            }
+            _ => {}
+        }
+    }
+    root_copy
+}
+
+/// How deep hashing and copying descend into nested containers. Only a container that
+/// contains itself gets this deep in practice; past it, hashing ignores the rest and copying
+/// shares it.
 pub const MAX_DEPTH: usize = 200;
 
 /// `==` of §2: numbers compare across types, other different types are never equal, list
 /// elements compare type-strictly, hashmaps compare as sets of pairs, lambdas are never equal.
+/// Any depth compares without deep recursion; containers that contain themselves compare
+/// equal when they unfold alike.
 pub fn loose_eq(a: &Value, b: &Value) -> bool {
-    loose_eq_at(a, b, 0)
-}
-
-fn loose_eq_at(a: &Value, b: &Value, depth: usize) -> bool {
-    match (a, b) {
-        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
-        _ => strict_eq_at(a, b, depth),
-    }
+    values_eq(a, b, true)
 }
 
 /// Type-strict equality: `1` and `1.0` differ. Used for list elements, hashmap keys and
 /// `contains`/`index`/`remove`.
 pub fn strict_eq(a: &Value, b: &Value) -> bool {
-    strict_eq_at(a, b, 0)
+    values_eq(a, b, false)
 }
 
-fn strict_eq_at(a: &Value, b: &Value, depth: usize) -> bool {
-    if depth > MAX_DEPTH {
-        return false;
+fn values_eq(a: &Value, b: &Value, loose: bool) -> bool {
+    if let Some(settled) = shallow_eq(a, b, loose) {
+        return settled;
     }
-    match (a, b) {
+    // Two distinct lists or two distinct maps: compare element pairs from a work list.
+    let mut work: Vec<(Value, Value, bool)> = vec![(a.clone(), b.clone(), loose)];
+    // Container pairs already compared or being compared: meeting one again (a cycle, or
+    // shared parts) adds nothing.
+    let mut seen: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
+    while let Some((a, b, loose)) = work.pop() {
+        match shallow_eq(&a, &b, loose) {
+            Some(true) => continue,
+            Some(false) => return false,
+            None => {}
+        }
+        match (&a, &b) {
+            (Value::List(x), Value::List(y)) => {
+                if !seen.insert((Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize)) {
+                    continue;
+                }
+                let (x, y) = (x.borrow(), y.borrow());
+                if x.len() != y.len() {
+                    return false;
+                }
+                work.extend(
+                    x.iter()
+                        .zip(y.iter())
+                        .rev()
+                        .map(|(p, q)| (p.clone(), q.clone(), false)),
+                );
+            }
+            (Value::Map(x), Value::Map(y)) => {
+                if !seen.insert((Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize)) {
+                    continue;
+                }
+                let (x, y) = (x.borrow(), y.borrow());
+                if x.len() != y.len() {
+                    return false;
+                }
+                for (k, v) in x.iter() {
+                    match y.get(k) {
+                        Some(w) => work.push((v.clone(), w.clone(), true)),
+                        None => return false,
+                    }
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Equality decided without looking inside containers: `None` only for two distinct lists or
+/// two distinct maps.
+fn shallow_eq(a: &Value, b: &Value, loose: bool) -> Option<bool> {
+    Some(match (a, b) {
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) if loose => {
+            (*x as f64) == *y
+        }
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x == y,
-        (Value::List(x), Value::List(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return true;
-            }
-            let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y.iter())
-                    .all(|(a, b)| strict_eq_at(a, b, depth + 1))
-        }
-        (Value::Map(x), Value::Map(y)) => {
-            if Rc::ptr_eq(x, y) {
-                return true;
-            }
-            let (x, y) = (x.borrow(), y.borrow());
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| loose_eq_at(v, w, depth + 1)))
-        }
+        (Value::List(x), Value::List(y)) => return Rc::ptr_eq(x, y).then_some(true),
+        (Value::Map(x), Value::Map(y)) => return Rc::ptr_eq(x, y).then_some(true),
         (Value::Bytes(x), Value::Bytes(y)) => *x.borrow() == *y.borrow(),
         (Value::Func(_), Value::Func(_)) => false,
         (Value::Channel(x), Value::Channel(y)) => Rc::ptr_eq(x, y),
         (Value::Package(x), Value::Package(y)) => x == y,
         _ => false,
-    }
+    })
 }
 
 /// A hashmap key: a value compared type-strictly and hashed by content.
@@ -297,5 +427,31 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
 impl std::fmt::Debug for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", crate::format::to_repr(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A list that contains itself copies as a list that contains its copy, and compares
+    /// equal to it; equality of two such lists terminates.
+    #[test]
+    fn cycles_copy_and_compare() {
+        let l = Value::list(vec![Value::Int(1)]);
+        let Value::List(rc) = &l else { unreachable!() };
+        rc.borrow_mut().push(Value::list(vec![l.clone()]));
+        let c = l.deep_copy();
+        let Value::List(crc) = &c else { unreachable!() };
+        assert!(!Rc::ptr_eq(rc, crc));
+        let inner = crc.borrow()[1].clone();
+        let Value::List(inner) = inner else {
+            unreachable!()
+        };
+        assert!(matches!(&inner.borrow()[0], Value::List(x) if Rc::ptr_eq(x, crc)));
+        assert!(strict_eq(&l, &c));
+        // Break both cycles so the test does not leak.
+        rc.borrow_mut().clear();
+        crc.borrow_mut().clear();
     }
 }

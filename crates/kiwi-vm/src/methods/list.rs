@@ -10,12 +10,12 @@ use indexmap::IndexSet;
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::format;
 use crate::ops;
-use crate::value::{strict_eq, Key, Value, MAX_DEPTH};
+use crate::value::{strict_eq, Elements, Key, Value, MAX_DEPTH};
 
 use super::check::{self, arity, arity_range, index_error, invalid};
 use super::{any, bytes};
 
-type List = Rc<RefCell<Vec<Value>>>;
+type List = Rc<RefCell<Elements>>;
 
 /// Dispatches a list method; `None` if lists have no method `name`.
 pub fn call(l: &List, recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {

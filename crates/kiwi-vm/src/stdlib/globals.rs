@@ -12,7 +12,13 @@ pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
     Some(match name {
         "typeof" => arity("typeof", args, 1).map(|()| Value::str(args[0].type_name())),
         "char" => arity("char", args, 1).and_then(|()| char_of(&args[0])),
-        "serialize" => arity("serialize", args, 1).map(|()| Value::str(format::to_repr(&args[0]))),
+        "serialize" => arity("serialize", args, 1).and_then(|()| {
+            format::serialize(&args[0]).map(Value::str).ok_or_else(|| {
+                value_error(
+                    "serialize: the value contains itself, so its text could not be read back",
+                )
+            })
+        }),
         "deserialize" => arity("deserialize", args, 1)
             .and_then(|()| check::str_arg("deserialize", args, 0))
             .and_then(|s| serial::deserialize(s)),

@@ -5,18 +5,98 @@
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::value::{Key, Map, Value};
 
-/// Nesting limit, so hostile input cannot overflow the native stack.
-const MAX_DEPTH: usize = 200;
+/// A container being read: its items so far.
+enum Open {
+    List(Vec<Value>),
+    Map {
+        pairs: Vec<(Key, Value)>,
+        /// The key just read, waiting for its value.
+        key: Option<Value>,
+    },
+}
 
-/// Parses one literal value; anything else (or trailing text) is a `SyntaxError`.
+/// Parses one literal value; anything else (or trailing text) is a `SyntaxError`. The parser
+/// keeps its own stack of open containers, so any depth `serialize` writes is read back
+/// without deep recursion.
 pub fn deserialize(text: &str) -> KResult<Value> {
     let mut p = Parser { s: text, pos: 0 };
-    let v = p.value(0)?;
-    p.skip_ws();
-    if p.pos != p.s.len() {
-        return Err(p.error());
+    let mut stack: Vec<Open> = Vec::new();
+    loop {
+        p.skip_ws();
+        // Where a value may start: open a container, close an empty one (or one after a
+        // trailing comma), or read a scalar.
+        let mut value = match (stack.last(), p.peek()) {
+            (_, Some('[')) => {
+                p.pos += 1;
+                stack.push(Open::List(Vec::new()));
+                continue;
+            }
+            (_, Some('{')) => {
+                p.pos += 1;
+                stack.push(Open::Map {
+                    pairs: Vec::new(),
+                    key: None,
+                });
+                continue;
+            }
+            (Some(Open::List(_)), Some(']')) | (Some(Open::Map { key: None, .. }), Some('}')) => {
+                p.pos += 1;
+                close(stack.pop())
+            }
+            (Some(Open::Map { key: None, .. }), _) => p.key()?,
+            _ => p.scalar()?,
+        };
+        // Hand the finished value to its container; a container it completes goes up in turn.
+        loop {
+            match stack.last_mut() {
+                None => {
+                    p.skip_ws();
+                    if p.pos != p.s.len() {
+                        return Err(p.error());
+                    }
+                    return Ok(value);
+                }
+                Some(Open::List(items)) => {
+                    items.push(value);
+                    if p.eat(',') {
+                        break;
+                    }
+                    if !p.eat(']') {
+                        return Err(p.error());
+                    }
+                    value = close(stack.pop());
+                }
+                Some(Open::Map { pairs, key }) => match key.take() {
+                    None => {
+                        if !p.eat(':') {
+                            return Err(p.error());
+                        }
+                        *key = Some(value);
+                        break;
+                    }
+                    Some(k) => {
+                        pairs.push((Key(k), value));
+                        if p.eat(',') {
+                            break;
+                        }
+                        if !p.eat('}') {
+                            return Err(p.error());
+                        }
+                        value = close(stack.pop());
+                    }
+                },
+            }
+        }
     }
-    Ok(v)
+}
+
+/// The value of a finished container.
+fn close(open: Option<Open>) -> Value {
+    match open {
+        Some(Open::List(items)) => Value::list(items),
+        Some(Open::Map { pairs, .. }) => Value::map(pairs.into_iter().collect::<Map>()),
+        None => Value::Null,
+    }
 }
 
 struct Parser<'a> {
@@ -58,28 +138,9 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> KResult<Value> {
-        if depth > MAX_DEPTH {
-            return Err(self.error());
-        }
-        self.skip_ws();
+    /// A value that is not a container.
+    fn scalar(&mut self) -> KResult<Value> {
         match self.peek() {
-            Some('[') => {
-                self.pos += 1;
-                let items = self.sequence(']', depth, |p, d| p.value(d))?;
-                Ok(Value::list(items))
-            }
-            Some('{') => {
-                self.pos += 1;
-                let pairs = self.sequence('}', depth, |p, d| {
-                    let key = p.key(d)?;
-                    if !p.eat(':') {
-                        return Err(p.error());
-                    }
-                    Ok((Key(key), p.value(d)?))
-                })?;
-                Ok(Value::map(pairs.into_iter().collect::<Map>()))
-            }
             Some(q @ ('"' | '\'')) => self.string(q),
             Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
             Some(c) if c.is_alphabetic() || c == '_' => {
@@ -97,44 +158,21 @@ impl Parser<'_> {
         }
     }
 
-    /// Comma-separated items up to `close`; a trailing comma is accepted.
-    fn sequence<T>(
-        &mut self,
-        close: char,
-        depth: usize,
-        item: impl Fn(&mut Self, usize) -> KResult<T>,
-    ) -> KResult<Vec<T>> {
-        let mut out = Vec::new();
-        loop {
-            if self.eat(close) {
-                return Ok(out);
-            }
-            out.push(item(self, depth + 1)?);
-            if !self.eat(',') {
-                return if self.eat(close) {
-                    Ok(out)
-                } else {
-                    Err(self.error())
-                };
-            }
-        }
-    }
-
-    /// A hashmap key: a literal, or a bare identifier meaning that string.
-    fn key(&mut self, depth: usize) -> KResult<Value> {
-        self.skip_ws();
+    /// A hashmap key that is not a container: a literal, or a bare identifier meaning that
+    /// string.
+    fn key(&mut self) -> KResult<Value> {
         match self.peek() {
             Some(c) if c.is_alphabetic() || c == '_' => {
                 let start = self.pos;
                 let word = self.word();
                 if matches!(word, "null" | "true" | "false" | "NaN" | "Infinity") {
                     self.pos = start;
-                    self.value(depth)
+                    self.scalar()
                 } else {
                     Ok(Value::str(word))
                 }
             }
-            _ => self.value(depth),
+            _ => self.scalar(),
         }
     }
 
@@ -254,5 +292,30 @@ mod tests {
         }
         let deep = "[".repeat(10_000);
         assert!(deserialize(&deep).is_err());
+        for bad in [
+            "]",
+            "[1]]",
+            "{a}",
+            "{a: }",
+            "{: 1}",
+            "[,]",
+            "{,}",
+            "[1 2]",
+            "{a: 1 b: 2}",
+        ] {
+            assert!(deserialize(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// What serialize writes at any depth reads back, without deep recursion either way.
+    #[test]
+    fn deep_values_round_trip() {
+        let text = format!("{}1{}", "[{\"k\": ".repeat(50_000), "}]".repeat(50_000));
+        let v = deserialize(&text).unwrap();
+        assert_eq!(crate::format::serialize(&v).as_deref(), Some(text.as_str()));
+        assert_eq!(
+            round_trip("{[1, 2]: {x: []}, {}: [{}]}"),
+            "{[1, 2]: {\"x\": []}, {}: [{}]}"
+        );
     }
 }

@@ -148,7 +148,7 @@ pub fn flatten_args(kinds: &[ArgKind], values: Vec<Value>) -> KResult<Vec<Value>
 
 fn splat(v: Value) -> KResult<Vec<Value>> {
     match v {
-        Value::List(l) => Ok(l.borrow().clone()),
+        Value::List(l) => Ok(l.borrow().to_vec()),
         other => Err(KiwiError::new(
             ErrorType::InvalidOperationError,
             format!("Cannot splat a value of type '{}'.", other.type_name()),

@@ -55,7 +55,7 @@ impl Interp {
             Value::Func(_) => match name {
                 "call" => {
                     let list = match args.first() {
-                        Some(Value::List(l)) => l.borrow().clone(),
+                        Some(Value::List(l)) => l.borrow().to_vec(),
                         Some(other) => vec![other.clone()],
                         None => Vec::new(),
                     };
@@ -88,7 +88,7 @@ impl Interp {
     fn list_higher_order(
         &self,
         recv: &Value,
-        list: &Rc<std::cell::RefCell<Vec<Value>>>,
+        list: &Rc<std::cell::RefCell<crate::value::Elements>>,
         name: &str,
         args: &[Value],
     ) -> KResult<Option<Outcome>> {

@@ -256,7 +256,7 @@ impl Interp {
         };
         let call_args = match args.get(1) {
             None | Some(Value::Null) => Vec::new(),
-            Some(Value::List(l)) => l.borrow().clone(),
+            Some(Value::List(l)) => l.borrow().to_vec(),
             Some(other) => {
                 return Err(KiwiError::new(
                     ErrorType::TypeError,
