@@ -99,8 +99,15 @@ fn concat(b: &Bytes, args: &[Value]) -> KResult<Value> {
     Ok(Value::bytes(out))
 }
 
+/// `push(byte)` / `append(byte or bytes)`: grows the bytes in place.
 fn push(b: &Bytes, recv: &Value, name: &str, args: &[Value]) -> KResult<Value> {
     arity(name, args, 1)?;
+    if let (Value::Bytes(more), "append") = (&args[0], name) {
+        // `b.append(b)` doubles it; the copy keeps the borrow rules.
+        let more = more.borrow().clone();
+        b.borrow_mut().extend_from_slice(&more);
+        return Ok(recv.clone());
+    }
     let x = check::byte_arg(args, 0)?;
     b.borrow_mut().push(x);
     Ok(recv.clone())
@@ -204,6 +211,17 @@ mod tests {
             run(&a, "concat", &[]).unwrap_err().error.as_ref(),
             "ParameterCountMismatchError"
         );
+    }
+
+    #[test]
+    fn append_takes_a_byte_or_bytes() {
+        let b = Value::bytes(vec![1]);
+        run(&b, "append", &[Value::bytes(vec![2, 3])]).unwrap();
+        run(&b, "append", &[Value::Int(4)]).unwrap();
+        run(&b, "append", std::slice::from_ref(&b)).unwrap();
+        assert_eq!(data(&b), vec![1, 2, 3, 4, 1, 2, 3, 4]);
+        // push stays one byte.
+        assert!(run(&b, "push", &[Value::bytes(vec![5])]).is_err());
     }
 
     #[test]

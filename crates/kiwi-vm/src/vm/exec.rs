@@ -132,6 +132,33 @@ impl Interp {
         Err(Halt::Faulted(err, at))
     }
 
+    /// `x = x.concat(more)` on bytes, done in place when that is unobservable: the next
+    /// instruction stores the result into `x` (a local, or a global that is not a constant),
+    /// `x` holds the receiver itself, and nothing else does. The stack then holds the receiver
+    /// (`at - 1`) and `more` (`at`); on success they are replaced by the grown receiver.
+    fn concat_in_place(&self, task: &mut Task, base: usize, next: Option<&Op>, at: usize) -> bool {
+        let (Value::Bytes(buf), Value::Bytes(more)) = (&task.stack[at - 1], &task.stack[at]) else {
+            return false;
+        };
+        // Two holders: the stack and the variable (checked next); `more` may not be `buf`.
+        if Rc::strong_count(buf) != 2 || Rc::ptr_eq(buf, more) {
+            return false;
+        }
+        let holder = match next {
+            Some(Op::StoreLocal(i)) => task.stack.get(base + *i as usize),
+            Some(Op::StoreGlobal(g)) if !self.constants[*g as usize] => {
+                self.globals[*g as usize].as_ref()
+            }
+            _ => None,
+        };
+        if !matches!(holder, Some(Value::Bytes(h)) if Rc::ptr_eq(h, buf)) {
+            return false;
+        }
+        buf.borrow_mut().extend_from_slice(&more.borrow());
+        task.stack.truncate(at);
+        true
+    }
+
     /// Runs `task` for at most `fuel` back edges and calls.
     pub(crate) fn run_task(&mut self, task: &mut Task, mut fuel: u32) -> Halt {
         if let Some(r) = task.resume.take() {
@@ -616,6 +643,16 @@ impl Interp {
                             Value::Func(_) | Value::Channel(_) | Value::Package(_)
                         ) {
                             let name = const_str(proto, k);
+                            // `buf = buf.concat(chunk)`: when the variable about to receive
+                            // the result is the only other holder of `buf`, the bytes grow in
+                            // place (amortised O(1) instead of a copy per chunk).
+                            if argc == 1
+                                && matches!(task.stack[at - 1], Value::Bytes(_))
+                                && &*name == "concat"
+                                && self.concat_in_place(task, base, code.get(ip), at)
+                            {
+                                continue;
+                            }
                             if let Some(r) =
                                 methods::call_method(&task.stack[at - 1], &name, &task.stack[at..])
                             {
