@@ -60,6 +60,7 @@
 mod completions;
 mod error;
 mod handles;
+mod linger;
 mod listener;
 mod net;
 mod resolve;
@@ -72,6 +73,7 @@ mod wake;
 
 pub use completions::{Completion, Done};
 pub use error::{ErrorKind, NetError};
+pub use linger::LINGER;
 pub use net::{Net, SocketKind};
 pub use tls_listener::TLS_HANDSHAKE_TIMEOUT;
 

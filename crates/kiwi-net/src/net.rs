@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::completions::Completions;
 use crate::handles::{Handle, Handles};
+use crate::linger::Lingering;
 use crate::listener::{self, Accept, ListenerEntry};
 use crate::resolve;
 use crate::stream::{ByteStream, PendingSend, StreamEntry, WriteHalf};
@@ -79,6 +80,8 @@ struct State {
     hs_timeout: Duration,
     /// The last internal (negative) id given to a connection no script owns yet.
     internal_ids: i64,
+    /// Closed connections still lingering (see [`crate::linger`]).
+    lingering: Arc<Lingering>,
 }
 
 impl Default for State {
@@ -94,6 +97,7 @@ impl Default for State {
             tls_connects: HashMap::new(),
             hs_timeout: TLS_HANDSHAKE_TIMEOUT,
             internal_ids: 0,
+            lingering: Arc::default(),
         }
     }
 }
@@ -265,8 +269,9 @@ impl State {
                 for w in &s.q.writes {
                     self.completions.push(w.op, Err(NetError::closed(id)));
                 }
+                self.lingering.start(s.sock, None);
             }
-            Entry::TlsStream(mut s) => {
+            Entry::TlsStream(s) => {
                 if let Some(Owner::Connect { op, .. }) = s.owner {
                     let e = NetError::new(ErrorKind::Closed, "TLS connect was cancelled");
                     self.completions.push(op, Err(e));
@@ -277,7 +282,7 @@ impl State {
                 for w in &s.q.writes {
                     self.completions.push(w.op, Err(NetError::closed(id)));
                 }
-                s.close_notify();
+                s.close(&self.lingering);
             }
         }
     }
@@ -537,6 +542,18 @@ impl Net {
                 }
             }
         })
+    }
+
+    /// How many closed connections are still lingering (see [`crate::LINGER`]).
+    pub fn lingering(&self) -> usize {
+        self.inner.state.borrow().lingering.count()
+    }
+
+    /// Resolves once no closed connection is lingering any more (at most [`crate::LINGER`]
+    /// after the last close): the end of a script waits for this, so what it sent arrives.
+    pub fn lingering_done(&self) -> impl std::future::Future<Output = ()> {
+        let lingering = self.inner.state.borrow().lingering.clone();
+        async move { lingering.done().await }
     }
 
     /// Closes every socket (their pending operations fault as in [`Net::close`]) and

@@ -118,18 +118,19 @@ pub(crate) struct TlsStreamEntry {
     /// waiting for an accept); such an entry is invisible to the public API.
     pub owner: Option<Owner>,
     /// Fires the handshake deadline; aborted when the handshake ends or the entry drops.
-    pub timer: Option<JoinHandle<()>>,
+    pub timer: Option<AbortOnDrop>,
     eof: bool,
     close_notify_sent: bool,
     read_waker: Waker,
     write_waker: Waker,
 }
 
-impl Drop for TlsStreamEntry {
+/// A task that is aborted when this handle is dropped.
+pub(crate) struct AbortOnDrop(pub JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        if let Some(t) = self.timer.take() {
-            t.abort();
-        }
+        self.0.abort();
     }
 }
 
@@ -230,12 +231,14 @@ impl TlsStreamEntry {
 
     /// Sends close_notify once (best effort: whatever the kernel takes now), before the
     /// socket is dropped.
-    pub(crate) fn close_notify(&mut self) {
+    /// Queues close_notify (once the handshake is done) and hands the socket and what TLS
+    /// still has to write to a lingering close.
+    pub(crate) fn close(mut self, lingering: &std::sync::Arc<crate::linger::Lingering>) {
         if !self.close_notify_sent && !self.conn.is_handshaking() {
             self.close_notify_sent = true;
             self.conn.send_close_notify();
         }
-        let _ = self.flush();
+        lingering.start(self.sock, Some(self.conn));
     }
 }
 

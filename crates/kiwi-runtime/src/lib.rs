@@ -95,10 +95,17 @@ impl Runtime {
     }
 
     /// The end of a script or REPL session: spawned tasks' failures nobody retrieved are
-    /// reported, then every socket closes and pending operations fault (§10.5).
+    /// reported, then every socket closes and pending operations fault (§10.5), and the
+    /// closed connections are given up to [`kiwi_net::LINGER`] to deliver what was sent.
     pub fn end_session(&mut self) {
         self.interp.report_unretrieved();
         self.net.close_all();
+        if let Ok(rt) = &self.io {
+            let lingering = self.net.lingering_done();
+            rt.block_on(async {
+                let _ = tokio::time::timeout(kiwi_net::LINGER, lingering).await;
+            });
+        }
     }
 
     /// Writes every diagnostic to stderr in the §6.4 format.

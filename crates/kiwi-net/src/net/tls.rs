@@ -21,7 +21,7 @@ use crate::listener::Accept;
 use crate::resolve;
 use crate::tls_config::{dev_identity, load_server_config};
 use crate::tls_listener::TlsListenerEntry;
-use crate::tls_stream::{Failure, Handshake, Owner, TlsStreamEntry};
+use crate::tls_stream::{AbortOnDrop, Failure, Handshake, Owner, TlsStreamEntry};
 use crate::tls_verify::handshake_error;
 use crate::wake::{socket_waker, Dir};
 use crate::{Done, ErrorKind, Id, NetError};
@@ -216,10 +216,10 @@ impl Net {
         // as the handshake ends, it reports through the same ready list as the reactor.
         let shared = shared.clone();
         let after = st.hs_timeout;
-        entry.timer = Some(tokio::spawn(async move {
+        entry.timer = Some(AbortOnDrop(tokio::spawn(async move {
             tokio::time::sleep(after).await;
             shared.push_ready(h, Dir::Timeout);
-        }));
+        })));
         st.table.insert(id, Entry::TlsStream(Box::new(entry)));
         h
     }
@@ -332,9 +332,8 @@ impl Net {
             Handshake::Pending => None,
             Handshake::Failed(f) => self.tls_failed(st, h, f),
             Handshake::Done => {
-                if let Some(timer) = t.timer.take() {
-                    timer.abort();
-                }
+                // Dropping the handle aborts the deadline task.
+                t.timer = None;
                 let owner = match &t.owner {
                     Some(Owner::Connect { op, .. }) => Ok(*op),
                     Some(Owner::Listener(lh)) => Err(*lh),
