@@ -498,3 +498,66 @@ print(sum(ok))
     drop(staller);
     assert!(server.exited().is_none());
 }
+
+/// One real client: handshake (verified), one echo; prints how long that took in ms.
+const PY_TIMED_TLS_CLIENT: &str = r#"
+import socket, ssl, sys, time
+port, ca = int(sys.argv[1]), sys.argv[2]
+start = time.monotonic()
+ctx = ssl.create_default_context(cafile=ca)
+with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+    with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+        s.sendall(b"real client")
+        got = b""
+        while len(got) < 11:
+            part = s.recv(64)
+            if not part:
+                break
+            got += part
+assert got == b"real client", got
+print(int((time.monotonic() - start) * 1000))
+"#;
+
+/// 1,500 connections that never send a ClientHello (more than the 1,024 handshakes a listener
+/// runs at once) do not lock real clients out: at the cap, a new client replaces the oldest
+/// silent handshake. Five real clients in a row each finish handshake and echo within 3 s
+/// (before, each waited for the 10 s handshake deadline of the idle ones).
+#[test]
+fn idle_connections_at_the_handshake_cap_do_not_lock_clients_out() {
+    const IDLE: usize = 1500;
+    let pki = pki("lockout");
+    let (mut server, port) = echo_server(&pki);
+    // All at once (non-blocking connects), as a flood would come: the first 1,024 fill the
+    // handshake slots, the rest wait in the kernel's queue or retry their SYN.
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    let idle: Vec<socket2::Socket> = (0..IDLE)
+        .map(|_| {
+            let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+                .expect("socket");
+            s.set_nonblocking(true).expect("non-blocking");
+            // In progress is the expected answer.
+            let _ = s.connect(&addr.into());
+            s
+        })
+        .collect();
+    // Let the flood settle: every slot taken, the kernel's queue full.
+    std::thread::sleep(Duration::from_secs(2));
+    for round in 0..5 {
+        let out = run_ok(
+            &format!("real client {round}"),
+            python(PY_TIMED_TLS_CLIENT)
+                .arg(port.to_string())
+                .arg(pki.path("ca.pem")),
+            Duration::from_secs(60),
+            || server.stderr(),
+        );
+        let ms: u64 = out.trim().parse().unwrap_or_else(|_| panic!("{out:?}"));
+        eprintln!("round {round}: {ms} ms");
+        assert!(
+            ms < 3000,
+            "real client {round} needed {ms} ms beside {IDLE} idle connections"
+        );
+    }
+    assert!(server.exited().is_none(), "{}", server.stderr());
+    drop(idle);
+}

@@ -23,8 +23,10 @@ use crate::listener::ListenerEntry;
 pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// At most this many handshakes run at once per listener; more clients wait in the kernel's
-/// backlog. Bounds the descriptors and memory a flood of idle clients can pin.
-pub(crate) const MAX_HANDSHAKES: usize = 1024;
+/// backlog. Bounds the descriptors and memory a flood of idle clients can pin. At the cap, a
+/// new client replaces the oldest handshake whose peer has sent nothing yet, so connections
+/// that only hold a slot cannot lock real clients out.
+pub const MAX_HANDSHAKES: usize = 1024;
 
 /// A listening TLS socket.
 pub(crate) struct TlsListenerEntry {
@@ -39,6 +41,9 @@ pub(crate) struct TlsListenerEntry {
     /// How many connections (handshaking or finished) it takes on while no accept waits:
     /// the listen backlog.
     pub ahead: usize,
+    /// Children in the order they were accepted (entries that ended are skipped when met),
+    /// to find the oldest silent handshake.
+    pub arrival: VecDeque<Handle>,
 }
 
 impl TlsListenerEntry {
@@ -55,7 +60,14 @@ impl TlsListenerEntry {
             ahead: usize::try_from(backlog)
                 .unwrap_or(MAX_HANDSHAKES)
                 .clamp(1, MAX_HANDSHAKES),
+            arrival: VecDeque::new(),
         }
+    }
+
+    /// Whether only the handshake cap stops it from taking another connection.
+    pub(crate) fn at_cap(&self) -> bool {
+        self.handshaking() >= MAX_HANDSHAKES
+            && (!self.tcp.accepts.is_empty() || self.children.len() < self.ahead)
     }
 
     /// Whether it should take another connection from the kernel now.

@@ -121,6 +121,9 @@ pub(crate) struct TlsStreamEntry {
     pub timer: Option<AbortOnDrop>,
     eof: bool,
     close_notify_sent: bool,
+    /// The peer has sent at least one byte (a connection that has not is the first a listener
+    /// at its handshake cap gives up).
+    pub heard_from: bool,
     read_waker: Waker,
     write_waker: Waker,
 }
@@ -153,6 +156,7 @@ impl TlsStreamEntry {
             timer: None,
             eof: false,
             close_notify_sent: false,
+            heard_from: false,
             read_waker,
             write_waker,
         }
@@ -185,6 +189,7 @@ impl TlsStreamEntry {
         loop {
             match self.conn.read_tls(&mut Io(&self.sock)) {
                 Ok(n) => {
+                    self.heard_from |= n > 0;
                     let processed = self.conn.process_new_packets();
                     let _ = self.flush();
                     return match processed {
@@ -229,8 +234,6 @@ impl TlsStreamEntry {
         }
     }
 
-    /// Sends close_notify once (best effort: whatever the kernel takes now), before the
-    /// socket is dropped.
     /// Queues close_notify (once the handshake is done) and hands the socket and what TLS
     /// still has to write to a lingering close.
     pub(crate) fn close(mut self, lingering: &std::sync::Arc<crate::linger::Lingering>) {

@@ -272,9 +272,21 @@ impl Net {
             let Some(Entry::TlsListener(l)) = st.table.get_mut(lh) else {
                 return;
             };
+            // At the cap, a waiting client may replace the oldest handshake whose peer has
+            // sent nothing; with no such handshake, clients wait in the kernel's backlog.
+            let mut replaces = None;
             if !l.wants_more() {
-                return;
+                if !l.at_cap() {
+                    return;
+                }
+                replaces = oldest_silent(st, lh);
+                if replaces.is_none() {
+                    return;
+                }
             }
+            let Some(Entry::TlsListener(l)) = st.table.get_mut(lh) else {
+                return;
+            };
             match l.tcp.try_accept(lid) {
                 Accept::Pending => return,
                 Accept::Err(e) => match l.tcp.accepts.pop_front() {
@@ -286,10 +298,15 @@ impl Net {
                     let Ok(conn) = ServerConnection::new(l.config.clone()) else {
                         continue;
                     };
+                    if let Some(silent) = replaces {
+                        self.tls_failed(st, silent, Failure::TimedOut);
+                    }
                     let h = self.start_handshake(st, sock, conn.into(), Owner::Listener(lh));
                     if let Some(Entry::TlsListener(l)) = st.table.get_mut(lh) {
                         l.children.insert(h);
+                        l.arrival.push_back(h);
                     }
+                    prune_arrival(st, lh);
                     // Its ClientHello may already be here. Its outcome needs no refill:
                     // this loop goes on accepting anyway.
                     self.tls_progress(st, h);
@@ -398,4 +415,47 @@ impl Net {
             None => None,
         }
     }
+}
+
+/// Whether `h` is one of `lh`'s connections still handshaking.
+fn handshaking_child(st: &State, lh: Handle, h: Handle) -> Option<&TlsStreamEntry> {
+    match st.table.get(h) {
+        Some(Entry::TlsStream(t))
+            if matches!(t.owner, Some(Owner::Listener(l)) if l == lh)
+                && t.conn.is_handshaking() =>
+        {
+            Some(t)
+        }
+        _ => None,
+    }
+}
+
+/// Forgets the arrivals at the front that are no longer handshaking, so the list stays as long
+/// as the handshakes of the last deadline's worth of clients.
+fn prune_arrival(st: &mut State, lh: Handle) {
+    let Some(Entry::TlsListener(l)) = st.table.get_mut(lh) else {
+        return;
+    };
+    let mut arrival = std::mem::take(&mut l.arrival);
+    while let Some(&front) = arrival.front() {
+        if handshaking_child(st, lh, front).is_some() {
+            break;
+        }
+        arrival.pop_front();
+    }
+    if let Some(Entry::TlsListener(l)) = st.table.get_mut(lh) {
+        l.arrival = arrival;
+    }
+}
+
+/// The oldest of `lh`'s handshakes whose peer has not sent a byte yet.
+fn oldest_silent(st: &mut State, lh: Handle) -> Option<Handle> {
+    prune_arrival(st, lh);
+    let Some(Entry::TlsListener(l)) = st.table.get(lh) else {
+        return None;
+    };
+    l.arrival
+        .iter()
+        .copied()
+        .find(|&h| handshaking_child(st, lh, h).is_some_and(|t| !t.heard_from))
 }
