@@ -219,3 +219,86 @@ fn recv_with_huge_max_bytes_does_not_allocate_it() {
     assert!(status.success(), "{err}");
     assert_eq!(err, "");
 }
+
+/// Connects that hang (the listener's queue is full and it never accepts) given a timeout:
+/// 300 of them under a limit of 128 descriptors all time out with `TimeoutError` (but the few
+/// the kernel's queue takes), each releasing its descriptor at once, and a connect after them
+/// works.
+const TIMED_CONNECTS: &str = r#"# Connects that hang (the listener's queue is full and it never accepts) time out, each
+# releasing its descriptor at once.
+full = socket::tcpserver("127.0.0.1", 0, 1)
+port = socket::local_addr(full)["port"]
+timeouts = 0
+others = []
+for round in [1 to 6] do
+  tries = []
+  for i in [1 to 50] do
+    tries.push(task::spawn(with do
+      outcome = "connected"
+      try
+        socket::tcpconnect("127.0.0.1", port, 30)
+      catch (t, m)
+        outcome = t
+      end
+      outcome
+    end))
+  end
+  for t in tries do
+    r = task::await(t)
+    if r == "TimeoutError"
+      timeouts += 1
+    else
+      others.push(r)
+    end
+  end
+end
+println "timeouts ${timeouts} others ${others.size()}"
+srv = socket::tcpserver("127.0.0.1", 0)
+accepting = socket::accept(srv)
+c = socket::tcpconnect("127.0.0.1", socket::local_addr(srv)["port"], 1000)
+a = task::await(accepting)
+task::await(socket::send(c, "after".to_bytes()))
+println task::await(socket::recv(a)).to_string()
+try
+  socket::tcpconnect("127.0.0.1", port, 25)
+catch e
+  println e["error"] + ": " + e["message"].replace(port.to_string(), "P")
+end
+"#;
+
+#[test]
+fn timed_out_connects_release_their_descriptors() {
+    let dir = TempDir::new("limits");
+    let script = dir.file("connects.kiwi", TIMED_CONNECTS);
+    let mut cmd = if have("prlimit") {
+        let mut c = Command::new("prlimit");
+        c.arg("--nofile=128:128")
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_kiwi"));
+        c
+    } else {
+        let mut c = Command::new("sh");
+        c.arg("-c")
+            .arg("ulimit -n 128 && exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_kiwi"));
+        c
+    };
+    let o = util::run("timed connects", cmd.arg(&script), b"", STEP);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<&str> = out.lines().collect();
+    let counts: Vec<usize> = lines[0].split(' ').filter_map(|w| w.parse().ok()).collect();
+    assert_eq!(counts.len(), 2, "{out}");
+    let (timeouts, connected) = (counts[0], counts[1]);
+    assert_eq!(timeouts + connected, 300, "{out}");
+    // The kernel's accept queue of a backlog-1 listener holds a couple of connections.
+    assert!(connected <= 4, "{out}");
+    assert_eq!(
+        &lines[1..],
+        [
+            "after",
+            "TimeoutError: connect to 127.0.0.1:P timed out after 25 ms"
+        ],
+        "{out}"
+    );
+}

@@ -36,6 +36,11 @@ impl Completions {
         self.outstanding += 1;
     }
 
+    /// A pending operation was cancelled: it owes nothing any more.
+    pub(crate) fn cancelled(&mut self) {
+        self.outstanding = self.outstanding.saturating_sub(1);
+    }
+
     /// A pending operation finished.
     pub(crate) fn push(&mut self, op: Id, result: Result<Done, NetError>) {
         self.queue.push(Completion { op, result });

@@ -74,7 +74,7 @@ mod wake;
 pub use completions::{Completion, Done};
 pub use error::{ErrorKind, NetError};
 pub use linger::LINGER;
-pub use net::{Net, SocketKind};
+pub use net::{Cancelled, Net, SocketKind};
 pub use tls_listener::{MAX_HANDSHAKES, TLS_HANDSHAKE_TIMEOUT};
 
 /// Socket and operation ids, drawn from the runtime-wide counter shared with the scheduler.

@@ -238,6 +238,25 @@ fn serve_writes<S: ByteStream>(s: &mut S, id: Id, done: &mut Completions) {
     }
 }
 
+/// What [`Net::cancel`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// A connect, during its TCP connect.
+    Connect,
+    /// A TLS connect, during its handshake.
+    Handshake,
+    /// A receive, accept or send that was waiting in a socket's queue.
+    Queued,
+}
+
+/// Removes `op` from a queue of operation ids; whether it was there.
+fn remove_first(queue: &mut std::collections::VecDeque<Id>, op: Id) -> bool {
+    match queue.iter().position(|&o| o == op) {
+        Some(i) => queue.remove(i).is_some(),
+        None => false,
+    }
+}
+
 impl State {
     /// Faults every waiting operation of a removed entry, reads/accepts first, then sends.
     /// A TLS listener's unaccepted connections are dropped; a TLS stream sends close_notify
@@ -542,6 +561,47 @@ impl Net {
                 }
             }
         })
+    }
+
+    /// Cancels operation `op` if it is still waiting, so it never completes and took nothing:
+    /// a connect (`on` = `None`; its socket is closed at once), or a receive, accept or
+    /// not-yet-started send on socket `on`. Returns what was cancelled, or `None` if `op` is
+    /// not waiting (it finished, possibly with its completion not yet taken).
+    pub fn cancel(&self, op: Id, on: Option<Id>) -> Option<Cancelled> {
+        let mut st = self.inner.state.borrow_mut();
+        let st = &mut *st;
+        let cancelled = match on {
+            None => {
+                if let Some(task) = st.connects.remove(&op) {
+                    task.abort();
+                    st.tls_connects.remove(&op);
+                    Some(Cancelled::Connect)
+                } else {
+                    // A TLS connect past its TCP connect: handshaking under an internal id.
+                    let handshaking = st.table.ids().into_iter().find(|&id| {
+                        matches!(st.table.get_id(id), Some(Entry::TlsStream(t))
+                            if matches!(&t.owner, Some(Owner::Connect { op: o, .. }) if *o == op))
+                    });
+                    handshaking
+                        .and_then(|id| st.table.remove_id(id))
+                        .map(|_| Cancelled::Handshake)
+                }
+            }
+            Some(sock) => {
+                let removed = match public_mut(&mut st.table, sock) {
+                    Some(Entry::Stream(s)) => s.q.cancel(op),
+                    Some(Entry::TlsStream(s)) => s.q.cancel(op),
+                    Some(Entry::Listener(l)) => remove_first(&mut l.accepts, op),
+                    Some(Entry::TlsListener(l)) => remove_first(&mut l.tcp.accepts, op),
+                    None => false,
+                };
+                removed.then_some(Cancelled::Queued)
+            }
+        };
+        if cancelled.is_some() {
+            st.completions.cancelled();
+        }
+        cancelled
     }
 
     /// How many closed connections are still lingering (see [`crate::LINGER`]).

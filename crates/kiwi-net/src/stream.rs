@@ -76,6 +76,18 @@ impl Queues {
             write_half: WriteHalf::Open,
         }
     }
+
+    /// Removes the waiting receive `op`, or the send `op` if none of its bytes went out yet
+    /// (a send partly written cannot be taken back without corrupting the stream).
+    pub(crate) fn cancel(&mut self, op: crate::Id) -> bool {
+        if let Some(i) = self.reads.iter().position(|&(o, _)| o == op) {
+            return self.reads.remove(i).is_some();
+        }
+        match self.writes.iter().position(|w| w.op == op) {
+            Some(i) if self.writes[i].written == 0 => self.writes.remove(i).is_some(),
+            _ => false,
+        }
+    }
 }
 
 /// What `Net` needs from a connection, TCP or TLS. Generic (not `dyn`) at every use, so the

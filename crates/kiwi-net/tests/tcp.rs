@@ -689,3 +689,39 @@ fn close_all_cancels_connects_and_dropping_net_is_clean() {
         d.idle(Duration::from_millis(20)).await;
     });
 }
+
+/// A cancelled receive never completes and takes nothing: the bytes go to the next receive.
+/// A cancelled connect never completes either, and neither does a finished one cancel.
+#[test]
+fn cancelled_operations_take_nothing_and_never_complete() {
+    run(async {
+        let mut d = Driver::new();
+        let (l, client, server) = d.pair().await;
+        let op = d.op();
+        assert!(d.net.recv(op, server, 10).is_none());
+        let pending = d.net.pending();
+        assert_eq!(
+            d.net.cancel(op, Some(server)),
+            Some(kiwi_net::Cancelled::Queued)
+        );
+        assert_eq!(d.net.pending(), pending - 1);
+        assert_eq!(d.net.cancel(op, Some(server)), None, "cancelled twice");
+        d.send(client, b"all of it").await.unwrap();
+        assert_eq!(d.recv_exact(server, 9).await, b"all of it");
+        assert!(!d.is_done(op));
+
+        let addr = d.net.local_addr(l).unwrap();
+        let connect = d.op();
+        d.net.connect(connect, "127.0.0.1", addr.port());
+        assert_eq!(d.net.cancel(connect, None), Some(kiwi_net::Cancelled::Connect));
+        d.idle(Duration::from_millis(50)).await;
+        assert!(!d.is_done(connect));
+        assert_eq!(d.net.pending(), 0);
+        // A finished operation is not waiting any more.
+        let done = d.op();
+        d.send(client, b"x").await.unwrap();
+        let now = d.net.recv(done, server, 1);
+        assert_eq!(util::bytes(d.finish(done, now).await.unwrap()), b"x");
+        assert_eq!(d.net.cancel(done, Some(server)), None);
+    });
+}

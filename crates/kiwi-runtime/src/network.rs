@@ -5,7 +5,7 @@ use std::path::Path;
 
 use kiwi_net::{Completion, Done, ErrorKind, Net, NetError};
 use kiwi_vm::net::{
-    FailureKind, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue, SocketKind,
+    Cancelled, FailureKind, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue, SocketKind,
 };
 
 /// `kiwi-net` as the VM sees it. Clones of the inner [`Net`] share its state, so the host loop
@@ -126,5 +126,13 @@ impl NetDriver for NetAdapter {
     fn take_completions(&mut self, out: &mut Vec<(NetId, NetResult)>) {
         self.net.take_completions(&mut self.completions);
         out.extend(self.completions.drain(..).map(|c| (c.op, result(c.result))));
+    }
+
+    fn cancel(&mut self, op: NetId, on: Option<NetId>) -> Option<Cancelled> {
+        self.net.cancel(op, on).map(|c| match c {
+            kiwi_net::Cancelled::Connect => Cancelled::Connect,
+            kiwi_net::Cancelled::Handshake => Cancelled::Handshake,
+            kiwi_net::Cancelled::Queued => Cancelled::Queued,
+        })
     }
 }

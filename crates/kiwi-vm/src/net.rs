@@ -101,6 +101,17 @@ pub enum SocketKind {
     TlsStream,
 }
 
+/// What [`NetDriver::cancel`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// A connect, during its TCP connect.
+    Connect,
+    /// A TLS connect, during its handshake.
+    Handshake,
+    /// A receive, accept or send that was waiting in a socket's queue.
+    Queued,
+}
+
 /// A server's certificate chain and key, as PEM file paths.
 #[derive(Debug, Clone, Copy)]
 pub struct Identity<'a> {
@@ -151,6 +162,10 @@ pub trait NetDriver {
     fn kind(&self, id: NetId) -> Option<SocketKind>;
     /// Operations started and not yet delivered.
     fn pending(&self) -> usize;
+    /// Cancels operation `op` if it is still waiting (a connect when `on` is `None`, else a
+    /// receive, accept or unstarted send on socket `on`): it then never completes and took
+    /// nothing. `None` if it is not waiting (its completion may still be on its way).
+    fn cancel(&mut self, op: NetId, on: Option<NetId>) -> Option<Cancelled>;
     /// Appends every finished operation to `out`.
     fn take_completions(&mut self, out: &mut Vec<(NetId, NetResult)>);
 }
@@ -221,5 +236,8 @@ impl NetDriver for NoNetwork {
                 .drain(..)
                 .map(|op| (op, Err(no_network()))),
         );
+    }
+    fn cancel(&mut self, _: NetId, _: Option<NetId>) -> Option<Cancelled> {
+        None
     }
 }

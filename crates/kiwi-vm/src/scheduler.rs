@@ -290,6 +290,7 @@ impl Scheduler {
             Ok(v) => TaskState::Completed(v.clone()),
             Err(e) => TaskState::Faulted(e.clone()),
         };
+        let kind = entry.kind;
         let waiters = std::mem::take(&mut entry.waiters);
         let mut delivered = false;
         for w in waiters.into_ids() {
@@ -298,7 +299,7 @@ impl Scheduler {
                 .get(w)
                 .is_some_and(|t| matches!(t.blocked, Some(Blocked::Await(x)) if x == id));
             if still_waiting {
-                self.wake(w, awaited_outcome(&outcome));
+                self.wake(w, awaited_outcome(&outcome, kind));
                 delivered = true;
             }
         }
@@ -472,10 +473,13 @@ fn unretrieved(id: TaskId, entry: Entry) -> Option<UnretrievedFault> {
     }
 }
 
-/// What an awaiting task receives: the result, or a SystemError carrying the fault message.
-pub fn awaited_outcome(outcome: &KResult<Value>) -> KResult<Value> {
+/// What a task awaiting an entry of `kind` receives: the result, or for a spawned task's
+/// fault a SystemError carrying its message (§10). An operation's error (a `SystemError`, or
+/// the `TimeoutError` of an operation's own deadline) is raised as it is.
+pub fn awaited_outcome(outcome: &KResult<Value>, kind: EntryKind) -> KResult<Value> {
     match outcome {
         Ok(v) => Ok(v.clone()),
+        Err(e) if kind == EntryKind::External => Err(e.clone()),
         Err(e) => Err(KiwiError::new(
             crate::error::ErrorType::SystemError,
             e.message.to_string(),

@@ -6,6 +6,7 @@
 //! sleeps between timers.
 
 pub mod call;
+mod deadlines;
 mod dispatch;
 mod exec;
 mod natives;
@@ -102,6 +103,8 @@ pub struct Interp {
     clock: Box<dyn Fn() -> Instant>,
     /// When the current round of `run_ready` began.
     pub(crate) round_start: Instant,
+    /// Deadlines of socket operations given a timeout.
+    pub(crate) op_deadlines: deadlines::OpDeadlines,
 }
 
 impl Interp {
@@ -132,6 +135,7 @@ impl Interp {
             tls_errors: Default::default(),
             clock: Box::new(Instant::now),
             round_start: Instant::now(),
+            op_deadlines: Default::default(),
         };
         for pkg in natives::NATIVE_PACKAGES {
             interp.active_packages.insert(Rc::from(*pkg));
@@ -290,6 +294,7 @@ impl Interp {
     pub fn run_ready(&mut self, now: Instant) -> RunState {
         self.round_start = now;
         self.sched.fire_timers(now);
+        self.expire_ops(now);
         self.poll_net();
         for _ in 0..self.sched.ready_len() {
             let Some(task) = self.sched.pop_ready() else {
@@ -324,9 +329,12 @@ impl Interp {
         self.sched.has_ready()
     }
 
-    /// When the next timer is due.
+    /// When the next timer or operation deadline is due.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.sched.next_deadline()
+        match (self.sched.next_deadline(), self.op_deadlines.next()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Whether the main script has finished.

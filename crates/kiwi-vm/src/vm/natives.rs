@@ -304,14 +304,15 @@ impl Interp {
             )
         };
         // Finished: hand over the result and forget the id, in one lookup.
+        let kind = self.sched.kind(id).unwrap_or(EntryKind::Spawned);
         if let Some(outcome) = self.sched.take_finished(id) {
-            return awaited_outcome(&outcome).map(Outcome::Value);
+            return awaited_outcome(&outcome, kind).map(Outcome::Value);
         }
         if self.sched.kind(id) == Some(EntryKind::External) {
             // A close earlier in this slice may have finished it already.
             self.poll_net();
             if let Some(outcome) = self.sched.take_finished(id) {
-                return awaited_outcome(&outcome).map(Outcome::Value);
+                return awaited_outcome(&outcome, kind).map(Outcome::Value);
             }
         }
         match self.sched.kind(id) {

@@ -8,11 +8,14 @@
 //! Operations that finish at once (bad id, data already there, a send the kernel took whole)
 //! are completed before the native returns, so awaiting them never suspends.
 
+use super::deadlines::OpDeadline;
 use super::exec::Outcome;
 use super::Interp;
 use crate::error::{ErrorType, KResult, KiwiError};
-use crate::net::{Identity, NetFailure, NetId, NetResult, NetValue, SocketKind};
-use crate::scheduler::EntryKind;
+use crate::net::{
+    Cancelled, FailureKind, Identity, NetFailure, NetId, NetResult, NetValue, SocketKind,
+};
+use crate::scheduler::{EntryKind, TaskState};
 use crate::task::{Blocked, Task};
 use crate::value::{Key, Value};
 
@@ -200,14 +203,63 @@ impl Interp {
         Ok(self.op_id(started))
     }
 
-    /// Starts a `recv` (argument errors are raised here).
+    /// Starts a `recv(id, max_bytes = 4096, timeout_ms = 0)` (argument errors are raised
+    /// here).
     pub(crate) fn begin_recv(&mut self, family: Family, args: &[Value]) -> KResult<Started> {
         let name = family.qualified("recv");
         let sock = id_arg(name, args, 0)?;
         let max = positive_arg(name, args, 1, DEFAULT_RECV, "max_bytes")?;
         let max = usize::try_from(max).unwrap_or(usize::MAX);
+        let timeout = timeout_arg(name, args, 2)?;
         let checked = self.check_kind(family, sock, Want::Stream, "recv");
-        Ok(self.begin_op(checked, |net, op| net.recv(op, sock, max)))
+        let started = self.begin_op(checked, |net, op| net.recv(op, sock, max));
+        if let (Started::Pending(op), Some(ms)) = (&started, timeout) {
+            self.arm_deadline(*op, Some(sock), format!("{name} on socket {sock}"), "", ms);
+        }
+        Ok(started)
+    }
+
+    /// Arms `op`'s deadline `ms` from now.
+    fn arm_deadline(&mut self, op: NetId, on: Option<NetId>, what: String, peer: &str, ms: i64) {
+        let at = self.now() + std::time::Duration::from_millis(ms.unsigned_abs());
+        let deadline = OpDeadline {
+            on,
+            what,
+            peer: peer.to_string(),
+            ms,
+        };
+        self.op_deadlines.arm(at, op, deadline);
+    }
+
+    /// Cancels the operations whose deadline passed while they still waited: a `TimeoutError`
+    /// (for `tls::tcpconnect`, -2 or -3 and the reason in `tls::last_error()`).
+    pub(crate) fn expire_ops(&mut self, now: std::time::Instant) {
+        for (op, d) in self.op_deadlines.due(now) {
+            if !matches!(self.sched.state(op), Some(TaskState::Running)) {
+                continue;
+            }
+            let Some(stopped) = self.net.cancel(op, d.on) else {
+                // Done already; its completion is on the way.
+                continue;
+            };
+            if self.tls_connects.contains_key(&op) {
+                let (kind, message) = match stopped {
+                    Cancelled::Handshake => (
+                        FailureKind::Handshake,
+                        format!("TLS handshake with {} timed out after {} ms", d.peer, d.ms),
+                    ),
+                    _ => (
+                        FailureKind::Connect,
+                        format!("{} timed out after {} ms", d.what, d.ms),
+                    ),
+                };
+                self.finish_op(op, Err(NetFailure::new(kind, message)));
+            } else {
+                let message = format!("{} timed out after {} ms", d.what, d.ms);
+                self.sched
+                    .finish(op, Err(KiwiError::new(ErrorType::TimeoutError, message)));
+            }
+        }
     }
 
     /// Starts a `send` (argument errors are raised here).
@@ -258,24 +310,34 @@ impl Interp {
         args: &[Value],
     ) -> KResult<Outcome> {
         let host = str_arg(name, args, 0)?;
-        let op = match family {
+        let (op, port, timeout) = match family {
             Family::Tcp => {
                 let port = port_arg(name, args, 1)?;
+                let timeout = timeout_arg(name, args, 2)?;
                 let op = self.register_op();
                 self.net.connect(op, &host, port);
-                op
+                (op, port, timeout)
             }
             Family::Tls => {
                 let port = int_arg(name, args, 1, Some(DEFAULT_TLS_PORT))?;
                 let port = u16::try_from(port).map_err(|_| port_range_error(port))?;
                 let sni = opt_str_arg(name, args, 2)?;
+                let timeout = timeout_arg(name, args, 3)?;
                 let op = self.register_op();
                 // Its failure becomes a negative code and `last_error`, not an exception.
                 self.tls_connects.insert(op, task.id);
                 self.net.tls_connect(op, &host, port, &sni);
-                op
+                (op, port, timeout)
             }
         };
+        if let Some(ms) = timeout {
+            let peer = if host.contains(':') && !host.starts_with('[') {
+                format!("[{host}]:{port}")
+            } else {
+                format!("{host}:{port}")
+            };
+            self.arm_deadline(op, None, format!("connect to {peer}"), &peer, ms);
+        }
         self.poll_net();
         if let Some(outcome) = self.sched.take_finished(op) {
             return outcome.map(Outcome::Value);
@@ -486,6 +548,18 @@ fn positive_arg(name: &str, args: &[Value], i: usize, default: i64, what: &str) 
         ));
     }
     Ok(n)
+}
+
+/// An optional `timeout_ms` argument: `None` for none (0 or absent, the OS's own limits).
+fn timeout_arg(name: &str, args: &[Value], i: usize) -> KResult<Option<i64>> {
+    match int_arg(name, args, i, Some(0))? {
+        0 => Ok(None),
+        ms if ms > 0 => Ok(Some(ms)),
+        ms => Err(KiwiError::new(
+            ErrorType::ValueError,
+            format!("{name}: timeout_ms must be 0 (none) or more, not {ms}"),
+        )),
+    }
 }
 
 fn id_arg(name: &str, args: &[Value], i: usize) -> KResult<NetId> {

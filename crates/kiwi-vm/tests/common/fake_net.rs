@@ -9,7 +9,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::rc::Rc;
 
 use kiwi_vm::net::{
-    FailureKind, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue, SocketKind,
+    Cancelled, FailureKind, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue, SocketKind,
 };
 
 #[derive(Default)]
@@ -352,6 +352,25 @@ impl NetDriver for FakeNet {
             })
             .sum();
         waiting + self.done.borrow().len()
+    }
+
+    fn cancel(&mut self, op: NetId, on: Option<NetId>) -> Option<Cancelled> {
+        let mut socks = self.socks.borrow_mut();
+        let removed = match on.and_then(|id| socks.get_mut(&id)) {
+            Some(Sock::Listener(l)) => {
+                let before = l.accepts.len();
+                l.accepts.retain(|&o| o != op);
+                before != l.accepts.len()
+            }
+            Some(Sock::Stream(s)) => {
+                let before = s.recvs.len();
+                s.recvs.retain(|&(o, _)| o != op);
+                before != s.recvs.len()
+            }
+            // The fake connects at once: no connect is ever waiting.
+            None => false,
+        };
+        removed.then_some(Cancelled::Queued)
     }
 
     fn take_completions(&mut self, out: &mut Vec<(NetId, NetResult)>) {
