@@ -333,3 +333,74 @@ fn repl_reads_multi_line_input_and_echoes_values() {
         stderr(&o)
     );
 }
+
+/// `input()` suspends only its task: another task runs to the end (and says so) while the
+/// line has not been typed yet; the line is read after that.
+#[test]
+fn input_suspends_only_its_task() {
+    use std::io::{BufRead, BufReader};
+    // (With a blocking input() the ticker's line never comes: the read below times out.)
+    let s = TempScript::new(
+        "input.kiwi",
+        b"task::spawn(with do\n  repeat 5 do task::sleep(5) end\n  println \"ticker done\"\nend)\nname = input(\"name? \")\nprintln \"hello ${name}\"\nprintln input() == null\n",
+    );
+    let mut child = kiwi()
+        .arg(&s.0)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kiwi starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let out = BufReader::new(child.stdout.take().expect("stdout"));
+    let (lines, from_kiwi) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in out.lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || {
+        from_kiwi
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a line from kiwi within 10 s")
+    };
+    // The prompt has no newline; the ticker's line follows it while input() still waits.
+    assert_eq!(next(), "name? ticker done");
+    stdin.write_all(b"kiwi\n").expect("write the name");
+    drop(stdin);
+    assert_eq!(next(), "hello kiwi");
+    assert_eq!(next(), "true");
+    assert!(child.wait().expect("exit").success());
+}
+
+/// A script that exits while a task waits in `input()` ends at once: the read does not hold
+/// the process.
+#[test]
+fn exit_does_not_wait_for_a_pending_input() {
+    let mut child = kiwi()
+        .args([
+            "-e",
+            "task::spawn(with do\n  task::sleep(20)\n  exit 3\nend)\nprintln input()",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kiwi starts");
+    let _open_stdin = child.stdin.take();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "kiwi did not exit while input() waited"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(3));
+}

@@ -11,6 +11,8 @@ pub enum Done {
     Bytes(Vec<u8>),
     /// The whole buffer of a send was written; the number of bytes.
     Sent(usize),
+    /// A line read from standard input, with its line ending; `None` at end of input.
+    Line(Option<String>),
 }
 
 /// A completed operation that was pending: the op id the caller chose, and its result.

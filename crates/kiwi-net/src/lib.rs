@@ -64,6 +64,7 @@ mod linger;
 mod listener;
 mod net;
 mod resolve;
+mod stdin;
 mod stream;
 mod tls_config;
 mod tls_listener;

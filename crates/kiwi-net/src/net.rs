@@ -18,11 +18,12 @@ use crate::handles::{Handle, Handles};
 use crate::linger::Lingering;
 use crate::listener::{self, Accept, ListenerEntry};
 use crate::resolve;
+use crate::stdin::StdinReader;
 use crate::stream::{ByteStream, PendingSend, StreamEntry, WriteHalf};
 use crate::tls_config::Trust;
 use crate::tls_listener::{TlsListenerEntry, TLS_HANDSHAKE_TIMEOUT};
 use crate::tls_stream::{Owner, TlsStreamEntry};
-use crate::wake::{socket_waker, Connected, Dir, Shared};
+use crate::wake::{socket_waker, Connected, Dir, LineRead, Shared};
 use crate::{Completion, Done, ErrorKind, Id, NetError};
 
 mod tls;
@@ -82,6 +83,10 @@ struct State {
     internal_ids: i64,
     /// Closed connections still lingering (see [`crate::linger`]).
     lingering: Arc<Lingering>,
+    /// The standard-input reader thread, once a line was asked for.
+    stdin: Option<StdinReader>,
+    /// Reused buffer for draining the lines read.
+    lines_buf: Vec<LineRead>,
 }
 
 impl Default for State {
@@ -98,6 +103,8 @@ impl Default for State {
             hs_timeout: TLS_HANDSHAKE_TIMEOUT,
             internal_ids: 0,
             lingering: Arc::default(),
+            stdin: None,
+            lines_buf: Vec::new(),
         }
     }
 }
@@ -604,6 +611,32 @@ impl Net {
         cancelled
     }
 
+    /// Reads one line from standard input for operation `op` without blocking the thread:
+    /// it completes with [`Done::Line`] (`None` at end of input). Lines go to the requests in
+    /// the order they were made.
+    pub fn read_line(&self, op: Id) {
+        let mut st = self.inner.state.borrow_mut();
+        st.completions.started();
+        if st.stdin.is_none() {
+            match StdinReader::start(self.inner.shared.clone()) {
+                Ok(reader) => st.stdin = Some(reader),
+                Err(e) => {
+                    let e =
+                        NetError::new(ErrorKind::Io, format!("cannot read standard input: {e}"));
+                    st.completions.push(op, Err(e));
+                    drop(st);
+                    return self.inner.shared.wake_host();
+                }
+            }
+        }
+        if !st.stdin.as_ref().is_some_and(|r| r.request(op)) {
+            let e = NetError::new(ErrorKind::Io, "cannot read standard input: reader stopped");
+            st.completions.push(op, Err(e));
+            drop(st);
+            self.inner.shared.wake_host();
+        }
+    }
+
     /// How many closed connections are still lingering (see [`crate::LINGER`]).
     pub fn lingering(&self) -> usize {
         self.inner.state.borrow().lingering.count()
@@ -673,6 +706,12 @@ impl Net {
         }
         st.ready_buf = ready;
         st.connected_buf = connected;
+        let mut lines = std::mem::take(&mut st.lines_buf);
+        self.inner.shared.take_lines(&mut lines);
+        for (op, result) in lines.drain(..) {
+            st.completions.push(op, result.map(Done::Line));
+        }
+        st.lines_buf = lines;
     }
 
     /// Serves waiting receives (stream) or accepts (listener) in order until one would block.

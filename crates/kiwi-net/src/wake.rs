@@ -34,11 +34,31 @@ pub(crate) enum Dir {
 /// The outcome of a connect task, handed to the host to turn into a socket id.
 pub(crate) type Connected = (Id, Result<TcpStream, NetError>);
 
+/// A line read from standard input for an operation (`None` at end of input).
+pub(crate) type LineRead = (Id, Result<Option<String>, NetError>);
+
 #[derive(Default)]
 struct Lists {
     ready: Vec<(Handle, Dir)>,
     connected: Vec<Connected>,
+    lines: Vec<LineRead>,
     host: Option<Waker>,
+}
+
+impl Lists {
+    fn is_empty(&self) -> bool {
+        self.ready.is_empty() && self.connected.is_empty() && self.lines.is_empty()
+    }
+
+    /// Wakes the host if `was_idle` (a non-empty list means it was woken and has not
+    /// drained them yet).
+    fn wake_if(&self, was_idle: bool) {
+        if was_idle {
+            if let Some(w) = &self.host {
+                w.wake_by_ref();
+            }
+        }
+    }
 }
 
 /// State shared between the reactor's wakers, connect tasks and the host.
@@ -58,25 +78,30 @@ impl Shared {
     /// means the host has already been woken and not yet drained them).
     pub(crate) fn push_ready(&self, h: Handle, dir: Dir) {
         let mut l = self.lock();
-        let was_idle = l.ready.is_empty() && l.connected.is_empty();
+        let was_idle = l.is_empty();
         l.ready.push((h, dir));
-        if was_idle {
-            if let Some(w) = &l.host {
-                w.wake_by_ref();
-            }
-        }
+        l.wake_if(was_idle);
     }
 
     /// Records a finished connect and wakes the host.
     pub(crate) fn push_connected(&self, c: Connected) {
         let mut l = self.lock();
-        let was_idle = l.ready.is_empty() && l.connected.is_empty();
+        let was_idle = l.is_empty();
         l.connected.push(c);
-        if was_idle {
-            if let Some(w) = &l.host {
-                w.wake_by_ref();
-            }
-        }
+        l.wake_if(was_idle);
+    }
+
+    /// Records a line read from standard input and wakes the host.
+    pub(crate) fn push_line(&self, read: LineRead) {
+        let mut l = self.lock();
+        let was_idle = l.is_empty();
+        l.lines.push(read);
+        l.wake_if(was_idle);
+    }
+
+    /// Takes the lines read so far.
+    pub(crate) fn take_lines(&self, out: &mut Vec<LineRead>) {
+        out.append(&mut self.lock().lines);
     }
 
     /// Wakes the host unconditionally (completions were queued outside the reactor path).
@@ -100,7 +125,7 @@ impl Shared {
             Some(w) if w.will_wake(waker) => {}
             _ => l.host = Some(waker.clone()),
         }
-        !(l.ready.is_empty() && l.connected.is_empty())
+        !l.is_empty()
     }
 }
 

@@ -713,7 +713,10 @@ fn cancelled_operations_take_nothing_and_never_complete() {
         let addr = d.net.local_addr(l).unwrap();
         let connect = d.op();
         d.net.connect(connect, "127.0.0.1", addr.port());
-        assert_eq!(d.net.cancel(connect, None), Some(kiwi_net::Cancelled::Connect));
+        assert_eq!(
+            d.net.cancel(connect, None),
+            Some(kiwi_net::Cancelled::Connect)
+        );
         d.idle(Duration::from_millis(50)).await;
         assert!(!d.is_done(connect));
         assert_eq!(d.net.pending(), 0);

@@ -30,6 +30,7 @@ fn value(done: Done) -> NetValue {
         Done::Socket(id) => NetValue::Socket(id),
         Done::Bytes(b) => NetValue::Bytes(b),
         Done::Sent(n) => NetValue::Sent(n),
+        Done::Line(line) => NetValue::Line(line),
     }
 }
 
@@ -126,6 +127,10 @@ impl NetDriver for NetAdapter {
     fn take_completions(&mut self, out: &mut Vec<(NetId, NetResult)>) {
         self.net.take_completions(&mut self.completions);
         out.extend(self.completions.drain(..).map(|c| (c.op, result(c.result))));
+    }
+
+    fn read_line(&mut self, op: NetId) {
+        self.net.read_line(op);
     }
 
     fn cancel(&mut self, op: NetId, on: Option<NetId>) -> Option<Cancelled> {

@@ -6,6 +6,7 @@
 //! cannot finish at once complete later through [`NetDriver::take_completions`], which the VM
 //! drains between task slices, so a completion wakes its awaiting task without polling.
 
+use std::io::BufRead;
 use std::net::SocketAddr;
 
 /// A socket or operation id (from the scheduler's one counter).
@@ -20,6 +21,8 @@ pub enum NetValue {
     Bytes(Vec<u8>),
     /// Bytes written by a `send`.
     Sent(usize),
+    /// A line of standard input (with its line ending); `None` at end of input.
+    Line(Option<String>),
 }
 
 /// Why an operation failed: a kind (for the `tls::tcpconnect` codes) and a one-line reason
@@ -162,6 +165,9 @@ pub trait NetDriver {
     fn kind(&self, id: NetId) -> Option<SocketKind>;
     /// Operations started and not yet delivered.
     fn pending(&self) -> usize;
+    /// Reads one line of standard input without blocking the thread; completes with
+    /// [`NetValue::Line`].
+    fn read_line(&mut self, op: NetId);
     /// Cancels operation `op` if it is still waiting (a connect when `on` is `None`, else a
     /// receive, accept or unstarted send on socket `on`): it then never completes and took
     /// nothing. `None` if it is not waiting (its completion may still be on its way).
@@ -175,6 +181,7 @@ pub trait NetDriver {
 #[derive(Default)]
 pub struct NoNetwork {
     failed_connects: Vec<NetId>,
+    lines: Vec<(NetId, NetResult)>,
 }
 
 fn no_network() -> NetFailure {
@@ -228,7 +235,18 @@ impl NetDriver for NoNetwork {
         None
     }
     fn pending(&self) -> usize {
-        self.failed_connects.len()
+        self.failed_connects.len() + self.lines.len()
+    }
+    /// Without a host runtime there is nothing to wait with: the line is read at once (the
+    /// whole interpreter waits for it).
+    fn read_line(&mut self, op: NetId) {
+        let mut line = String::new();
+        let result = match std::io::stdin().lock().read_line(&mut line) {
+            Ok(0) => Ok(NetValue::Line(None)),
+            Ok(_) => Ok(NetValue::Line(Some(line))),
+            Err(e) => Err(NetFailure::from(format!("cannot read standard input: {e}"))),
+        };
+        self.lines.push((op, result));
     }
     fn take_completions(&mut self, out: &mut Vec<(NetId, NetResult)>) {
         out.extend(
@@ -236,6 +254,7 @@ impl NetDriver for NoNetwork {
                 .drain(..)
                 .map(|op| (op, Err(no_network()))),
         );
+        out.append(&mut self.lines);
     }
     fn cancel(&mut self, _: NetId, _: Option<NetId>) -> Option<Cancelled> {
         None

@@ -1,7 +1,6 @@
 //! Native functions that need the scheduler (the `task` package and the global `spawn`/`await`),
 //! `import`, and the fallback to the stateless stdlib in [`crate::stdlib`].
 
-use std::io::{BufRead, Write};
 use std::path::Path;
 use std::rc::Rc;
 use std::time::Duration;
@@ -210,7 +209,7 @@ impl Interp {
                 };
                 Value::Channel(Rc::new(Channel::new(cap)))
             }
-            "input" => self.input(args),
+            "input" => return self.input(task, args),
             _ => match stdlib::call_native(name, args, &self.host) {
                 Some(r) => r?,
                 None => return Err(self.unknown_native(name)),
@@ -343,22 +342,6 @@ impl Interp {
                 Ok(Outcome::Block)
             }
         }
-    }
-
-    /// `input(prompt = "")`: reads one line from standard input (without its newline).
-    fn input(&mut self, args: &[Value]) -> Value {
-        if let Some(p) = args.first() {
-            let _ = self.out.write_all(to_display(p).as_bytes());
-        }
-        let _ = self.out.flush();
-        let mut line = String::new();
-        if std::io::stdin().lock().read_line(&mut line).unwrap_or(0) == 0 {
-            return Value::Null;
-        }
-        while line.ends_with('\n') || line.ends_with('\r') {
-            line.pop();
-        }
-        Value::str(line)
     }
 
     /// `import name`: a package value; runs `name.kiwi` next to the script the first time.

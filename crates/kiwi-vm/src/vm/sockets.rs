@@ -347,6 +347,24 @@ impl Interp {
         Ok(Outcome::Block)
     }
 
+    /// `input(prompt = "")`: prints the prompt, then reads a line of standard input (without
+    /// its line ending; `null` at end of input) while only the calling task waits.
+    pub(crate) fn input(&mut self, task: &mut Task, args: &[Value]) -> KResult<Outcome> {
+        if let Some(p) = args.first() {
+            let _ = self.out.write_all(crate::format::to_display(p).as_bytes());
+        }
+        let _ = self.out.flush();
+        let op = self.register_op();
+        self.net.read_line(op);
+        self.poll_net();
+        if let Some(outcome) = self.sched.take_finished(op) {
+            return outcome.map(Outcome::Value);
+        }
+        self.sched.add_waiter(op, task.id);
+        task.blocked = Some(Blocked::Await(op));
+        Ok(Outcome::Block)
+    }
+
     /// Registers a new pending operation id.
     fn register_op(&mut self) -> NetId {
         let op = self.sched.fresh_id();
@@ -419,6 +437,13 @@ impl Interp {
             Ok(NetValue::Socket(id)) => Ok(Value::Int(id)),
             Ok(NetValue::Bytes(b)) => Ok(Value::bytes(b)),
             Ok(NetValue::Sent(n)) => Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX))),
+            Ok(NetValue::Line(None)) => Ok(Value::Null),
+            Ok(NetValue::Line(Some(mut line))) => {
+                while line.ends_with('\n') || line.ends_with('\r') {
+                    line.pop();
+                }
+                Ok(Value::str(line))
+            }
             Err(failure) => Err(system_error(failure)),
         }
     }

@@ -354,6 +354,11 @@ impl NetDriver for FakeNet {
         waiting + self.done.borrow().len()
     }
 
+    /// The fake has no standard input: end of input at once.
+    fn read_line(&mut self, op: NetId) {
+        self.done.borrow_mut().push((op, Ok(NetValue::Line(None))));
+    }
+
     fn cancel(&mut self, op: NetId, on: Option<NetId>) -> Option<Cancelled> {
         let mut socks = self.socks.borrow_mut();
         let removed = match on.and_then(|id| socks.get_mut(&id)) {
