@@ -63,6 +63,7 @@ mod handles;
 mod linger;
 mod listener;
 mod net;
+mod options;
 mod resolve;
 mod stdin;
 mod stream;
@@ -76,6 +77,7 @@ pub use completions::{Completion, Done};
 pub use error::{ErrorKind, NetError};
 pub use linger::LINGER;
 pub use net::{Cancelled, Net, SocketKind};
+pub use options::{OptionValue, OPTION_NAMES};
 pub use tls_listener::{MAX_HANDSHAKES, TLS_HANDSHAKE_TIMEOUT};
 
 /// Socket and operation ids, drawn from the runtime-wide counter shared with the scheduler.

@@ -17,6 +17,7 @@ use crate::completions::Completions;
 use crate::handles::{Handle, Handles};
 use crate::linger::Lingering;
 use crate::listener::{self, Accept, ListenerEntry};
+use crate::options::{self, OptionValue};
 use crate::resolve;
 use crate::stdin::StdinReader;
 use crate::stream::{ByteStream, PendingSend, StreamEntry, WriteHalf};
@@ -25,6 +26,7 @@ use crate::tls_listener::{TlsListenerEntry, TLS_HANDSHAKE_TIMEOUT};
 use crate::tls_stream::{Owner, TlsStreamEntry};
 use crate::wake::{socket_waker, Connected, Dir, LineRead, Shared};
 use crate::{Completion, Done, ErrorKind, Id, NetError};
+use socket2::SockRef;
 
 mod tls;
 
@@ -516,6 +518,30 @@ impl Net {
             None => return Err(NetError::invalid_id(id)),
         };
         r.map_err(|e| NetError::io(format!("local address of socket {id}"), &e))
+    }
+
+    /// Sets socket option `name` (see [`crate::OPTION_NAMES`]) on any socket, TCP or TLS.
+    pub fn set_option(&self, id: Id, name: &str, value: OptionValue) -> Result<(), NetError> {
+        let st = self.inner.state.borrow();
+        match public(&st.table, id) {
+            Some(Entry::Listener(l)) => options::set(SockRef::from(&l.sock), name, value),
+            Some(Entry::TlsListener(l)) => options::set(SockRef::from(&l.tcp.sock), name, value),
+            Some(Entry::Stream(s)) => options::set(SockRef::from(&s.sock), name, value),
+            Some(Entry::TlsStream(s)) => options::set(SockRef::from(&s.sock), name, value),
+            None => Err(NetError::invalid_id(id)),
+        }
+    }
+
+    /// Reads socket option `name` of any socket, TCP or TLS.
+    pub fn get_option(&self, id: Id, name: &str) -> Result<OptionValue, NetError> {
+        let st = self.inner.state.borrow();
+        match public(&st.table, id) {
+            Some(Entry::Listener(l)) => options::get(SockRef::from(&l.sock), name),
+            Some(Entry::TlsListener(l)) => options::get(SockRef::from(&l.tcp.sock), name),
+            Some(Entry::Stream(s)) => options::get(SockRef::from(&s.sock), name),
+            Some(Entry::TlsStream(s)) => options::get(SockRef::from(&s.sock), name),
+            None => Err(NetError::invalid_id(id)),
+        }
     }
 
     /// The remote address of a stream.

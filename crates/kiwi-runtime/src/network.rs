@@ -5,7 +5,8 @@ use std::path::Path;
 
 use kiwi_net::{Completion, Done, ErrorKind, Net, NetError};
 use kiwi_vm::net::{
-    Cancelled, FailureKind, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue, SocketKind,
+    Cancelled, FailureKind, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue,
+    OptionValue, SocketKind,
 };
 
 /// `kiwi-net` as the VM sees it. Clones of the inner [`Net`] share its state, so the host loop
@@ -127,6 +128,26 @@ impl NetDriver for NetAdapter {
     fn take_completions(&mut self, out: &mut Vec<(NetId, NetResult)>) {
         self.net.take_completions(&mut self.completions);
         out.extend(self.completions.drain(..).map(|c| (c.op, result(c.result))));
+    }
+
+    fn set_option(&mut self, id: NetId, name: &str, value: OptionValue) -> Result<(), NetFailure> {
+        let value = match value {
+            OptionValue::Bool(b) => kiwi_net::OptionValue::Bool(b),
+            OptionValue::Int(n) => kiwi_net::OptionValue::Int(n),
+            OptionValue::Off => kiwi_net::OptionValue::Off,
+        };
+        self.net.set_option(id, name, value).map_err(failure)
+    }
+
+    fn get_option(&self, id: NetId, name: &str) -> Result<OptionValue, NetFailure> {
+        self.net
+            .get_option(id, name)
+            .map(|v| match v {
+                kiwi_net::OptionValue::Bool(b) => OptionValue::Bool(b),
+                kiwi_net::OptionValue::Int(n) => OptionValue::Int(n),
+                kiwi_net::OptionValue::Off => OptionValue::Off,
+            })
+            .map_err(failure)
     }
 
     fn read_line(&mut self, op: NetId) {

@@ -104,6 +104,17 @@ pub enum SocketKind {
     TlsStream,
 }
 
+/// A socket option's value (`socket::setopt` / `getopt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionValue {
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number (bytes, seconds).
+    Int(i64),
+    /// Off (`null`).
+    Off,
+}
+
 /// What [`NetDriver::cancel`] stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cancelled {
@@ -165,6 +176,11 @@ pub trait NetDriver {
     fn kind(&self, id: NetId) -> Option<SocketKind>;
     /// Operations started and not yet delivered.
     fn pending(&self) -> usize;
+    /// Sets socket option `name` (`nodelay`, `keepalive`, `recv_buffer`, `send_buffer`,
+    /// `linger`) on socket `id`.
+    fn set_option(&mut self, id: NetId, name: &str, value: OptionValue) -> Result<(), NetFailure>;
+    /// Reads socket option `name` of socket `id`.
+    fn get_option(&self, id: NetId, name: &str) -> Result<OptionValue, NetFailure>;
     /// Reads one line of standard input without blocking the thread; completes with
     /// [`NetValue::Line`].
     fn read_line(&mut self, op: NetId);
@@ -258,5 +274,11 @@ impl NetDriver for NoNetwork {
     }
     fn cancel(&mut self, _: NetId, _: Option<NetId>) -> Option<Cancelled> {
         None
+    }
+    fn set_option(&mut self, _: NetId, _: &str, _: OptionValue) -> Result<(), NetFailure> {
+        Err(no_network())
+    }
+    fn get_option(&self, _: NetId, _: &str) -> Result<OptionValue, NetFailure> {
+        Err(no_network())
     }
 }

@@ -13,7 +13,8 @@ use super::exec::Outcome;
 use super::Interp;
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::net::{
-    Cancelled, FailureKind, Identity, NetFailure, NetId, NetResult, NetValue, SocketKind,
+    Cancelled, FailureKind, Identity, NetFailure, NetId, NetResult, NetValue, OptionValue,
+    SocketKind,
 };
 use crate::scheduler::{EntryKind, TaskState};
 use crate::task::{Blocked, Task};
@@ -172,6 +173,37 @@ impl Interp {
                     .into_iter()
                     .collect(),
                 )
+            }
+            "setopt" | "getopt" => {
+                let id = id_arg(name, args, 0)?;
+                let option = str_arg(name, args, 1)?;
+                self.check_kind(family, id, Want::Any, function)
+                    .map_err(system_error)?;
+                if function == "getopt" {
+                    match self.net.get_option(id, &option).map_err(option_error)? {
+                        OptionValue::Bool(b) => Value::Bool(b),
+                        OptionValue::Int(n) => Value::Int(n),
+                        OptionValue::Off => Value::Null,
+                    }
+                } else {
+                    let value = match args.get(2) {
+                        Some(Value::Bool(b)) => OptionValue::Bool(*b),
+                        Some(Value::Int(n)) => OptionValue::Int(*n),
+                        Some(Value::Null) | None => OptionValue::Off,
+                        Some(other) => {
+                            return Err(arg_type_error(
+                                name,
+                                2,
+                                "Boolean, Integer or null",
+                                Some(other),
+                            ))
+                        }
+                    };
+                    self.net
+                        .set_option(id, &option, value)
+                        .map_err(option_error)?;
+                    Value::Null
+                }
             }
             "trust" if family == Family::Tls => {
                 let path = str_arg(name, args, 0)?;
@@ -524,6 +556,15 @@ impl Interp {
             Some(_) => format!("invalid socket id {id} (it is a task id)"),
             None => format!("invalid socket id {id}"),
         }
+    }
+}
+
+/// A bad option name or value is the script's mistake (`ValueError`); anything else is the OS's.
+fn option_error(f: NetFailure) -> KiwiError {
+    if f.message.starts_with("unknown socket option") || f.message.starts_with("socket option '") {
+        KiwiError::new(ErrorType::ValueError, f.message)
+    } else {
+        system_error(f)
     }
 }
 

@@ -9,7 +9,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::rc::Rc;
 
 use kiwi_vm::net::{
-    Cancelled, FailureKind, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue, SocketKind,
+    Cancelled, FailureKind, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue,
+    OptionValue, SocketKind,
 };
 
 #[derive(Default)]
@@ -352,6 +353,20 @@ impl NetDriver for FakeNet {
             })
             .sum();
         waiting + self.done.borrow().len()
+    }
+
+    fn set_option(&mut self, id: NetId, _: &str, _: OptionValue) -> Result<(), NetFailure> {
+        match self.socks.borrow().contains_key(&id) {
+            true => Ok(()),
+            false => Err(invalid(id)),
+        }
+    }
+
+    fn get_option(&self, id: NetId, _: &str) -> Result<OptionValue, NetFailure> {
+        match self.socks.borrow().contains_key(&id) {
+            true => Ok(OptionValue::Off),
+            false => Err(invalid(id)),
+        }
     }
 
     /// The fake has no standard input: end of input at once.
