@@ -13,6 +13,8 @@ pub enum Done {
     Sent(usize),
     /// A line read from standard input, with its line ending; `None` at end of input.
     Line(Option<String>),
+    /// The addresses a host name resolved to.
+    Addresses(Vec<std::net::IpAddr>),
 }
 
 /// A completed operation that was pending: the op id the caller chose, and its result.

@@ -24,7 +24,7 @@ use crate::stream::{ByteStream, PendingSend, StreamEntry, WriteHalf};
 use crate::tls_config::Trust;
 use crate::tls_listener::{TlsListenerEntry, TLS_HANDSHAKE_TIMEOUT};
 use crate::tls_stream::{Owner, TlsStreamEntry};
-use crate::wake::{socket_waker, Connected, Dir, LineRead, Shared};
+use crate::wake::{socket_waker, Connected, Dir, Finished, Shared};
 use crate::{Completion, Done, ErrorKind, Id, NetError};
 use socket2::SockRef;
 
@@ -87,8 +87,10 @@ struct State {
     lingering: Arc<Lingering>,
     /// The standard-input reader thread, once a line was asked for.
     stdin: Option<StdinReader>,
-    /// Reused buffer for draining the lines read.
-    lines_buf: Vec<LineRead>,
+    /// Name resolutions in flight (stopped when the `Net` goes).
+    resolves: Vec<JoinHandle<()>>,
+    /// Reused buffer for draining operations finished by tasks and threads.
+    finished_buf: Vec<Finished>,
 }
 
 impl Default for State {
@@ -106,7 +108,8 @@ impl Default for State {
             internal_ids: 0,
             lingering: Arc::default(),
             stdin: None,
-            lines_buf: Vec::new(),
+            resolves: Vec::new(),
+            finished_buf: Vec::new(),
         }
     }
 }
@@ -120,7 +123,11 @@ struct Inner {
 impl Drop for Inner {
     /// Connect tasks hold only the shared lists, so they would outlive the table; stop them.
     fn drop(&mut self) {
-        for (_, task) in self.state.get_mut().connects.drain() {
+        let st = self.state.get_mut();
+        for (_, task) in st.connects.drain() {
+            task.abort();
+        }
+        for task in st.resolves.drain(..) {
             task.abort();
         }
     }
@@ -663,6 +670,25 @@ impl Net {
         }
     }
 
+    /// Resolves `host` to its addresses without blocking the thread (IP literals at once);
+    /// completes with [`Done::Addresses`], in the resolver's order, without duplicates.
+    pub fn resolve(&self, op: Id, host: &str) {
+        let mut st = self.inner.state.borrow_mut();
+        st.completions.started();
+        let shared = self.inner.shared.clone();
+        let host = host.to_string();
+        if tokio::runtime::Handle::try_current().is_err() {
+            st.completions.push(op, Err(no_runtime()));
+            drop(st);
+            return shared.wake_host();
+        }
+        st.resolves.push(tokio::spawn(async move {
+            let result = resolve::host_addresses(&host).await.map(Done::Addresses);
+            shared.push_finished((op, result));
+        }));
+        st.resolves.retain(|t| !t.is_finished());
+    }
+
     /// How many closed connections are still lingering (see [`crate::LINGER`]).
     pub fn lingering(&self) -> usize {
         self.inner.state.borrow().lingering.count()
@@ -732,12 +758,12 @@ impl Net {
         }
         st.ready_buf = ready;
         st.connected_buf = connected;
-        let mut lines = std::mem::take(&mut st.lines_buf);
-        self.inner.shared.take_lines(&mut lines);
-        for (op, result) in lines.drain(..) {
-            st.completions.push(op, result.map(Done::Line));
+        let mut finished = std::mem::take(&mut st.finished_buf);
+        self.inner.shared.take_finished(&mut finished);
+        for (op, result) in finished.drain(..) {
+            st.completions.push(op, result);
         }
-        st.lines_buf = lines;
+        st.finished_buf = finished;
     }
 
     /// Serves waiting receives (stream) or accepts (listener) in order until one would block.

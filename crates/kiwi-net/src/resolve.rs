@@ -50,8 +50,9 @@ pub(crate) fn bind_targets(host: &str, port: u16) -> Result<Vec<BindTarget>, Net
     let addrs: Vec<SocketAddr> = match literal(host) {
         Some(ip) => vec![SocketAddr::new(ip, port)],
         None => {
-            check_name(host, port)?;
-            resolved(host, port, (host, port).to_socket_addrs())?
+            let shown = format!("{host}:{port}");
+            check_name(host, &shown)?;
+            resolved(&shown, (host, port).to_socket_addrs())?
         }
     };
     Ok(addrs
@@ -68,29 +69,41 @@ pub(crate) async fn connect_targets(host: &str, port: u16) -> Result<Vec<SocketA
     if let Some(ip) = literal(host) {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
-    check_name(host, port)?;
-    resolved(host, port, tokio::net::lookup_host((host, port)).await)
+    let shown = format!("{host}:{port}");
+    check_name(host, &shown)?;
+    resolved(&shown, tokio::net::lookup_host((host, port)).await)
 }
 
-/// What the system resolver answered for `host:port`, as addresses or a `Resolve` error that
-/// names the host and keeps the resolver's reason. An empty answer is an error too.
+/// The addresses of `host` (for `socket::resolve`), without blocking the thread, each once,
+/// in the resolver's order; errors name the host alone.
+pub(crate) async fn host_addresses(host: &str) -> Result<Vec<IpAddr>, NetError> {
+    if let Some(ip) = literal(host) {
+        return Ok(vec![ip]);
+    }
+    check_name(host, host)?;
+    let mut ips: Vec<IpAddr> = Vec::new();
+    for addr in resolved(host, tokio::net::lookup_host((host, 0)).await)? {
+        if !ips.contains(&addr.ip()) {
+            ips.push(addr.ip());
+        }
+    }
+    Ok(ips)
+}
+
+/// What the system resolver answered for `shown` (`host:port`, or a host), as addresses or a
+/// `Resolve` error that names it and keeps the resolver's reason. An empty answer is an error
+/// too.
 fn resolved(
-    host: &str,
-    port: u16,
+    shown: &str,
     answer: std::io::Result<impl Iterator<Item = SocketAddr>>,
 ) -> Result<Vec<SocketAddr>, NetError> {
     let addrs: Vec<SocketAddr> = answer
-        .map_err(|e| {
-            NetError::new(
-                ErrorKind::Resolve,
-                format!("cannot resolve {host}:{port}: {e}"),
-            )
-        })?
+        .map_err(|e| NetError::new(ErrorKind::Resolve, format!("cannot resolve {shown}: {e}")))?
         .collect();
     if addrs.is_empty() {
         return Err(NetError::new(
             ErrorKind::Resolve,
-            format!("cannot resolve {host}:{port}: no addresses"),
+            format!("cannot resolve {shown}: no addresses"),
         ));
     }
     Ok(addrs)
@@ -100,7 +113,7 @@ fn resolved(
 /// and the special-use `.invalid` domain, which RFC 6761 (6.4) says name-resolution libraries
 /// should answer negatively at once. So a typo never becomes a DNS query, and tests can use
 /// `.invalid` names without sending traffic anywhere.
-fn check_name(host: &str, port: u16) -> Result<(), NetError> {
+fn check_name(host: &str, shown: &str) -> Result<(), NetError> {
     let name = host.strip_suffix('.').unwrap_or(host);
     let well_formed = !name.is_empty()
         && name.len() <= 253
@@ -124,7 +137,7 @@ fn check_name(host: &str, port: u16) -> Result<(), NetError> {
     };
     Err(NetError::new(
         ErrorKind::Resolve,
-        format!("cannot resolve {host}:{port}: {reason}"),
+        format!("cannot resolve {shown}: {reason}"),
     ))
 }
 
@@ -152,11 +165,11 @@ mod tests {
             "-x.com",
             "",
         ] {
-            let e = check_name(bad, 1).unwrap_err();
+            let e = check_name(bad, "x:1").unwrap_err();
             assert_eq!(e.kind, ErrorKind::Resolve, "{bad}");
         }
-        assert!(check_name("localhost", 1).is_ok());
-        assert!(check_name("kiwi.local.", 1).is_ok());
+        assert!(check_name("localhost", "localhost:1").is_ok());
+        assert!(check_name("kiwi.local.", "kiwi.local.:1").is_ok());
         assert!(bind_targets("x.invalid", 0).is_err());
         let all = bind_targets("", 5).unwrap();
         assert!(!all[0].v6only && all[0].addr.is_ipv6() && all[1].addr.is_ipv4());
@@ -172,8 +185,7 @@ mod tests {
             "failed to lookup address information: Name or service not known",
         );
         let e = resolved(
-            "nowhere.example",
-            443,
+            "nowhere.example:443",
             Err::<std::vec::IntoIter<SocketAddr>, _>(nxdomain),
         )
         .unwrap_err();
@@ -183,13 +195,13 @@ mod tests {
             "cannot resolve nowhere.example:443: failed to lookup address information: \
              Name or service not known"
         );
-        let e = resolved("empty.example", 80, Ok(Vec::new().into_iter())).unwrap_err();
+        let e = resolved("empty.example:80", Ok(Vec::new().into_iter())).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Resolve);
         assert_eq!(e.message, "cannot resolve empty.example:80: no addresses");
         let v4: SocketAddr = "192.0.2.7:80".parse().unwrap();
         let v6: SocketAddr = "[2001:db8::7]:80".parse().unwrap();
         assert_eq!(
-            resolved("two.example", 80, Ok(vec![v6, v4].into_iter())).unwrap(),
+            resolved("two.example:80", Ok(vec![v6, v4].into_iter())).unwrap(),
             vec![v6, v4],
             "every address, in the resolver's order"
         );

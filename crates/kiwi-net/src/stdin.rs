@@ -28,14 +28,14 @@ impl StdinReader {
                 for op in queue {
                     let mut line = String::new();
                     let result = match stdin.lock().read_line(&mut line) {
-                        Ok(0) => Ok(None),
-                        Ok(_) => Ok(Some(line)),
+                        Ok(0) => Ok(crate::Done::Line(None)),
+                        Ok(_) => Ok(crate::Done::Line(Some(line))),
                         Err(e) => Err(NetError::new(
                             ErrorKind::Io,
                             format!("cannot read standard input: {e}"),
                         )),
                     };
-                    shared.push_line((op, result));
+                    shared.push_finished((op, result));
                 }
             })?;
         Ok(StdinReader { requests })

@@ -34,20 +34,21 @@ pub(crate) enum Dir {
 /// The outcome of a connect task, handed to the host to turn into a socket id.
 pub(crate) type Connected = (Id, Result<TcpStream, NetError>);
 
-/// A line read from standard input for an operation (`None` at end of input).
-pub(crate) type LineRead = (Id, Result<Option<String>, NetError>);
+/// An operation finished off the runtime thread's I/O path (a line of standard input, a name
+/// resolution), with its result.
+pub(crate) type Finished = (Id, Result<crate::Done, NetError>);
 
 #[derive(Default)]
 struct Lists {
     ready: Vec<(Handle, Dir)>,
     connected: Vec<Connected>,
-    lines: Vec<LineRead>,
+    finished: Vec<Finished>,
     host: Option<Waker>,
 }
 
 impl Lists {
     fn is_empty(&self) -> bool {
-        self.ready.is_empty() && self.connected.is_empty() && self.lines.is_empty()
+        self.ready.is_empty() && self.connected.is_empty() && self.finished.is_empty()
     }
 
     /// Wakes the host if `was_idle` (a non-empty list means it was woken and has not
@@ -91,17 +92,17 @@ impl Shared {
         l.wake_if(was_idle);
     }
 
-    /// Records a line read from standard input and wakes the host.
-    pub(crate) fn push_line(&self, read: LineRead) {
+    /// Records an operation finished by a task or thread and wakes the host.
+    pub(crate) fn push_finished(&self, done: Finished) {
         let mut l = self.lock();
         let was_idle = l.is_empty();
-        l.lines.push(read);
+        l.finished.push(done);
         l.wake_if(was_idle);
     }
 
-    /// Takes the lines read so far.
-    pub(crate) fn take_lines(&self, out: &mut Vec<LineRead>) {
-        out.append(&mut self.lock().lines);
+    /// Takes the operations finished so far by tasks and threads.
+    pub(crate) fn take_finished(&self, out: &mut Vec<Finished>) {
+        out.append(&mut self.lock().finished);
     }
 
     /// Wakes the host unconditionally (completions were queued outside the reactor path).

@@ -728,3 +728,30 @@ fn cancelled_operations_take_nothing_and_never_complete() {
         assert_eq!(d.net.cancel(done, Some(server)), None);
     });
 }
+
+/// `resolve` gives a name's addresses (localhost: a loopback address), each once.
+#[test]
+fn resolve_localhost() {
+    if !localhost_resolves_or_skip("resolve_localhost") {
+        return;
+    }
+    run(async {
+        let mut d = Driver::new();
+        let op = d.op();
+        d.net.resolve(op, "localhost");
+        let Done::Addresses(ips) = d.wait(op).await.unwrap() else {
+            panic!("expected addresses");
+        };
+        assert!(
+            !ips.is_empty() && ips.iter().all(|ip| ip.is_loopback()),
+            "{ips:?}"
+        );
+        let mut unique = ips.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ips.len());
+        let bad = d.op();
+        d.net.resolve(bad, "x.invalid");
+        assert_eq!(d.wait(bad).await.unwrap_err().kind, ErrorKind::Resolve);
+    });
+}

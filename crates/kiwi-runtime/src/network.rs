@@ -32,6 +32,7 @@ fn value(done: Done) -> NetValue {
         Done::Bytes(b) => NetValue::Bytes(b),
         Done::Sent(n) => NetValue::Sent(n),
         Done::Line(line) => NetValue::Line(line),
+        Done::Addresses(ips) => NetValue::Addresses(ips.iter().map(|ip| ip.to_string()).collect()),
     }
 }
 
@@ -148,6 +149,10 @@ impl NetDriver for NetAdapter {
                 kiwi_net::OptionValue::Off => OptionValue::Off,
             })
             .map_err(failure)
+    }
+
+    fn resolve(&mut self, op: NetId, host: &str) {
+        self.net.resolve(op, host);
     }
 
     fn read_line(&mut self, op: NetId) {

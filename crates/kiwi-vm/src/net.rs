@@ -23,6 +23,8 @@ pub enum NetValue {
     Sent(usize),
     /// A line of standard input (with its line ending); `None` at end of input.
     Line(Option<String>),
+    /// The addresses a name resolved to (`"127.0.0.1"`, `"::1"`).
+    Addresses(Vec<String>),
 }
 
 /// Why an operation failed: a kind (for the `tls::tcpconnect` codes) and a one-line reason
@@ -184,6 +186,8 @@ pub trait NetDriver {
     /// Reads one line of standard input without blocking the thread; completes with
     /// [`NetValue::Line`].
     fn read_line(&mut self, op: NetId);
+    /// Resolves `host` without blocking the thread; completes with [`NetValue::Addresses`].
+    fn resolve(&mut self, op: NetId, host: &str);
     /// Cancels operation `op` if it is still waiting (a connect when `on` is `None`, else a
     /// receive, accept or unstarted send on socket `on`): it then never completes and took
     /// nothing. `None` if it is not waiting (its completion may still be on its way).
@@ -280,5 +284,8 @@ impl NetDriver for NoNetwork {
     }
     fn get_option(&self, _: NetId, _: &str) -> Result<OptionValue, NetFailure> {
         Err(no_network())
+    }
+    fn resolve(&mut self, op: NetId, _: &str) {
+        self.failed_connects.push(op);
     }
 }

@@ -131,6 +131,12 @@ impl Interp {
             }
             "tcpserver" => self.net_server(family, name, args)?,
             "tcpconnect" => return self.net_connect(task, family, name, args),
+            "resolve" => {
+                let host = str_arg(name, args, 0)?;
+                let op = self.register_op();
+                self.net.resolve(op, &host);
+                return self.wait_for_op(task, op);
+            }
             "close" => {
                 let id = id_arg(name, args, 0)?;
                 // Closing an id of the other package would surprise: refuse it; unknown ids
@@ -370,6 +376,11 @@ impl Interp {
             };
             self.arm_deadline(op, None, format!("connect to {peer}"), &peer, ms);
         }
+        self.wait_for_op(task, op)
+    }
+
+    /// Suspends `task` until hidden operation `op` finishes (at once if it already has).
+    fn wait_for_op(&mut self, task: &mut Task, op: NetId) -> KResult<Outcome> {
         self.poll_net();
         if let Some(outcome) = self.sched.take_finished(op) {
             return outcome.map(Outcome::Value);
@@ -388,13 +399,7 @@ impl Interp {
         let _ = self.out.flush();
         let op = self.register_op();
         self.net.read_line(op);
-        self.poll_net();
-        if let Some(outcome) = self.sched.take_finished(op) {
-            return outcome.map(Outcome::Value);
-        }
-        self.sched.add_waiter(op, task.id);
-        task.blocked = Some(Blocked::Await(op));
-        Ok(Outcome::Block)
+        self.wait_for_op(task, op)
     }
 
     /// Registers a new pending operation id.
@@ -469,6 +474,9 @@ impl Interp {
             Ok(NetValue::Socket(id)) => Ok(Value::Int(id)),
             Ok(NetValue::Bytes(b)) => Ok(Value::bytes(b)),
             Ok(NetValue::Sent(n)) => Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX))),
+            Ok(NetValue::Addresses(ips)) => {
+                Ok(Value::list(ips.into_iter().map(Value::str).collect()))
+            }
             Ok(NetValue::Line(None)) => Ok(Value::Null),
             Ok(NetValue::Line(Some(mut line))) => {
                 while line.ends_with('\n') || line.ends_with('\r') {

@@ -369,6 +369,19 @@ impl NetDriver for FakeNet {
         }
     }
 
+    /// Every name of the fake is its one loopback address; `.invalid` names fail.
+    fn resolve(&mut self, op: NetId, host: &str) {
+        let r = if host.ends_with(".invalid") {
+            Err(NetFailure::new(
+                FailureKind::Resolve,
+                format!("fake: {host} does not resolve"),
+            ))
+        } else {
+            Ok(NetValue::Addresses(vec!["127.0.0.1".into()]))
+        };
+        self.done.borrow_mut().push((op, r));
+    }
+
     /// The fake has no standard input: end of input at once.
     fn read_line(&mut self, op: NetId) {
         self.done.borrow_mut().push((op, Ok(NetValue::Line(None))));
