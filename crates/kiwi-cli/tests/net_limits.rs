@@ -16,17 +16,22 @@ const NOFILE: u32 = 64;
 /// A command that runs `kiwi ...` (appended by the caller) with at most `NOFILE` open
 /// descriptors, keeping the kiwi process's pid (exec, no wrapper process left over).
 fn limited_kiwi() -> Command {
+    kiwi_with_nofile(NOFILE)
+}
+
+/// `kiwi ...` with at most `nofile` open descriptors.
+fn kiwi_with_nofile(nofile: u32) -> Command {
     let kiwi_bin = env!("CARGO_BIN_EXE_kiwi");
     if have("prlimit") {
         let mut c = Command::new("prlimit");
-        c.arg(format!("--nofile={NOFILE}:{NOFILE}"))
+        c.arg(format!("--nofile={nofile}:{nofile}"))
             .arg("--")
             .arg(kiwi_bin);
         c
     } else {
         let mut c = Command::new("sh");
         c.arg("-c")
-            .arg(format!("ulimit -n {NOFILE} && exec \"$0\" \"$@\""))
+            .arg(format!("ulimit -n {nofile} && exec \"$0\" \"$@\""))
             .arg(kiwi_bin);
         c
     }
