@@ -275,20 +275,12 @@ end
 fn timed_out_connects_release_their_descriptors() {
     let dir = TempDir::new("limits");
     let script = dir.file("connects.kiwi", TIMED_CONNECTS);
-    let mut cmd = if have("prlimit") {
-        let mut c = Command::new("prlimit");
-        c.arg("--nofile=128:128")
-            .arg("--")
-            .arg(env!("CARGO_BIN_EXE_kiwi"));
-        c
-    } else {
-        let mut c = Command::new("sh");
-        c.arg("-c")
-            .arg("ulimit -n 128 && exec \"$0\" \"$@\"")
-            .arg(env!("CARGO_BIN_EXE_kiwi"));
-        c
-    };
-    let o = util::run("timed connects", cmd.arg(&script), b"", STEP);
+    let o = util::run(
+        "timed connects",
+        kiwi_with_nofile(128).arg(&script),
+        b"",
+        STEP,
+    );
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let lines: Vec<&str> = out.lines().collect();
