@@ -22,6 +22,8 @@ use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use crate::tls_stream::Io;
+
 /// The longest a closed connection lingers (and the end of a script waits for them).
 pub const LINGER: Duration = Duration::from_secs(5);
 
@@ -36,8 +38,9 @@ impl Lingering {
     /// Closes `sock` (after the TLS connection's output, if any): at once when that loses
     /// nothing, else by lingering.
     pub(crate) fn start(self: &Arc<Self>, sock: TcpStream, mut tls: Option<Connection>) {
+        // A write that failed leaves nothing to deliver: the connection is gone anyway.
         let written = match tls.as_mut() {
-            Some(conn) => write_now(&sock, conn),
+            Some(conn) => write_now(&sock, conn).unwrap_or(true),
             None => true,
         };
         if written && !has_unread_input(&sock) {
@@ -74,17 +77,18 @@ impl Lingering {
     }
 }
 
-/// Writes what the TLS connection has queued as far as the socket takes it now; true if all.
-fn write_now(sock: &TcpStream, conn: &mut Connection) -> bool {
+/// Writes what the TLS connection has queued as far as the socket takes it now: `Ok(true)`
+/// if all of it, `Ok(false)` if the socket is full.
+fn write_now(sock: &TcpStream, conn: &mut Connection) -> io::Result<bool> {
     while conn.wants_write() {
-        match conn.write_tls(&mut Writer(sock)) {
+        match conn.write_tls(&mut Io(sock)) {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            // Would block (finish by lingering), or failed (the connection is gone anyway).
-            Err(e) => return e.kind() != io::ErrorKind::WouldBlock,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+            Err(e) => return Err(e),
         }
     }
-    true
+    Ok(true)
 }
 
 /// Whether the kernel holds received bytes nobody read (closing now would send a reset).
@@ -116,31 +120,12 @@ async fn linger(sock: TcpStream, tls: Option<Connection>, deadline: Instant) {
     }
 }
 
-/// Writes the TLS records still queued (close_notify among them).
+/// Writes the TLS records still queued (close_notify among them), waiting for room.
 async fn flush_tls(sock: &TcpStream, conn: &mut Connection, deadline: Instant) -> io::Result<()> {
-    while conn.wants_write() {
-        match conn.write_tls(&mut Writer(sock)) {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                tokio::time::timeout_at(deadline, sock.writable())
-                    .await
-                    .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
+    while !write_now(sock, conn)? {
+        tokio::time::timeout_at(deadline, sock.writable())
+            .await
+            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
     }
     Ok(())
-}
-
-struct Writer<'a>(&'a TcpStream);
-
-impl io::Write for Writer<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.try_write(buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
 }

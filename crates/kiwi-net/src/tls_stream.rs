@@ -85,7 +85,7 @@ pub(crate) enum Handshake {
 }
 
 /// `io::Read` / `io::Write` over the non-blocking socket, for rustls.
-struct Io<'a>(&'a TcpStream);
+pub(crate) struct Io<'a>(pub &'a TcpStream);
 
 impl Read for Io<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
