@@ -384,3 +384,71 @@ fn process_lifetime_follows_spawned_socket_tasks() {
     assert_eq!(rest, "");
     assert_eq!(err, "handler done\n");
 }
+
+/// A Python server that sends 3,000 lines of random length (the last one without its
+/// newline) in random-sized chunks, reads back what its first client returns until end of
+/// stream, and prints the line count and whether the echo equals what it sent.
+const PY_LINES_SERVER: &str = r#"
+import random, socket, threading, time
+rng = random.Random(7)
+lines = [bytes(rng.choice(b"abcdefghij \r\t") for _ in range(rng.randrange(0, 300))) + b"\n"
+         for _ in range(3000)]
+lines[-1] = b"no newline at the end"
+data = b"".join(lines)
+srv = socket.socket()
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)
+print(srv.getsockname()[1], flush=True)
+srv.settimeout(60)
+conn, _ = srv.accept()
+conn.settimeout(60)
+def send():
+    i = 0
+    while i < len(data):
+        n = rng.choice([1, 2, 7, 100, 1500, 5000, 70000])
+        conn.sendall(data[i:i + n])
+        i += n
+        if rng.random() < 0.01:
+            time.sleep(0.002)
+    conn.shutdown(socket.SHUT_WR)
+t = threading.Thread(target=send)
+t.start()
+got = bytearray()
+while True:
+    part = conn.recv(65536)
+    if not part:
+        break
+    got += part
+t.join()
+print(len(lines), bytes(got) == data, flush=True)
+"#;
+
+/// Kiwi client: reads lines with `recv_until` and sends each one back as it came.
+const KIWI_LINES_CLIENT: &str = r#"
+c = socket::tcpconnect("127.0.0.1", env::args()[0].to_integer())
+n = 0
+while true do
+  line = task::await(socket::recv_until(c, "\n", 1000))
+  break when line.size() == 0
+  n += 1
+  task::await(socket::send(c, line))
+end
+socket::shutdown(c)
+task::await(socket::recv(c))
+println n
+"#;
+
+#[test]
+fn kiwi_reads_lines_from_a_python_server_with_recv_until() {
+    let (mut server, port) = start_python_server("python lines server", PY_LINES_SERVER);
+    let dir = TempDir::new("lines");
+    let script = dir.file("lines.kiwi", KIWI_LINES_CLIENT);
+    let out = run_ok(
+        "kiwi lines client",
+        kiwi().arg(&script).arg(port.to_string()),
+        Duration::from_secs(60),
+        String::new,
+    );
+    assert_eq!(out, "3000\n");
+    assert_eq!(server.line(STEP).trim(), "3000 True");
+}

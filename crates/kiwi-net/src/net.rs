@@ -20,7 +20,7 @@ use crate::listener::{self, Accept, ListenerEntry};
 use crate::options::{self, OptionValue};
 use crate::resolve;
 use crate::stdin::StdinReader;
-use crate::stream::{ByteStream, PendingSend, StreamEntry, WriteHalf};
+use crate::stream::{read_want, ByteStream, PendingSend, StreamEntry, Want, WriteHalf};
 use crate::tls_config::Trust;
 use crate::tls_listener::{TlsListenerEntry, TLS_HANDSHAKE_TIMEOUT};
 use crate::tls_stream::{Owner, TlsStreamEntry};
@@ -172,15 +172,15 @@ fn recv_on<S: ByteStream>(
     s: &mut S,
     op: Id,
     sock: Id,
-    max: usize,
+    want: Want,
     scratch: &mut Vec<u8>,
 ) -> Option<Result<Done, NetError>> {
     if s.q().reads.is_empty() {
-        if let Some(r) = s.read_once(sock, max, scratch) {
+        if let Some(r) = read_want(s, sock, &want, scratch) {
             return Some(r);
         }
     }
-    s.q().reads.push_back((op, max));
+    s.q().reads.push_back((op, want));
     None
 }
 
@@ -225,13 +225,13 @@ fn shutdown_on<S: ByteStream>(s: &mut S, id: Id) -> Result<(), NetError> {
 
 /// Serves waiting receives in order until one would block.
 fn serve_reads<S: ByteStream>(s: &mut S, id: Id, scratch: &mut Vec<u8>, done: &mut Completions) {
-    while let Some(&(op, max)) = s.q().reads.front() {
-        match s.read_once(id, max, scratch) {
-            Some(r) => {
-                s.q().reads.pop_front();
-                done.push(op, r);
+    while let Some((op, want)) = s.q().reads.pop_front() {
+        match read_want(s, id, &want, scratch) {
+            Some(r) => done.push(op, r),
+            None => {
+                s.q().reads.push_front((op, want));
+                break;
             }
-            None => break,
         }
     }
 }
@@ -450,12 +450,36 @@ impl Net {
     /// Receives 1..=`max` bytes (empty at end of stream). `Some` if it completed at once,
     /// `None` if pending. Never allocates `max` bytes up front.
     pub fn recv(&self, op: Id, sock: Id, max: usize) -> Option<Result<Done, NetError>> {
+        self.receive(op, sock, Want::Some(max.max(1)))
+    }
+
+    /// Receives the bytes up to and including `delimiter` (not empty), at most `max` of them;
+    /// at end of stream what is left, then empty bytes. Bytes read past the delimiter stay
+    /// for the next receive. Fails, taking nothing, if `max` bytes hold no delimiter.
+    pub fn recv_until(
+        &self,
+        op: Id,
+        sock: Id,
+        delimiter: &[u8],
+        max: usize,
+    ) -> Option<Result<Done, NetError>> {
+        if delimiter.is_empty() {
+            let e = NetError::new(ErrorKind::InvalidInput, "recv_until needs a delimiter");
+            return Some(Err(e));
+        }
+        let want = Want::Until {
+            delimiter: delimiter.to_vec(),
+            max: max.max(1),
+        };
+        self.receive(op, sock, want)
+    }
+
+    fn receive(&self, op: Id, sock: Id, want: Want) -> Option<Result<Done, NetError>> {
         let mut st = self.inner.state.borrow_mut();
         let st = &mut *st;
-        let max = max.max(1);
         let r = match public_mut(&mut st.table, sock) {
-            Some(Entry::Stream(s)) => recv_on(s, op, sock, max, &mut st.scratch),
-            Some(Entry::TlsStream(s)) => recv_on(&mut **s, op, sock, max, &mut st.scratch),
+            Some(Entry::Stream(s)) => recv_on(s, op, sock, want, &mut st.scratch),
+            Some(Entry::TlsStream(s)) => recv_on(&mut **s, op, sock, want, &mut st.scratch),
             Some(_) => Some(Err(not_stream(sock))),
             None => Some(Err(NetError::invalid_id(sock))),
         };

@@ -58,11 +58,23 @@ pub(crate) enum WriteHalf {
     Shutdown,
 }
 
+/// What a receive waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// 1..=max bytes, whatever arrives first (`recv`).
+    Some(usize),
+    /// The bytes up to and including `delimiter`, at most `max` of them (`recv_until`).
+    Until { delimiter: Vec<u8>, max: usize },
+}
+
 /// The two independent queues of waiting operations of a connection, plus the state of its
 /// sending half. Shared by TCP and TLS streams so `Net` serves both with the same code.
 pub(crate) struct Queues {
-    /// Waiting receives: (op, max), served in order.
-    pub reads: VecDeque<(Id, usize)>,
+    /// Waiting receives, served in order.
+    pub reads: VecDeque<(Id, Want)>,
+    /// Bytes read ahead by a `recv_until` past its delimiter (or while it waits for one):
+    /// every later receive takes from here before reading the socket, so nothing is lost.
+    pub held: Vec<u8>,
     /// Waiting sends, written strictly one after another.
     pub writes: VecDeque<PendingSend>,
     pub write_half: WriteHalf,
@@ -72,6 +84,7 @@ impl Queues {
     pub(crate) fn new() -> Queues {
         Queues {
             reads: VecDeque::new(),
+            held: Vec::new(),
             writes: VecDeque::new(),
             write_half: WriteHalf::Open,
         }
@@ -80,7 +93,7 @@ impl Queues {
     /// Removes the waiting receive `op`, or the send `op` if none of its bytes went out yet
     /// (a send partly written cannot be taken back without corrupting the stream).
     pub(crate) fn cancel(&mut self, op: crate::Id) -> bool {
-        if let Some(i) = self.reads.iter().position(|&(o, _)| o == op) {
+        if let Some(i) = self.reads.iter().position(|(o, _)| *o == op) {
             return self.reads.remove(i).is_some();
         }
         match self.writes.iter().position(|w| w.op == op) {
@@ -208,6 +221,73 @@ impl ByteStream for StreamEntry {
             Err(e) => Err(NetError::io(format!("shutdown of socket {id}"), &e)),
         }
     }
+}
+
+/// Serves one receive on `s`: `None` if it must wait for more input (the read waker is then
+/// registered). Bytes held from an earlier `recv_until` are served first.
+pub(crate) fn read_want<S: ByteStream>(
+    s: &mut S,
+    id: Id,
+    want: &Want,
+    scratch: &mut Vec<u8>,
+) -> Option<Result<Done, NetError>> {
+    match want {
+        Want::Some(max) if s.q().held.is_empty() => s.read_once(id, *max, scratch),
+        Want::Some(max) => {
+            let held = &mut s.q().held;
+            let n = (*max).min(held.len());
+            Some(Ok(Done::Bytes(held.drain(..n).collect())))
+        }
+        Want::Until { delimiter, max } => read_until(s, id, delimiter, *max, scratch),
+    }
+}
+
+/// `recv_until`: reads into the held buffer until it holds `delimiter` (within `max` bytes) or
+/// the stream ends.
+fn read_until<S: ByteStream>(
+    s: &mut S,
+    id: Id,
+    delimiter: &[u8],
+    max: usize,
+    scratch: &mut Vec<u8>,
+) -> Option<Result<Done, NetError>> {
+    // Where the delimiter may start that was not searched yet.
+    let mut from = 0;
+    loop {
+        let held = &mut s.q().held;
+        if let Some(at) = find(&held[from..], delimiter) {
+            let end = from + at + delimiter.len();
+            if end <= max {
+                return Some(Ok(Done::Bytes(held.drain(..end).collect())));
+            }
+        }
+        if held.len() >= max {
+            return Some(Err(NetError::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "recv_until on socket {id}: no delimiter within {max} bytes (they stay \
+                     buffered for the next receive)"
+                ),
+            )));
+        }
+        from = held.len().saturating_sub(delimiter.len() - 1);
+        match s.read_once(id, SCRATCH, scratch)? {
+            Ok(Done::Bytes(more)) if more.is_empty() => {
+                // End of stream: what is left, then (next time) empty bytes.
+                return Some(Ok(Done::Bytes(std::mem::take(&mut s.q().held))));
+            }
+            Ok(Done::Bytes(more)) => s.q().held.extend_from_slice(&more),
+            other => return Some(other),
+        }
+    }
+}
+
+/// The first position of `needle` (not empty) in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.len() == 1 {
+        return hay.iter().position(|&b| b == needle[0]);
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 fn recv_error(id: Id, e: &io::Error) -> NetError {

@@ -93,6 +93,16 @@ impl NetDriver for NetAdapter {
         self.net.recv(op, sock, max).map(result)
     }
 
+    fn recv_until(
+        &mut self,
+        op: NetId,
+        sock: NetId,
+        delimiter: &[u8],
+        max: usize,
+    ) -> Option<NetResult> {
+        self.net.recv_until(op, sock, delimiter, max).map(result)
+    }
+
     fn send(&mut self, op: NetId, sock: NetId, data: &[u8]) -> Option<NetResult> {
         self.net.send(op, sock, data).map(result)
     }

@@ -164,6 +164,15 @@ pub trait NetDriver {
     fn accept(&mut self, op: NetId, server: NetId) -> Option<NetResult>;
     /// Receives 1..=`max` bytes (empty at end of stream).
     fn recv(&mut self, op: NetId, sock: NetId, max: usize) -> Option<NetResult>;
+    /// Receives the bytes up to and including `delimiter`, at most `max` of them (what is
+    /// left at end of stream, then empty); bytes after it stay for the next receive.
+    fn recv_until(
+        &mut self,
+        op: NetId,
+        sock: NetId,
+        delimiter: &[u8],
+        max: usize,
+    ) -> Option<NetResult>;
     /// Sends all of `data`; completes with [`NetValue::Sent`].
     fn send(&mut self, op: NetId, sock: NetId, data: &[u8]) -> Option<NetResult>;
     /// Faults everything pending on `id` and closes it; unknown ids are ignored.
@@ -236,6 +245,9 @@ impl NetDriver for NoNetwork {
         Some(Err(no_network()))
     }
     fn recv(&mut self, _: NetId, _: NetId, _: usize) -> Option<NetResult> {
+        Some(Err(no_network()))
+    }
+    fn recv_until(&mut self, _: NetId, _: NetId, _: &[u8], _: usize) -> Option<NetResult> {
         Some(Err(no_network()))
     }
     fn send(&mut self, _: NetId, _: NetId, _: &[u8]) -> Option<NetResult> {

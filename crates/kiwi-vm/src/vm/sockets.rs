@@ -22,6 +22,8 @@ use crate::value::{Key, Value};
 
 /// `recv`'s default `max_bytes`.
 const DEFAULT_RECV: i64 = 4096;
+/// `recv_until`'s default `max_bytes`.
+const DEFAULT_RECV_UNTIL: i64 = 65536;
 /// `tcpserver`'s default backlog.
 const DEFAULT_BACKLOG: i64 = 128;
 /// `tls::tcpconnect`'s default port.
@@ -121,6 +123,11 @@ impl Interp {
             }
             "send" => {
                 let op = self.net_send(family, args)?;
+                self.detach_if_discarded(task, op)
+            }
+            "recv_until" => {
+                let started = self.begin_recv_until(family, args)?;
+                let op = self.op_id(started);
                 self.detach_if_discarded(task, op)
             }
             "accept" => {
@@ -251,6 +258,35 @@ impl Interp {
         let timeout = timeout_arg(name, args, 2)?;
         let checked = self.check_kind(family, sock, Want::Stream, "recv");
         let started = self.begin_op(checked, |net, op| net.recv(op, sock, max));
+        if let (Started::Pending(op), Some(ms)) = (&started, timeout) {
+            self.arm_deadline(*op, Some(sock), format!("{name} on socket {sock}"), "", ms);
+        }
+        Ok(started)
+    }
+
+    /// Starts a `recv_until(id, delimiter, max_bytes = 65536, timeout_ms = 0)`.
+    fn begin_recv_until(&mut self, family: Family, args: &[Value]) -> KResult<Started> {
+        let name = match family {
+            Family::Tcp => "socket::recv_until",
+            Family::Tls => "tls::recv_until",
+        };
+        let sock = id_arg(name, args, 0)?;
+        let delimiter = match args.get(1) {
+            Some(Value::Str(s)) => s.as_bytes().to_vec(),
+            Some(Value::Bytes(b)) => b.borrow().clone(),
+            other => return Err(arg_type_error(name, 1, "String or Bytes", other)),
+        };
+        if delimiter.is_empty() {
+            return Err(KiwiError::new(
+                ErrorType::ValueError,
+                format!("{name}: the delimiter must not be empty"),
+            ));
+        }
+        let max = positive_arg(name, args, 2, DEFAULT_RECV_UNTIL, "max_bytes")?;
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        let timeout = timeout_arg(name, args, 3)?;
+        let checked = self.check_kind(family, sock, Want::Stream, "recv_until");
+        let started = self.begin_op(checked, |net, op| net.recv_until(op, sock, &delimiter, max));
         if let (Started::Pending(op), Some(ms)) = (&started, timeout) {
             self.arm_deadline(*op, Some(sock), format!("{name} on socket {sock}"), "", ms);
         }

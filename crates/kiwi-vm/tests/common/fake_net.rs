@@ -277,6 +277,10 @@ impl NetDriver for FakeNet {
         None
     }
 
+    fn recv_until(&mut self, _: NetId, _: NetId, _: &[u8], _: usize) -> Option<NetResult> {
+        Some(Err("fake: recv_until is not simulated".into()))
+    }
+
     fn send(&mut self, _op: NetId, sock: NetId, data: &[u8]) -> Option<NetResult> {
         let mut socks = self.socks.borrow_mut();
         let peer = match socks.get(&sock) {
