@@ -376,6 +376,40 @@ fn input_suspends_only_its_task() {
     assert!(child.wait().expect("exit").success());
 }
 
+/// Cancelling a task that waits in `input()` loses no line: the line typed afterwards goes
+/// to the next `input()`, and the ones after it follow in order.
+#[test]
+fn a_cancelled_input_keeps_its_line_for_the_next() {
+    use std::io::{BufRead, BufReader};
+    let s = TempScript::new(
+        "cancel_input.kiwi",
+        b"t = task::spawn(with do input() end)\ntask::sleep(20)\nprintln task::cancel(t)\ntry\n  task::await(t)\ncatch e\n  println e[\"error\"]\nend\nprintln input()\nprintln input()\nprintln input() == null\n",
+    );
+    let mut child = kiwi()
+        .arg(&s.0)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("kiwi starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    // Both lines are typed only once the reader was cancelled (the thread still waits in
+    // the cancelled task's read).
+    for expected in ["true\n", "CancelledError\n"] {
+        line.clear();
+        out.read_line(&mut line).expect("a line from kiwi");
+        assert_eq!(line, expected);
+    }
+    stdin.write_all(b"first\nsecond\n").expect("write");
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).expect("the rest");
+    assert_eq!(rest, "first\nsecond\ntrue\n");
+    assert!(child.wait().expect("exit").success());
+}
+
 /// A script that exits while a task waits in `input()` ends at once: the read does not hold
 /// the process.
 #[test]

@@ -265,6 +265,34 @@ pub enum Cancelled {
     Queued,
 }
 
+/// Cancels connect `op`, in its TCP connect or its TLS handshake.
+fn cancel_connect(st: &mut State, op: Id) -> Option<Cancelled> {
+    if let Some(task) = st.connects.remove(&op) {
+        task.abort();
+        st.tls_connects.remove(&op);
+        return Some(Cancelled::Connect);
+    }
+    // A TLS connect past its TCP connect: handshaking under an internal id.
+    let handshaking = st.table.ids().into_iter().find(|&id| {
+        matches!(st.table.get_id(id), Some(Entry::TlsStream(t))
+            if matches!(&t.owner, Some(Owner::Connect { op: o, .. }) if *o == op))
+    });
+    handshaking
+        .and_then(|id| st.table.remove_id(id))
+        .map(|_| Cancelled::Handshake)
+}
+
+/// Removes `op` from the queues of socket `sock`; whether it was waiting there.
+fn cancel_queued(table: &mut Handles<Entry>, sock: Id, op: Id) -> bool {
+    match public_mut(table, sock) {
+        Some(Entry::Stream(s)) => s.q.cancel(op),
+        Some(Entry::TlsStream(s)) => s.q.cancel(op),
+        Some(Entry::Listener(l)) => remove_first(&mut l.accepts, op),
+        Some(Entry::TlsListener(l)) => remove_first(&mut l.tcp.accepts, op),
+        None => false,
+    }
+}
+
 /// Removes `op` from a queue of operation ids; whether it was there.
 fn remove_first(queue: &mut std::collections::VecDeque<Id>, op: Id) -> bool {
     match queue.iter().position(|&o| o == op) {
@@ -628,39 +656,23 @@ impl Net {
     }
 
     /// Cancels operation `op` if it is still waiting, so it never completes and took nothing:
-    /// a connect (`on` = `None`; its socket is closed at once), or a receive, accept or
-    /// not-yet-started send on socket `on`. Returns what was cancelled, or `None` if `op` is
-    /// not waiting (it finished, possibly with its completion not yet taken).
+    /// a receive, accept or not-yet-started send queued on socket `on`, or with `on` = `None`
+    /// one found anywhere, including a connect (its socket is closed at once). Returns what
+    /// was cancelled, or `None` if `op` is not waiting (it finished, possibly with its
+    /// completion not yet taken, or it cannot be stopped: a resolve or a line of input).
     pub fn cancel(&self, op: Id, on: Option<Id>) -> Option<Cancelled> {
         let mut st = self.inner.state.borrow_mut();
         let st = &mut *st;
         let cancelled = match on {
-            None => {
-                if let Some(task) = st.connects.remove(&op) {
-                    task.abort();
-                    st.tls_connects.remove(&op);
-                    Some(Cancelled::Connect)
-                } else {
-                    // A TLS connect past its TCP connect: handshaking under an internal id.
-                    let handshaking = st.table.ids().into_iter().find(|&id| {
-                        matches!(st.table.get_id(id), Some(Entry::TlsStream(t))
-                            if matches!(&t.owner, Some(Owner::Connect { op: o, .. }) if *o == op))
-                    });
-                    handshaking
-                        .and_then(|id| st.table.remove_id(id))
-                        .map(|_| Cancelled::Handshake)
-                }
-            }
-            Some(sock) => {
-                let removed = match public_mut(&mut st.table, sock) {
-                    Some(Entry::Stream(s)) => s.q.cancel(op),
-                    Some(Entry::TlsStream(s)) => s.q.cancel(op),
-                    Some(Entry::Listener(l)) => remove_first(&mut l.accepts, op),
-                    Some(Entry::TlsListener(l)) => remove_first(&mut l.tcp.accepts, op),
-                    None => false,
-                };
-                removed.then_some(Cancelled::Queued)
-            }
+            None if st.stdin.as_mut().is_some_and(|r| r.cancel(op)) => Some(Cancelled::Queued),
+            None => cancel_connect(st, op).or_else(|| {
+                let socks = st.table.ids();
+                socks
+                    .into_iter()
+                    .any(|sock| cancel_queued(&mut st.table, sock, op))
+                    .then_some(Cancelled::Queued)
+            }),
+            Some(sock) => cancel_queued(&mut st.table, sock, op).then_some(Cancelled::Queued),
         };
         if cancelled.is_some() {
             st.completions.cancelled();
@@ -686,12 +698,17 @@ impl Net {
                 }
             }
         }
-        if !st.stdin.as_ref().is_some_and(|r| r.request(op)) {
-            let e = NetError::new(ErrorKind::Io, "cannot read standard input: reader stopped");
-            st.completions.push(op, Err(e));
-            drop(st);
-            self.inner.shared.wake_host();
-        }
+        let at_once = match st.stdin.as_mut().map(|r| r.request(op)) {
+            Some(Ok(None)) => return,
+            Some(Ok(Some(line))) => line,
+            Some(Err(())) | None => Err(NetError::new(
+                ErrorKind::Io,
+                "cannot read standard input: reader stopped",
+            )),
+        };
+        st.completions.push(op, at_once);
+        drop(st);
+        self.inner.shared.wake_host();
     }
 
     /// Resolves `host` to its addresses without blocking the thread (IP literals at once);
@@ -785,7 +802,13 @@ impl Net {
         let mut finished = std::mem::take(&mut st.finished_buf);
         self.inner.shared.take_finished(&mut finished);
         for (op, result) in finished.drain(..) {
-            st.completions.push(op, result);
+            let to = match &mut st.stdin {
+                Some(stdin) => stdin.arrived(op, result),
+                None => Some((op, result)),
+            };
+            if let Some((op, result)) = to {
+                st.completions.push(op, result);
+            }
         }
         st.finished_buf = finished;
     }

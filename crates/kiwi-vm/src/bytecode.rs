@@ -146,6 +146,9 @@ pub enum Op {
     /// Pop an origin (from `PushRethrowHandler`) and an error hashmap; raise the error again
     /// as-is, reported where it was first raised.
     Rethrow,
+    /// Like `Rethrow`, but only for a cancellation (`CancelledError`); any other error is
+    /// dropped. Ends a `try` without `catch`, which swallows errors but not a cancellation.
+    RethrowCancellation,
     /// Pop an error hashmap and push its type and message strings (`catch t, m`).
     SplitError,
     /// Pop a value; push `n` values unpacked from it (pack assignment with one right side).

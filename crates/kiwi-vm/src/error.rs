@@ -40,6 +40,8 @@ pub enum ErrorType {
     KiwiError,
     /// `task::await(id, timeout_ms)` ran out of time.
     TimeoutError,
+    /// `task::cancel` stopped the task or the operation.
+    CancelledError,
 }
 
 impl ErrorType {
@@ -63,6 +65,7 @@ impl ErrorType {
             ErrorType::SystemError => "SystemError",
             ErrorType::KiwiError => "KiwiError",
             ErrorType::TimeoutError => "TimeoutError",
+            ErrorType::CancelledError => "CancelledError",
         }
     }
 }
@@ -111,6 +114,14 @@ impl KiwiError {
                 "The type for parameter {position} of `{name}` is not an expected type. Expected {expected} but received {received}."
             ),
         )
+    }
+}
+
+impl KiwiError {
+    /// Whether this is a cancellation (`task::cancel`), which a `try` without `catch` does
+    /// not swallow and which is never reported as an unretrieved failure.
+    pub fn is_cancellation(&self) -> bool {
+        &*self.error == ErrorType::CancelledError.name()
     }
 }
 

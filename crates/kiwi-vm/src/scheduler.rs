@@ -440,6 +440,18 @@ impl Scheduler {
         }
     }
 
+    /// The parked task `id` (suspended, or queued to run).
+    pub fn parked_mut(&mut self, id: TaskId) -> Option<&mut Task> {
+        self.parked.get_mut(id)
+    }
+
+    /// Whether `waiter` is the only task awaiting `target`.
+    pub fn sole_waiter(&self, target: TaskId, waiter: TaskId) -> bool {
+        self.entries
+            .get(target)
+            .is_some_and(|e| e.waiters.first == Some(waiter) && e.waiters.rest.is_empty())
+    }
+
     /// Wakes `id` with an error, whatever it is suspended on (used to break deadlocks).
     pub fn fail_blocked(&mut self, id: TaskId, err: KiwiError) {
         if let Some(t) = self.parked.get(id) {
@@ -459,10 +471,13 @@ impl Scheduler {
     }
 }
 
-/// The report a forgotten entry leaves: a spawned task's failure nobody retrieved.
+/// The report a forgotten entry leaves: a spawned task's failure nobody retrieved (a
+/// cancellation is what somebody asked for, so it is not reported).
 fn unretrieved(id: TaskId, entry: Entry) -> Option<UnretrievedFault> {
     match entry.state {
-        TaskState::Faulted(error) if entry.kind == EntryKind::Spawned && !entry.retrieved => {
+        TaskState::Faulted(error)
+            if entry.kind == EntryKind::Spawned && !entry.retrieved && !error.is_cancellation() =>
+        {
             Some(UnretrievedFault {
                 id,
                 error,
@@ -475,11 +490,12 @@ fn unretrieved(id: TaskId, entry: Entry) -> Option<UnretrievedFault> {
 
 /// What a task awaiting an entry of `kind` receives: the result, or for a spawned task's
 /// fault a SystemError carrying its message (§10). An operation's error (a `SystemError`, or
-/// the `TimeoutError` of an operation's own deadline) is raised as it is.
+/// the `TimeoutError` of an operation's own deadline) and a cancellation are raised as they
+/// are.
 pub fn awaited_outcome(outcome: &KResult<Value>, kind: EntryKind) -> KResult<Value> {
     match outcome {
         Ok(v) => Ok(v.clone()),
-        Err(e) if kind == EntryKind::External => Err(e.clone()),
+        Err(e) if kind == EntryKind::External || e.is_cancellation() => Err(e.clone()),
         Err(e) => Err(KiwiError::new(
             crate::error::ErrorType::SystemError,
             e.message.to_string(),

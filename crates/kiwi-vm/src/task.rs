@@ -102,6 +102,10 @@ pub struct Task {
     pub blocked: Option<Blocked>,
     /// Bumped on every wake-up, so that stale timers for an earlier wait are ignored.
     pub wake_gen: u64,
+    /// `task::cancel` asked to stop this task at a moment the error could not be raised at
+    /// once (it was running, or a result was already on its way to it): the `CancelledError`
+    /// is raised at its next suspension or preemption point.
+    pub cancel_requested: bool,
 }
 
 impl Task {
@@ -115,6 +119,7 @@ impl Task {
             resume: None,
             blocked: None,
             wake_gen: 0,
+            cancel_requested: false,
         };
         t.stack.push(Value::Func(callee.clone()));
         crate::vm::call::enter_frame(&mut t, callee, args, FrameKind::Call);

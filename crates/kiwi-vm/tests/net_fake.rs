@@ -426,3 +426,37 @@ fn an_operation_awaited_at_once_behaves_like_one_awaited_later() {
     assert_eq!(own.err, "");
     assert_eq!(own.out, "my await got an id: true\n");
 }
+
+#[test]
+fn cancelled_readers_leave_no_ids_and_lose_no_bytes() {
+    // A server that cancels a reader task per connection must not keep an entry for each
+    // cancelled receive; the bytes that arrive later all reach the next reader.
+    let r = run_net(
+        r#"
+        srv = socket::tcpserver("127.0.0.1", 0)
+        port = socket::local_addr(srv)["port"]
+        accepting = socket::accept(srv)
+        c = socket::tcpconnect("127.0.0.1", port)
+        s = task::await(accepting)
+        cancelled = 0
+        repeat 300 do
+          reader = task::spawn(with do task::await(socket::recv(c)) end)
+          task::sleep(1)
+          cancelled += 1 when task::cancel(reader)
+          try
+            task::await(reader)
+          catch e
+            cancelled += 1 when e["error"] == "CancelledError"
+          end
+        end
+        task::await(socket::send(s, "intact".to_bytes()))
+        println task::await(socket::recv(c)).to_string()
+        println cancelled
+        println task::list().size()
+    "#,
+    );
+    assert_eq!(r.err, "");
+    assert_eq!(r.out, "intact\n600\n0\n");
+    // The main task only.
+    assert!(r.registered <= 1, "{} ids still registered", r.registered);
+}

@@ -288,7 +288,11 @@ impl Compiler<'_> {
         span: Span,
     ) {
         let fin: Option<Rc<Block>> = finally.map(|f| Rc::new(f.clone()));
-        let handler = self.emit(Op::PushHandler(0), span);
+        // Without a catch, the handler keeps the error's origin, to re-raise a cancellation.
+        let handler = match catch {
+            Some(_) => self.emit(Op::PushHandler(0), span),
+            None => self.emit(Op::PushRethrowHandler(0), span),
+        };
         self.cur().tries.push(TryCtx {
             handler: true,
             finally: fin.clone(),
@@ -341,10 +345,16 @@ impl Compiler<'_> {
                 }
             }
             None => {
-                self.emit(Op::Pop, span);
+                // Swallows the error after `finally`, unless it is a cancellation.
+                let (error, origin) = (self.cur().new_local(), self.cur().new_local());
+                self.emit(Op::StoreLocal(origin), span);
+                self.emit(Op::StoreLocal(error), span);
                 if let Some(f) = &fin {
                     self.block(f, false);
                 }
+                self.emit(Op::LoadLocal(error), span);
+                self.emit(Op::LoadLocal(origin), span);
+                self.emit(Op::RethrowCancellation, span);
             }
         }
         self.patch(done);

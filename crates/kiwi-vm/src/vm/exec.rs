@@ -86,6 +86,10 @@ impl Interp {
                 self.sched.finish_faulted(task.id, err, at);
                 None
             }
+            Halt::Yield | Halt::Block if task.cancel_requested => {
+                self.deliver_cancel(task);
+                None
+            }
             Halt::Yield => {
                 self.sched.requeue(task);
                 None
@@ -769,16 +773,18 @@ impl Interp {
                     Op::PopHandler => {
                         task.handlers.pop();
                     }
-                    Op::Rethrow => {
+                    Op::Rethrow | Op::RethrowCancellation => {
                         let origin = match pop!() {
                             Value::Int(packed) => unpack_origin(packed),
                             _ => None,
                         };
-                        let v = pop!();
-                        save_ip!();
-                        match self.throw_from(task, thrown_error(&v), origin) {
-                            Ok(()) => continue 'frames,
-                            Err(h) => return h,
+                        let err = thrown_error(&pop!());
+                        if op == Op::Rethrow || err.is_cancellation() {
+                            save_ip!();
+                            match self.throw_from(task, err, origin) {
+                                Ok(()) => continue 'frames,
+                                Err(h) => return h,
+                            }
                         }
                     }
                     Op::SplitError => {

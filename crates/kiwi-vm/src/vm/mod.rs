@@ -6,6 +6,7 @@
 //! sleeps between timers.
 
 pub mod call;
+mod cancel;
 mod deadlines;
 mod dispatch;
 mod exec;

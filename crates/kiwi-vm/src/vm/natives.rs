@@ -169,6 +169,7 @@ impl Interp {
                 }
                 _ => Value::Null,
             },
+            "task::cancel" => self.cancel(task, args)?,
             "task::busy" => Value::Bool(self.sched.running_count() > 0),
             "task::list" => Value::list(
                 self.sched

@@ -421,7 +421,15 @@ impl Interp {
         if let Some(outcome) = self.sched.take_finished(op) {
             return outcome.map(Outcome::Value);
         }
+        self.block_on_op(task, op)
+    }
+
+    /// Suspends `task` until pending operation `op`, whose id the script never sees:
+    /// detached, so that if the task stops waiting (it is cancelled) the entry goes once the
+    /// operation ends.
+    fn block_on_op(&mut self, task: &mut Task, op: NetId) -> KResult<Outcome> {
         self.sched.add_waiter(op, task.id);
+        self.sched.detach(op);
         task.blocked = Some(Blocked::Await(op));
         Ok(Outcome::Block)
     }
@@ -496,11 +504,7 @@ impl Interp {
     pub(crate) fn await_started(&mut self, task: &mut Task, started: Started) -> KResult<Outcome> {
         match started {
             Started::Done(_, result) => Self::op_outcome(result).map(Outcome::Value),
-            Started::Pending(op) => {
-                self.sched.add_waiter(op, task.id);
-                task.blocked = Some(Blocked::Await(op));
-                Ok(Outcome::Block)
-            }
+            Started::Pending(op) => self.block_on_op(task, op),
         }
     }
 

@@ -393,19 +393,22 @@ impl NetDriver for FakeNet {
 
     fn cancel(&mut self, op: NetId, on: Option<NetId>) -> Option<Cancelled> {
         let mut socks = self.socks.borrow_mut();
-        let removed = match on.and_then(|id| socks.get_mut(&id)) {
-            Some(Sock::Listener(l)) => {
+        let remove = |sock: &mut Sock| match sock {
+            Sock::Listener(l) => {
                 let before = l.accepts.len();
                 l.accepts.retain(|&o| o != op);
                 before != l.accepts.len()
             }
-            Some(Sock::Stream(s)) => {
+            Sock::Stream(s) => {
                 let before = s.recvs.len();
                 s.recvs.retain(|&(o, _)| o != op);
                 before != s.recvs.len()
             }
-            // The fake connects at once: no connect is ever waiting.
-            None => false,
+        };
+        // The fake connects at once: no connect is ever waiting, only queued operations.
+        let removed = match on {
+            Some(id) => socks.get_mut(&id).is_some_and(remove),
+            None => socks.values_mut().any(remove),
         };
         removed.then_some(Cancelled::Queued)
     }
