@@ -161,6 +161,18 @@ fn rejection_table() {
     pki.leaf("wrong-name", "DNS:wrong.example", "ca", None, false);
     pki.self_signed("self-signed", local);
     pki.leaf("untrusted-ca", local, "other-ca", None, false);
+    // A chain through an intermediate that is not a CA (CA:FALSE), served with the leaf.
+    pki.leaf("not-a-ca", "DNS:intermediate.example", "ca", None, false);
+    pki.leaf("via-not-a-ca-leaf", local, "not-a-ca", None, false);
+    let chain = [pki.path("via-not-a-ca-leaf.pem"), pki.path("not-a-ca.pem")]
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .concat();
+    std::fs::write(pki.path("via-not-a-ca.pem"), chain).unwrap();
+    std::fs::copy(
+        pki.path("via-not-a-ca-leaf.key"),
+        pki.path("via-not-a-ca.key"),
+    )
+    .unwrap();
 
     use Trust::{Call, EnvDir, EnvFile, Nothing};
     #[rustfmt::skip]
@@ -179,6 +191,7 @@ fn rejection_table() {
         c("self-signed", "127.0.0.1", "", Call, "-4", "self-signed"),
         c("untrusted-ca", "127.0.0.1", "", Call, "-4", "unknown issuer"),
         c("untrusted-ca", "127.0.0.1", "", EnvFile, "-4", "unknown issuer"),
+        c("via-not-a-ca", "127.0.0.1", "", Call, "-4", "intermediate certificate that is not a CA"),
     ];
 
     let ca = pki.p("ca.pem");
@@ -278,6 +291,53 @@ fn server_key_formats_and_bad_files() {
             "rsa-pkcs1.key",
         ],
     );
+    // Password-protected keys (PKCS#8 and the traditional OpenSSL form), and an RSA key
+    // too short for rustls.
+    util::openssl(
+        &pki.dir.0,
+        &[
+            "pkey",
+            "-in",
+            "ec.key",
+            "-aes256",
+            "-passout",
+            "pass:secret",
+            "-out",
+            "ec-enc.key",
+        ],
+    );
+    util::openssl(
+        &pki.dir.0,
+        &[
+            "rsa",
+            "-in",
+            "rsa.key",
+            "-traditional",
+            "-aes256",
+            "-passout",
+            "pass:secret",
+            "-out",
+            "rsa-enc.key",
+        ],
+    );
+    util::openssl(
+        &pki.dir.0,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:1024",
+            "-nodes",
+            "-keyout",
+            "rsa1024.key",
+            "-out",
+            "rsa1024.pem",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ],
+    );
     let sec1 = std::fs::read_to_string(pki.path("ec-sec1.key")).unwrap();
     assert!(sec1.contains("BEGIN EC PRIVATE KEY"), "{sec1}");
     let pkcs1 = std::fs::read_to_string(pki.path("rsa-pkcs1.key")).unwrap();
@@ -327,6 +387,21 @@ end
         ("ec.pem", "missing.key", vec!["missing.key", "No such file"]),
         ("ec.key", "ec.key", vec!["ec.key", "no PEM certificate"]),
         ("ec.pem", "ec.pem", vec!["ec.pem", "no PEM private key"]),
+        (
+            "ec.pem",
+            "ec-enc.key",
+            vec!["ec-enc.key", "encrypted (password-protected)"],
+        ),
+        (
+            "rsa.pem",
+            "rsa-enc.key",
+            vec!["rsa-enc.key", "encrypted (password-protected)"],
+        ),
+        (
+            "rsa1024.pem",
+            "rsa1024.key",
+            vec!["rsa1024.key", "RSA key shorter than 2048 bits"],
+        ),
     ];
     for (cert, key, words) in cases {
         let out = run_ok(

@@ -30,6 +30,9 @@ pub enum ErrorKind {
     PermissionDenied,
     /// An argument was rejected (bad address, ...).
     InvalidInput,
+    /// The name a TLS connect would verify the server against (its `sni`, or the host) is
+    /// neither a DNS name nor an IP address.
+    InvalidServerName,
     /// The operation timed out at the operating-system level.
     TimedOut,
     /// Any other I/O failure.

@@ -181,9 +181,23 @@ fn read_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>, N
     Ok(certs)
 }
 
+/// Whether PEM text holds a password-protected key (PKCS#8 `ENCRYPTED PRIVATE KEY`, or the
+/// traditional OpenSSL `Proc-Type: 4,ENCRYPTED` header), which rustls cannot read.
+fn is_encrypted_key(pem: &[u8]) -> bool {
+    let has = |needle: &[u8]| pem.windows(needle.len()).any(|w| w == needle);
+    has(b"-----BEGIN ENCRYPTED PRIVATE KEY-----") || has(b"Proc-Type: 4,ENCRYPTED")
+}
+
 /// The first private key (PKCS#8, PKCS#1 RSA or SEC1 EC) in a PEM file.
 fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, NetError> {
     let bytes = read_file(path, "key file")?;
+    if is_encrypted_key(&bytes) {
+        return Err(invalid(format!(
+            "{p} holds an encrypted (password-protected) private key; kiwi needs it \
+             unencrypted (openssl pkey -in {p} -out plain.key)",
+            p = path.display()
+        )));
+    }
     PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| match e {
         pem::Error::NoItemsFound => invalid(format!(
             "{} contains no PEM private key (PKCS#8, RSA or EC)",
@@ -209,6 +223,13 @@ fn server_config(
 pub(crate) fn load_server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, NetError> {
     let chain = read_certs(cert, "certificate file")?;
     let key_der = read_key(key)?;
+    if rustls::crypto::ring::sign::any_supported_type(&key_der).is_err() {
+        return Err(invalid(format!(
+            "cannot use the key in {}: {}",
+            key.display(),
+            unusable_key(&key_der)
+        )));
+    }
     server_config(chain, key_der).map_err(|e| match e {
         rustls::Error::InconsistentKeys(_) => invalid(format!(
             "key {} does not match certificate {}",
@@ -221,4 +242,18 @@ pub(crate) fn load_server_config(cert: &Path, key: &Path) -> Result<Arc<ServerCo
             key.display()
         )),
     })
+}
+
+/// Why the crypto provider cannot sign with `key`, in words.
+fn unusable_key(key: &PrivateKeyDer<'_>) -> String {
+    let what = match rustls::crypto::ring::sign::RsaSigningKey::new(key) {
+        Err(rustls::Error::General(m)) if m.ends_with("TooSmall") => {
+            "it is an RSA key shorter than 2048 bits"
+        }
+        Err(rustls::Error::General(m)) if m.ends_with("TooLarge") => {
+            "it is an RSA key longer than 8192 bits"
+        }
+        _ => "its key type or curve is not supported",
+    };
+    format!("{what} (usable: RSA of 2048 to 8192 bits, ECDSA P-256 or P-384, Ed25519)")
 }

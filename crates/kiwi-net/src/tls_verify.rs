@@ -47,13 +47,30 @@ impl KiwiVerifier {
     }
 }
 
-/// True if the certificate names itself as its issuer. A CA-issued certificate never does
-/// (its issuer is the CA's subject), so for a certificate that did not chain to a trusted
-/// root this is what "self-signed" means in practice.
-fn is_self_issued(cert: &CertificateDer<'_>) -> bool {
-    match webpki::EndEntityCert::try_from(cert) {
-        Ok(c) => c.issuer() == c.subject(),
-        Err(_) => false,
+/// True if the certificate names itself as its issuer and the server sent no other
+/// certificate of that name (an intermediate that happens to share the leaf's name is an
+/// issuer, not a sign of self-signing). A CA-issued certificate never does (its issuer is
+/// the CA's subject), so for a certificate that did not chain to a trusted root this is
+/// what "self-signed" means in practice.
+fn is_self_issued(cert: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) -> bool {
+    let Ok(c) = webpki::EndEntityCert::try_from(cert) else {
+        return false;
+    };
+    let named_like_it = |other: &CertificateDer<'_>| {
+        webpki::EndEntityCert::try_from(other).is_ok_and(|o| o.subject() == c.issuer())
+    };
+    c.issuer() == c.subject() && !intermediates.iter().any(named_like_it)
+}
+
+/// How webpki rejects a self-signed certificate: its issuer is not trusted, or (openssl's
+/// `req -x509` marks it CA:TRUE) it is a CA certificate serving as a leaf.
+fn unknown_issuer_or_ca_as_leaf(e: &CertificateError) -> bool {
+    match e {
+        CertificateError::UnknownIssuer => true,
+        CertificateError::Other(o) => {
+            matches!(o.0.downcast_ref(), Some(webpki::Error::CaUsedAsEndEntity))
+        }
+        _ => false,
     }
 }
 
@@ -74,11 +91,13 @@ impl ServerCertVerifier for KiwiVerifier {
             now,
         );
         match r {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::UnknownIssuer | CertificateError::Other(_),
-            )) if is_self_issued(end_entity) => Err(rustls::Error::InvalidCertificate(
-                CertificateError::Other(OtherError(Arc::new(Rejected("self-signed")))),
-            )),
+            Err(rustls::Error::InvalidCertificate(ref e))
+                if unknown_issuer_or_ca_as_leaf(e) && is_self_issued(end_entity, intermediates) =>
+            {
+                Err(rustls::Error::InvalidCertificate(CertificateError::Other(
+                    OtherError(Arc::new(Rejected("self-signed"))),
+                )))
+            }
             r => r,
         }
     }
@@ -170,10 +189,43 @@ fn cert_reason(e: &CertificateError) -> String {
                 expected.to_str()
             )
         }
+        C::UnsupportedSignatureAlgorithmContext { .. }
+        | C::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "signed with an algorithm its issuer's key cannot verify (a different certificate \
+             of the issuer's name was found, or the algorithm is not supported)"
+                .into()
+        }
         C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
             "not valid for server authentication".into()
         }
-        C::Other(other) => other.to_string(),
+        C::Other(other) => match other.0.downcast_ref::<webpki::Error>() {
+            Some(e) => webpki_reason(e),
+            None => other.to_string(),
+        },
+        other => format!("{other:?}"),
+    }
+}
+
+/// The webpki failures rustls has no variant for, in words.
+fn webpki_reason(e: &webpki::Error) -> String {
+    use webpki::Error as W;
+    match e {
+        W::EndEntityUsedAsCa => "the chain has an intermediate certificate that is not a CA \
+                                 (basicConstraints CA:FALSE or missing), so it cannot have \
+                                 issued the certificate below it"
+            .into(),
+        W::CaUsedAsEndEntity => "the server presented a CA certificate as its own".into(),
+        W::PathLenConstraintViolated => "the chain is longer than a CA's pathLenConstraint \
+                                         allows"
+            .into(),
+        W::NameConstraintViolation => "the name is outside a CA's name constraints".into(),
+        W::UnsupportedCertVersion => "the certificate is not X.509 version 3".into(),
+        W::UnsupportedCriticalExtension => "the certificate has a critical extension that \
+                                            cannot be checked"
+            .into(),
+        W::MaximumPathDepthExceeded | W::MaximumPathBuildCallsExceeded => {
+            "no chain to a trusted CA within the path-building limits".into()
+        }
         other => format!("{other:?}"),
     }
 }

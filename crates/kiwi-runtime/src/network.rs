@@ -46,6 +46,7 @@ fn failure(e: NetError) -> NetFailure {
         }
         ErrorKind::Tls => FailureKind::Handshake,
         ErrorKind::CertRejected => FailureKind::CertRejected,
+        ErrorKind::InvalidServerName => FailureKind::Argument,
         _ => FailureKind::Other,
     };
     NetFailure::new(kind, e.message)

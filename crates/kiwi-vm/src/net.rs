@@ -48,6 +48,9 @@ pub enum FailureKind {
     Handshake,
     /// The peer's certificate was rejected.
     CertRejected,
+    /// The script passed a value that cannot work (a TLS server name that is not a DNS name
+    /// or an IP address): `tls::tcpconnect` raises a `ValueError` instead of a code.
+    Argument,
     /// Anything else.
     Other,
 }
@@ -66,7 +69,7 @@ impl NetFailure {
         match self.kind {
             FailureKind::Resolve => -1,
             FailureKind::Connect => -2,
-            FailureKind::Handshake | FailureKind::Other => -3,
+            FailureKind::Handshake | FailureKind::Argument | FailureKind::Other => -3,
             FailureKind::CertRejected => -4,
         }
     }

@@ -106,8 +106,8 @@ impl Net {
             Some(no_runtime())
         } else if name.is_err() && !sni.is_empty() {
             Some(NetError::new(
-                ErrorKind::InvalidInput,
-                format!("invalid TLS server name '{sni}'"),
+                ErrorKind::InvalidServerName,
+                format!("sni '{sni}' is not a valid TLS server name (a DNS name or an IP address)"),
             ))
         } else {
             None
@@ -240,8 +240,11 @@ impl Net {
             Ok(name) => name,
             Err(text) => {
                 let e = NetError::new(
-                    ErrorKind::InvalidInput,
-                    format!("invalid TLS server name '{text}'"),
+                    ErrorKind::InvalidServerName,
+                    format!(
+                        "host '{text}' is not a valid TLS server name (a DNS name or an IP \
+                         address); give one as sni"
+                    ),
                 );
                 return st.completions.push(op, Err(e));
             }

@@ -536,6 +536,10 @@ impl Interp {
             self.tls_connects.remove(&op)
         };
         let outcome = match (result, tls_waiter) {
+            // A name that can never work is the script's mistake, not the network's.
+            (Err(failure), Some(_)) if failure.kind == FailureKind::Argument => Err(
+                KiwiError::new(ErrorType::ValueError, format!("tls::tcpconnect: {failure}")),
+            ),
             // A TLS connect reports failure as a negative code plus `tls::last_error()`.
             (Err(failure), Some(waiter)) => {
                 let code = failure.tls_code();
