@@ -74,17 +74,62 @@ pub(crate) struct Queues {
     pub reads: VecDeque<(Id, Want)>,
     /// Bytes read ahead by a `recv_until` past its delimiter (or while it waits for one):
     /// every later receive takes from here before reading the socket, so nothing is lost.
-    pub held: Vec<u8>,
+    pub held: Held,
     /// Waiting sends, written strictly one after another.
     pub writes: VecDeque<PendingSend>,
     pub write_half: WriteHalf,
+}
+
+/// Read-ahead bytes, taken from the front. Taking moves a start offset instead of the
+/// remaining bytes, so reading many short lines out of one large read costs linear time.
+#[derive(Default)]
+pub(crate) struct Held {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl Held {
+    /// The bytes held.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Takes the first `n` bytes (at most all of them).
+    pub(crate) fn take(&mut self, n: usize) -> Vec<u8> {
+        let end = self.start + n.min(self.len());
+        let out = self.buf[self.start..end].to_vec();
+        self.start = end;
+        if self.start == self.buf.len() {
+            // Empty again: drop the allocation, so an idle connection holds no buffer.
+            *self = Held::default();
+        }
+        out
+    }
+
+    /// Appends `more`, first reclaiming the space of bytes already taken once that is at
+    /// least half the buffer (each byte is moved at most once on average).
+    pub(crate) fn extend(&mut self, more: &[u8]) {
+        if self.start > 0 && self.start >= self.buf.len() / 2 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(more);
+    }
 }
 
 impl Queues {
     pub(crate) fn new() -> Queues {
         Queues {
             reads: VecDeque::new(),
-            held: Vec::new(),
+            held: Held::default(),
             writes: VecDeque::new(),
             write_half: WriteHalf::Open,
         }
@@ -233,11 +278,7 @@ pub(crate) fn read_want<S: ByteStream>(
 ) -> Option<Result<Done, NetError>> {
     match want {
         Want::Some(max) if s.q().held.is_empty() => s.read_once(id, *max, scratch),
-        Want::Some(max) => {
-            let held = &mut s.q().held;
-            let n = (*max).min(held.len());
-            Some(Ok(Done::Bytes(held.drain(..n).collect())))
-        }
+        Want::Some(max) => Some(Ok(Done::Bytes(s.q().held.take(*max)))),
         Want::Until { delimiter, max } => read_until(s, id, delimiter, *max, scratch),
     }
 }
@@ -255,10 +296,10 @@ fn read_until<S: ByteStream>(
     let mut from = 0;
     loop {
         let held = &mut s.q().held;
-        if let Some(at) = find(&held[from..], delimiter) {
+        if let Some(at) = find(&held.bytes()[from..], delimiter) {
             let end = from + at + delimiter.len();
             if end <= max {
-                return Some(Ok(Done::Bytes(held.drain(..end).collect())));
+                return Some(Ok(Done::Bytes(held.take(end))));
             }
         }
         if held.len() >= max {
@@ -274,22 +315,60 @@ fn read_until<S: ByteStream>(
         match s.read_once(id, SCRATCH, scratch)? {
             Ok(Done::Bytes(more)) if more.is_empty() => {
                 // End of stream: what is left, then (next time) empty bytes.
-                return Some(Ok(Done::Bytes(std::mem::take(&mut s.q().held))));
+                let rest = s.q().held.len();
+                return Some(Ok(Done::Bytes(s.q().held.take(rest))));
             }
-            Ok(Done::Bytes(more)) => s.q().held.extend_from_slice(&more),
+            Ok(Done::Bytes(more)) => s.q().held.extend(&more),
             other => return Some(other),
         }
     }
 }
 
-/// The first position of `needle` (not empty) in `hay`.
+/// The first position of `needle` (not empty) in `hay`: a scan for its first byte, then a
+/// comparison of the rest there.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.len() == 1 {
-        return hay.iter().position(|&b| b == needle[0]);
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(i) = hay[from..].iter().position(|&b| b == first) {
+        let at = from + i;
+        if hay[at + 1..].starts_with(rest) {
+            return Some(at);
+        }
+        from = at + 1;
     }
-    hay.windows(needle.len()).position(|w| w == needle)
+    None
 }
 
 fn recv_error(id: Id, e: &io::Error) -> NetError {
     NetError::io(format!("recv on socket {id}"), e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_locates_the_first_whole_delimiter() {
+        assert_eq!(find(b"abc\r\n", b"\r\n"), Some(3));
+        assert_eq!(find(b"a\rb\r\n", b"\r\n"), Some(3));
+        assert_eq!(find(b"abc\r", b"\r\n"), None);
+        assert_eq!(find(b"", b"\n"), None);
+        assert_eq!(find(b"\n", b"\n"), Some(0));
+        assert_eq!(find(b"xx--x--y", b"--y"), Some(5));
+    }
+
+    #[test]
+    fn held_bytes_come_out_in_order_and_the_buffer_is_reclaimed() {
+        let mut h = Held::default();
+        h.extend(b"one\ntwo\nthree");
+        assert_eq!(h.take(4), b"one\n");
+        assert_eq!(h.bytes(), b"two\nthree");
+        assert_eq!(h.take(4), b"two\n");
+        // More than half was taken: appending moves the rest to the front first.
+        h.extend(b"!");
+        assert_eq!((h.start, h.bytes()), (0, &b"three!"[..]));
+        assert_eq!(h.take(100), b"three!");
+        assert!(h.is_empty());
+        assert_eq!(h.buf.capacity(), 0);
+    }
 }
