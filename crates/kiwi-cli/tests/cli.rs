@@ -334,80 +334,91 @@ fn repl_reads_multi_line_input_and_echoes_values() {
     );
 }
 
+/// A kiwi process running `script` with piped standard streams, and its stdout as lines
+/// that `next_line` hands out, each within 10 s (a hang fails the test instead of holding it).
+struct Interactive {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Interactive {
+    fn start(script: &TempScript) -> Interactive {
+        use std::io::{BufRead, BufReader};
+        let mut child = kiwi()
+            .arg(&script.0)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("kiwi starts");
+        let stdin = child.stdin.take();
+        let out = BufReader::new(child.stdout.take().expect("stdout"));
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in out.lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Interactive {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a line from kiwi within 10 s")
+    }
+
+    /// Types `text` on the script's standard input, then closes it.
+    fn type_and_close(&mut self, text: &[u8]) {
+        let mut stdin = self.stdin.take().expect("stdin still open");
+        stdin.write_all(text).expect("write to kiwi");
+    }
+}
+
 /// `input()` suspends only its task: another task runs to the end (and says so) while the
 /// line has not been typed yet; the line is read after that.
 #[test]
 fn input_suspends_only_its_task() {
-    use std::io::{BufRead, BufReader};
     // (With a blocking input() the ticker's line never comes: the read below times out.)
     let s = TempScript::new(
         "input.kiwi",
         b"task::spawn(with do\n  repeat 5 do task::sleep(5) end\n  println \"ticker done\"\nend)\nname = input(\"name? \")\nprintln \"hello ${name}\"\nprintln input() == null\n",
     );
-    let mut child = kiwi()
-        .arg(&s.0)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kiwi starts");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let out = BufReader::new(child.stdout.take().expect("stdout"));
-    let (lines, from_kiwi) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in out.lines() {
-            let Ok(line) = line else { break };
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let next = || {
-        from_kiwi
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("a line from kiwi within 10 s")
-    };
+    let mut kiwi = Interactive::start(&s);
     // The prompt has no newline; the ticker's line follows it while input() still waits.
-    assert_eq!(next(), "name? ticker done");
-    stdin.write_all(b"kiwi\n").expect("write the name");
-    drop(stdin);
-    assert_eq!(next(), "hello kiwi");
-    assert_eq!(next(), "true");
-    assert!(child.wait().expect("exit").success());
+    assert_eq!(kiwi.next_line(), "name? ticker done");
+    kiwi.type_and_close(b"kiwi\n");
+    assert_eq!(kiwi.next_line(), "hello kiwi");
+    assert_eq!(kiwi.next_line(), "true");
+    assert!(kiwi.child.wait().expect("exit").success());
 }
 
 /// Cancelling a task that waits in `input()` loses no line: the line typed afterwards goes
 /// to the next `input()`, and the ones after it follow in order.
 #[test]
 fn a_cancelled_input_keeps_its_line_for_the_next() {
-    use std::io::{BufRead, BufReader};
     let s = TempScript::new(
         "cancel_input.kiwi",
         b"t = task::spawn(with do input() end)\ntask::sleep(20)\nprintln task::cancel(t)\ntry\n  task::await(t)\ncatch e\n  println e[\"error\"]\nend\nprintln input()\nprintln input()\nprintln input() == null\n",
     );
-    let mut child = kiwi()
-        .arg(&s.0)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kiwi starts");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
+    let mut kiwi = Interactive::start(&s);
     // Both lines are typed only once the reader was cancelled (the thread still waits in
     // the cancelled task's read).
-    for expected in ["true\n", "CancelledError\n"] {
-        line.clear();
-        out.read_line(&mut line).expect("a line from kiwi");
-        assert_eq!(line, expected);
-    }
-    stdin.write_all(b"first\nsecond\n").expect("write");
-    drop(stdin);
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut out, &mut rest).expect("the rest");
-    assert_eq!(rest, "first\nsecond\ntrue\n");
-    assert!(child.wait().expect("exit").success());
+    assert_eq!(kiwi.next_line(), "true");
+    assert_eq!(kiwi.next_line(), "CancelledError");
+    kiwi.type_and_close(b"first\nsecond\n");
+    assert_eq!(kiwi.next_line(), "first");
+    assert_eq!(kiwi.next_line(), "second");
+    assert_eq!(kiwi.next_line(), "true");
+    assert!(kiwi.child.wait().expect("exit").success());
 }
 
 /// A script that exits while a task waits in `input()` ends at once: the read does not hold

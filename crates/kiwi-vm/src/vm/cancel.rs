@@ -7,10 +7,10 @@
 //! reader task stopped in `recv` loses no input. A task that is running or already has a
 //! result in hand gets the error at its next suspension or preemption point instead.
 
+use super::natives::task_id_arg;
 use super::Interp;
 use crate::channel::TaskId;
 use crate::error::{ErrorType, KResult, KiwiError};
-use crate::format::to_display;
 use crate::scheduler::{EntryKind, TaskState};
 use crate::task::{Blocked, Task};
 use crate::value::Value;
@@ -27,16 +27,7 @@ impl Interp {
     /// `task::cancel(id)`: whether something was cancelled (false for an id that finished,
     /// is unknown, or is the main script).
     pub(crate) fn cancel(&mut self, task: &mut Task, args: &[Value]) -> KResult<Value> {
-        let id = match args.first() {
-            Some(Value::Int(id)) => *id,
-            other => {
-                let shown = other.map(to_display).unwrap_or_else(|| "null".into());
-                return Err(KiwiError::new(
-                    ErrorType::TypeError,
-                    format!("Expected a task id but instead received `{shown}`."),
-                ));
-            }
-        };
+        let id = task_id_arg(args)?;
         if !matches!(self.sched.state(id), Some(TaskState::Running)) {
             return Ok(Value::Bool(false));
         }

@@ -275,16 +275,7 @@ impl Interp {
 
     /// `task::await(id, timeout_ms = null)`.
     fn await_task(&mut self, task: &mut Task, args: &[Value]) -> KResult<Outcome> {
-        let id: TaskId = match args.first() {
-            Some(Value::Int(id)) => *id,
-            other => {
-                let shown = other.map(to_display).unwrap_or_else(|| "null".into());
-                return Err(KiwiError::new(
-                    ErrorType::TypeError,
-                    format!("Expected a task id but instead received `{shown}`."),
-                ));
-            }
-        };
+        let id = task_id_arg(args)?;
         let timeout = match args.get(1) {
             None | Some(Value::Null) => None,
             Some(v) => Some(sleep_ms(Some(v)).map_err(|_| {
@@ -387,6 +378,20 @@ impl Interp {
                 KiwiError::new(ErrorType::SyntaxError, format!("{}{at}", d.error.message))
             })?;
         Ok(Outcome::Enter(unit, FrameKind::Import(pkg)))
+    }
+}
+
+/// The task id a `task::await` / `task::cancel` call names (its first argument).
+pub(crate) fn task_id_arg(args: &[Value]) -> KResult<TaskId> {
+    match args.first() {
+        Some(Value::Int(id)) => Ok(*id),
+        other => {
+            let shown = other.map(to_display).unwrap_or_else(|| "null".into());
+            Err(KiwiError::new(
+                ErrorType::TypeError,
+                format!("Expected a task id but instead received `{shown}`."),
+            ))
+        }
     }
 }
 
