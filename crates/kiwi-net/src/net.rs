@@ -20,7 +20,7 @@ use crate::listener::{self, Accept, ListenerEntry};
 use crate::options::{self, OptionValue};
 use crate::resolve;
 use crate::stdin::StdinReader;
-use crate::stream::{read_want, ByteStream, PendingSend, StreamEntry, Want, WriteHalf};
+use crate::stream::{read_want, ByteStream, Delimited, PendingSend, StreamEntry, Want, WriteHalf};
 use crate::tls_config::Trust;
 use crate::tls_listener::{TlsListenerEntry, TLS_HANDSHAKE_TIMEOUT};
 use crate::tls_stream::{Owner, TlsStreamEntry};
@@ -495,10 +495,10 @@ impl Net {
             let e = NetError::new(ErrorKind::InvalidInput, "recv_until needs a delimiter");
             return Some(Err(e));
         }
-        let want = Want::Until {
+        let want = Want::Until(Box::new(Delimited {
             delimiter: delimiter.to_vec(),
             max: max.max(1),
-        };
+        }));
         self.receive(op, sock, want)
     }
 

@@ -63,8 +63,18 @@ pub(crate) enum WriteHalf {
 pub(crate) enum Want {
     /// 1..=max bytes, whatever arrives first (`recv`).
     Some(usize),
-    /// The bytes up to and including `delimiter`, at most `max` of them (`recv_until`).
-    Until { delimiter: Vec<u8>, max: usize },
+    /// The bytes up to and including a delimiter (`recv_until`). Boxed so that the common
+    /// receive stays small in every idle connection's queue.
+    Until(Box<Delimited>),
+}
+
+/// What a `recv_until` waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Delimited {
+    /// Not empty.
+    pub delimiter: Vec<u8>,
+    /// At most this many bytes, delimiter included.
+    pub max: usize,
 }
 
 /// The two independent queues of waiting operations of a connection, plus the state of its
@@ -279,7 +289,7 @@ pub(crate) fn read_want<S: ByteStream>(
     match want {
         Want::Some(max) if s.q().held.is_empty() => s.read_once(id, *max, scratch),
         Want::Some(max) => Some(Ok(Done::Bytes(s.q().held.take(*max)))),
-        Want::Until { delimiter, max } => read_until(s, id, delimiter, *max, scratch),
+        Want::Until(d) => read_until(s, id, &d.delimiter, d.max, scratch),
     }
 }
 
