@@ -30,6 +30,12 @@ struct Cli {
     #[arg(long, value_name = "FILE", num_args = 1..)]
     check: Vec<PathBuf>,
 
+    /// A directory of Kiwi package files (`<package>.kiwi`), loaded on first use of the
+    /// package; may be given several times. Added before the directories of `KIWI_STDLIB`
+    /// (colon-separated).
+    #[arg(long = "stdlib-path", value_name = "DIR")]
+    stdlib_path: Vec<PathBuf>,
+
     /// The script to run, then the arguments it sees in env::args().
     #[arg(
         trailing_var_arg = true,
@@ -72,7 +78,24 @@ fn check(paths: &[PathBuf]) -> i32 {
     status
 }
 
+/// The standard-library search path: `--stdlib-path` directories, then `KIWI_STDLIB`'s.
+fn stdlib_dirs(flags: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs = flags.to_vec();
+    if let Some(env) = std::env::var_os("KIWI_STDLIB") {
+        dirs.extend(std::env::split_paths(&env).filter(|d| !d.as_os_str().is_empty()));
+    }
+    dirs
+}
+
+/// A runtime for `host`, with the standard-library search path set.
+fn runtime(host: HostEnv, stdlib: &[PathBuf]) -> Runtime {
+    let mut rt = Runtime::new(host, stdout(), Box::new(std::io::stderr()));
+    rt.interp().set_stdlib_paths(stdlib.to_vec());
+    rt
+}
+
 fn run(cli: Cli) -> i32 {
+    let stdlib = stdlib_dirs(&cli.stdlib_path);
     if !cli.check.is_empty() {
         // `--check a.kiwi b.kiwi`: clap gives the first file to --check and may leave the
         // others in `rest`.
@@ -85,12 +108,12 @@ fn run(cli: Cli) -> i32 {
             args: cli.rest,
             script_path: "-e".into(),
         };
-        let mut rt = Runtime::new(host, stdout(), Box::new(std::io::stderr()));
+        let mut rt = runtime(host, &stdlib);
         return rt.run_source(Path::new("<eval>"), &code);
     }
     let mut rest = cli.rest.into_iter();
     let Some(file) = rest.next() else {
-        return repl::run();
+        return repl::run(&stdlib);
     };
     let path = PathBuf::from(&file);
     let text = match source::read(&path) {
@@ -101,6 +124,6 @@ fn run(cli: Cli) -> i32 {
         args: rest.collect(),
         script_path: file,
     };
-    let mut rt = Runtime::new(host, stdout(), Box::new(std::io::stderr()));
+    let mut rt = runtime(host, &stdlib);
     rt.run_source(&path, &text)
 }

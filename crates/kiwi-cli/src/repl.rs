@@ -24,8 +24,9 @@ fn incomplete(text: &str) -> bool {
     }
 }
 
-/// Runs the REPL until end of input or `exit`; returns the exit code.
-pub fn run() -> i32 {
+/// Runs the REPL (with `stdlib` as the standard-library search path) until end of input or
+/// `exit`; returns the exit code.
+pub fn run(stdlib: &[std::path::PathBuf]) -> i32 {
     let mut editor = match DefaultEditor::new() {
         Ok(e) => e,
         Err(e) => {
@@ -47,6 +48,7 @@ pub fn run() -> i32 {
         Box::new(std::io::stdout()),
         Box::new(std::io::stderr()),
     );
+    rt.interp().set_stdlib_paths(stdlib.to_vec());
     let mut buffer = String::new();
     let code = loop {
         let prompt = if buffer.is_empty() {

@@ -449,3 +449,85 @@ fn exit_does_not_wait_for_a_pending_input() {
     };
     assert_eq!(status.code(), Some(3));
 }
+
+/// A directory of package files for the stdlib-path tests, removed afterwards.
+struct LibDir(PathBuf);
+
+impl LibDir {
+    fn new(tag: &str, files: &[(&str, &str)]) -> LibDir {
+        let dir = std::env::temp_dir().join(format!("kiwi-stdlib-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("lib dir");
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).expect("write lib file");
+        }
+        LibDir(dir)
+    }
+}
+
+impl Drop for LibDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `--stdlib-path DIR` (repeatable) and `KIWI_STDLIB` (colon-separated) add package files
+/// that load on first use of `pkg::name`, once; built-in packages win over a file of the
+/// same name; a package file that does not compile is reported, naming the file.
+#[test]
+fn stdlib_path_packages_load_on_first_use() {
+    let first = LibDir::new(
+        "first",
+        &[
+            (
+                "greet.kiwi",
+                "package greet\n  loads = 0\n  fn hello(n)\n    \"hello, ${n}\"\n  end\nend\neprintln \"greet loaded\"\n",
+            ),
+            // Must never replace the built-in package.
+            ("math.kiwi", "package math\n  fn sqrt(x) \"not the built-in\" end\nend\n"),
+        ],
+    );
+    let second = LibDir::new(
+        "second",
+        &[
+            ("count.kiwi", "package count\n  fn three() 3 end\nend\n"),
+            ("broken.kiwi", "package broken\n  fn f( end\n"),
+        ],
+    );
+    let script = TempScript::new(
+        "uses_stdlib.kiwi",
+        b"println greet::hello(\"a\")\nprintln greet::hello(\"b\")\nprintln count::three()\nprintln math::sqrt(16.0)\ntry\n  broken::f()\ncatch e\n  println e[\"error\"]\nend\n",
+    );
+    let out = kiwi()
+        .arg("--stdlib-path")
+        .arg(&first.0)
+        .arg(&script.0)
+        .env(
+            "KIWI_STDLIB",
+            format!("/nonexistent:{}", second.0.display()),
+        )
+        .output()
+        .expect("kiwi runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "hello, a\nhello, b\n3\n4\nPackageUndefinedError\n"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("greet loaded").count(), 1, "{err}");
+    assert!(
+        err.contains("[SyntaxError]") && err.contains("broken.kiwi:2:"),
+        "{err}"
+    );
+    assert!(out.status.success());
+    // Without the path, the same script fails at its first line.
+    let out = kiwi()
+        .arg(&script.0)
+        .env_remove("KIWI_STDLIB")
+        .output()
+        .expect("kiwi runs");
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("[PackageUndefinedError]: The package is undefined: 'greet'"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

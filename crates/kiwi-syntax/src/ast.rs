@@ -139,6 +139,14 @@ pub enum StmtKind {
         /// The statement that runs otherwise.
         otherwise: Option<Box<Stmt>>,
     },
+    /// `@deco(args)` lines, then `fn name ... end`: the function is defined (and hoisted) as
+    /// usual; where the definition stands, `apply` rebinds the name to the decorated value.
+    Decorated {
+        /// The function as written.
+        def: Rc<FnDef>,
+        /// `name = decoN(...(deco1(name, args1)...), argsN)`: decorators applied bottom-up.
+        apply: Box<Stmt>,
+    },
 }
 
 /// One declaration in a `var` statement.
@@ -306,6 +314,9 @@ pub enum ExprKind {
     },
     /// `import "name"` (an expression yielding a package value).
     Import(Box<Expr>),
+    /// `include path`: runs another file once (its definitions are global); the value of its
+    /// first `package`, else `null`.
+    Include(Box<Expr>),
     /// An assignment used as an expression (`while v = ch.recv() do`): yields the assigned value.
     Assign(Box<Stmt>),
 }
@@ -408,6 +419,16 @@ pub enum BinOp {
     Or,
     /// `??` (evaluates both sides)
     Coalesce,
+}
+
+impl StmtKind {
+    /// The function a `fn` statement defines, decorated or not.
+    pub fn fn_def(&self) -> Option<&Rc<FnDef>> {
+        match self {
+            StmtKind::FnDef(def) | StmtKind::Decorated { def, .. } => Some(def),
+            _ => None,
+        }
+    }
 }
 
 impl BinOp {

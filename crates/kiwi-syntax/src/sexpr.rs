@@ -230,6 +230,13 @@ fn write_stmt(out: &mut String, s: &Stmt) {
             out.push(')');
         }
         StmtKind::Pass => out.push_str("pass"),
+        StmtKind::Decorated { def, apply } => {
+            out.push_str("(decorated ");
+            fn_def(out, "fn", def);
+            out.push(' ');
+            write_stmt(out, apply);
+            out.push(')');
+        }
         StmtKind::Guarded {
             stmt,
             cond,
@@ -452,6 +459,11 @@ fn write_expr(out: &mut String, e: &Expr) {
                 block(out, b);
                 out.push(')');
             }
+            out.push(')');
+        }
+        ExprKind::Include(x) => {
+            out.push_str("(include ");
+            write_expr(out, x);
             out.push(')');
         }
         ExprKind::Import(x) => {

@@ -506,7 +506,6 @@ fn out_of_subset_keywords() {
         "struct Point end",
         "'struct' is not supported (outside the Kiwi subset)",
     );
-    assert_error("include \"x\"", "'include' is not supported");
     assert_error("yield 1", "'yield' is not supported");
     assert_error("x = eval \"1\"", "'eval' is not supported");
     assert_error("x = @name", "Structs ('@') are not supported");
@@ -555,4 +554,29 @@ println reply.to_string().split("\r\n")[0]
 "#;
     let p = program(src);
     assert_eq!(p.body.len(), 6);
+}
+
+#[test]
+fn include_is_an_expression() {
+    assert_eq!(ok("include \"lib/a\""), "(include \"lib/a\")");
+    assert_eq!(
+        ok("p = include \"suite/${n}\""),
+        "(= p (include (interp \"suite/\" n)))"
+    );
+}
+
+#[test]
+fn decorators_apply_bottom_up() {
+    assert_eq!(
+        ok("@outer(1, k: 2)\n@pkg::inner\nfn f(x) x end"),
+        "(decorated (fn f (x) [x]) (= f (call outer (call pkg::inner f) 1 (named k 2))))"
+    );
+    assert_eq!(
+        ok("@obj.wrap\ndef g() 1 end"),
+        "(decorated (fn g () [1]) (= g (method obj wrap g)))"
+    );
+    assert_error(
+        "@deco\nx = 1",
+        "Expected 'fn' after the decorators, found 'x'",
+    );
 }

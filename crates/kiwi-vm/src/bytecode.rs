@@ -149,6 +149,9 @@ pub enum Op {
     /// Like `Rethrow`, but only for a cancellation (`CancelledError`); any other error is
     /// dropped. Ends a `try` without `catch`, which swallows errors but not a cancellation.
     RethrowCancellation,
+    /// Pop a path string; run that file once (definitions global), push the value of its
+    /// first `package` (or null).
+    Include,
     /// Pop an error hashmap and push its type and message strings (`catch t, m`).
     SplitError,
     /// Pop a value; push `n` values unpacked from it (pack assignment with one right side).

@@ -16,6 +16,9 @@ pub enum FrameKind {
     Call,
     /// The top level of an imported file: the caller receives this package value instead.
     Import(Value),
+    /// The top level of a stdlib package file loaded because a call needed it: its value is
+    /// dropped and the caller re-runs that call (its arguments are still on the stack).
+    Retry,
 }
 
 /// One activation record.

@@ -311,6 +311,7 @@ impl Parser<'_> {
             Tok::Kw(Kw::Do) => self.parse_do_lambda(),
             Tok::Kw(Kw::Case) => self.parse_case(),
             Tok::Kw(Kw::Import) => self.parse_import(),
+            Tok::Kw(Kw::Include) => self.parse_include(),
             _ => self.parse_atom(),
         }
     }
@@ -344,6 +345,21 @@ impl Parser<'_> {
             kind: ExprKind::Import(Box::new(operand)),
             span,
         })
+    }
+
+    fn parse_include(&mut self) -> PResult<Expr> {
+        let span = self.bump_span();
+        let operand = self.nested(|p| p.parse_expr())?;
+        Ok(Expr {
+            kind: ExprKind::Include(Box::new(operand)),
+            span,
+        })
+    }
+
+    /// A decorator after its `@`: a name, path or member, optionally called with arguments
+    /// on the same line.
+    pub(crate) fn parse_decorator(&mut self) -> PResult<Expr> {
+        self.nested(|p| p.parse_postfix())
     }
 
     /// Literals, names, paths, and the errors for tokens that cannot start an expression.

@@ -407,6 +407,7 @@ fn starts_statement(kind: &Tok) -> bool {
                 | Kw::Eprintln
                 | Kw::Package
                 | Kw::Import
+                | Kw::Include
                 | Kw::Export
                 | Kw::Require
                 | Kw::Const
@@ -432,7 +433,15 @@ pub(crate) fn can_begin_value(kind: &Tok) -> bool {
         Tok::Op(op) => matches!(op, Op::Minus | Op::Bang | Op::Tilde),
         Tok::Kw(kw) => matches!(
             kw,
-            Kw::Null | Kw::True | Kw::False | Kw::Not | Kw::With | Kw::Do | Kw::Case | Kw::Import
+            Kw::Null
+                | Kw::True
+                | Kw::False
+                | Kw::Not
+                | Kw::With
+                | Kw::Do
+                | Kw::Case
+                | Kw::Import
+                | Kw::Include
         ),
         _ => false,
     }

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use super::{can_begin_value, Bail, PResult, Parser};
 use crate::ast::{
-    AssignOp, AssignTarget, BinOp, CatchClause, Expr, ExprKind, FnDef, Param, Stmt, StmtKind,
+    Arg, AssignOp, AssignTarget, BinOp, CatchClause, Expr, ExprKind, FnDef, Param, Stmt, StmtKind,
     VarDecl,
 };
 use crate::span::Span;
@@ -19,7 +19,6 @@ pub(crate) fn out_of_subset(kw: Kw) -> bool {
             | Kw::Emit
             | Kw::Enum
             | Kw::Eval
-            | Kw::Include
             | Kw::Interface
             | Kw::Off
             | Kw::On
@@ -103,6 +102,7 @@ impl Parser<'_> {
                 | Kw::With
                 | Kw::Case
                 | Kw::Import
+                | Kw::Include
                 | Kw::Null
                 | Kw::True
                 | Kw::False
@@ -113,6 +113,7 @@ impl Parser<'_> {
                 self.bump_span();
                 Ok(StmtKind::Pass)
             }
+            Tok::At => self.parse_decorated(),
             _ => self.parse_simple_statement(),
         }?;
         Ok(Stmt { kind, span })
@@ -554,6 +555,60 @@ impl Parser<'_> {
             body,
             span: opener.span,
         })))
+    }
+
+    /// `@deco` lines (each optionally with `(args)`), then `fn`: the function, and the
+    /// assignment that rebinds its name to `decoN(...deco1(name, args1)..., argsN)`.
+    fn parse_decorated(&mut self) -> PResult<StmtKind> {
+        let mut decorators = Vec::new();
+        while self.check(&Tok::At) {
+            let at = self.bump_span();
+            if self.peek().span.line != at.line || self.kind().word().is_none() {
+                return Err(self.unexpected("a decorator name after '@'"));
+            }
+            decorators.push(self.parse_decorator()?);
+        }
+        if !matches!(self.kind(), Tok::Kw(Kw::Fn | Kw::Def)) {
+            return Err(self.unexpected("'fn' after the decorators"));
+        }
+        let StmtKind::FnDef(def) = self.parse_fn()? else {
+            return Err(Bail);
+        };
+        let name = def.name.clone().unwrap_or_default();
+        let mut current = Expr {
+            kind: ExprKind::Ident(name.clone()),
+            span: def.span,
+        };
+        // The decorator nearest the function applies first.
+        for deco in decorators.into_iter().rev() {
+            let span = deco.span;
+            let first = Arg::Pos(current);
+            let kind = match deco.kind {
+                ExprKind::Call(callee, mut args) => {
+                    args.insert(0, first);
+                    ExprKind::Call(callee, args)
+                }
+                ExprKind::MethodCall(obj, method, mut args) => {
+                    args.insert(0, first);
+                    ExprKind::MethodCall(obj, method, args)
+                }
+                ExprKind::Member(obj, member) => ExprKind::MethodCall(obj, member, vec![first]),
+                other => ExprKind::Call(Box::new(Expr { kind: other, span }), vec![first]),
+            };
+            current = Expr { kind, span };
+        }
+        let apply = Stmt {
+            kind: StmtKind::Assign {
+                targets: vec![AssignTarget::Name(name, def.span)],
+                op: AssignOp::Assign,
+                values: vec![current],
+            },
+            span: def.span,
+        };
+        Ok(StmtKind::Decorated {
+            def,
+            apply: Box::new(apply),
+        })
     }
 
     fn word_of(&self, tok: &Token) -> &'static str {

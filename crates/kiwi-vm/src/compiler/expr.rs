@@ -153,6 +153,10 @@ impl Compiler<'_> {
                 self.expr(name);
                 self.emit(Op::Import, span);
             }
+            ExprKind::Include(path) => {
+                self.expr(path);
+                self.emit(Op::Include, span);
+            }
             ExprKind::Assign(stmt) => self.assign_expr(stmt),
         }
     }

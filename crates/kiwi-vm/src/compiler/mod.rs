@@ -12,7 +12,7 @@ mod stmt;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use kiwi_syntax::ast::{BinOp, Block, FnDef, Program, StmtKind};
+use kiwi_syntax::ast::{BinOp, Block, FnDef, Program};
 use kiwi_syntax::Span;
 
 use crate::bytecode::{ArgKind, CaptureFrom, Const, FnProto, Op, Slot};
@@ -413,7 +413,7 @@ impl Compiler<'_> {
     /// Defines every function of `body` before any of its statements run (hoisting).
     fn hoist_functions(&mut self, body: &Block, package: Option<&Rc<str>>) {
         for stmt in body {
-            if let StmtKind::FnDef(def) = &stmt.kind {
+            if let Some(def) = stmt.kind.fn_def() {
                 let Some(name) = &def.name else { continue };
                 self.cur().hoisted.insert(Rc::as_ptr(def));
                 let full = match package {

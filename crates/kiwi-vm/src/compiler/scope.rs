@@ -149,7 +149,7 @@ fn collect_stmt(stmt: &Stmt, b: &mut Bindings, deep: bool) {
                 }
             }
         }
-        StmtKind::FnDef(def) if deep => {
+        StmtKind::FnDef(def) | StmtKind::Decorated { def, .. } if deep => {
             if let Some(name) = &def.name {
                 b.force(name);
             }
@@ -391,6 +391,13 @@ impl Walker<'_> {
                 }
                 self.function(def);
             }
+            StmtKind::Decorated { def, apply } => {
+                if let Some(n) = &def.name {
+                    self.use_name(n);
+                }
+                self.function(def);
+                self.stmt(apply);
+            }
             StmtKind::Package { body, .. } => self.block(body),
             StmtKind::Export(e) | StmtKind::Require(e) => self.expr(e),
             StmtKind::Guarded {
@@ -454,7 +461,8 @@ impl Walker<'_> {
             ExprKind::Unary(_, a)
             | ExprKind::Member(a, _)
             | ExprKind::IndexAll(a)
-            | ExprKind::Import(a) => self.expr(a),
+            | ExprKind::Import(a)
+            | ExprKind::Include(a) => self.expr(a),
             ExprKind::Ternary(a, b, c) => {
                 self.expr(a);
                 self.expr(b);

@@ -2,7 +2,9 @@
 
 use std::rc::Rc;
 
-use kiwi_syntax::ast::{AssignOp, AssignTarget, Block, CatchClause, Expr, Stmt, StmtKind, VarDecl};
+use kiwi_syntax::ast::{
+    AssignOp, AssignTarget, Block, CatchClause, Expr, FnDef, Stmt, StmtKind, VarDecl,
+};
 use kiwi_syntax::Span;
 
 use super::{Compiler, LoopCtx, TryCtx};
@@ -215,14 +217,11 @@ impl Compiler<'_> {
                 catch,
                 finally,
             } => self.try_stmt(body, catch.as_ref(), finally.as_ref(), span),
-            StmtKind::FnDef(def) => {
-                // Top-level and package functions were hoisted; a nested one binds a local.
-                if self.cur().hoisted.contains(&Rc::as_ptr(def)) {
-                    return;
-                }
-                let name = def.name.clone().unwrap_or_default();
-                self.function(def, Rc::from(name.as_str()), span);
-                self.store_var(&name, span);
+            StmtKind::FnDef(def) => self.fn_stmt(def, span),
+            StmtKind::Decorated { def, apply } => {
+                // Defined (or hoisted) as written, then rebound here to the decorated value.
+                self.fn_stmt(def, span);
+                self.stmt(apply, false);
             }
             StmtKind::Package { path, body } => self.package(path, body, span),
             StmtKind::Export(e) => {
@@ -360,6 +359,17 @@ impl Compiler<'_> {
         self.patch(done);
     }
 
+    /// A `fn` statement: top-level and package functions were hoisted; a nested one binds a
+    /// local.
+    fn fn_stmt(&mut self, def: &Rc<FnDef>, span: Span) {
+        if self.cur().hoisted.contains(&Rc::as_ptr(def)) {
+            return;
+        }
+        let name = def.name.clone().unwrap_or_default();
+        self.function(def, Rc::from(name.as_str()), span);
+        self.store_var(&name, span);
+    }
+
     fn var_decl(&mut self, d: &VarDecl) {
         match (&d.value, d.hint.as_deref()) {
             (Some(v), _) => self.expr(v),
@@ -400,10 +410,7 @@ impl Compiler<'_> {
         let saved_pkg = self.cur().package.replace(name.clone());
         let fns = body
             .iter()
-            .filter_map(|s| match &s.kind {
-                StmtKind::FnDef(d) => d.name.clone(),
-                _ => None,
-            })
+            .filter_map(|s| s.kind.fn_def().and_then(|d| d.name.clone()))
             .collect();
         let saved_fns = std::mem::replace(&mut self.cur().package_fns, fns);
         self.hoist_functions(body, Some(&name));

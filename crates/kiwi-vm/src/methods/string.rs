@@ -50,9 +50,32 @@ pub fn call(s: &Rc<String>, recv: &Value, name: &str, args: &[Value]) -> Option<
         "concat" => concat(s, args),
         "remove_at" => remove_at(s, args),
         "between" => between(s, args),
+        "padstart" | "padend" => pad(s, recv, args, name),
         "to_string" => any::to_string(recv, args),
         _ => return None,
     })
+}
+
+/// `padstart(size, padding = " ")` / `padend(...)`: widened to `size` characters with
+/// `padding` (one character; anything else pads with spaces, as upstream's string package
+/// does); a string already that wide is returned as it is.
+fn pad(s: &str, recv: &Value, args: &[Value], name: &str) -> KResult<Value> {
+    arity_range(name, args, 1, 2)?;
+    let size = usize::try_from(check::int_arg(name, args, 0)?).unwrap_or(0);
+    let padding = match args.get(1) {
+        Some(Value::Str(p)) if char_len(p) == 1 => p.as_str(),
+        _ => " ",
+    };
+    let len = char_len(s);
+    if len >= size {
+        return Ok(recv.clone());
+    }
+    let fill = padding.repeat(size - len);
+    Ok(Value::str(if name == "padstart" {
+        fill + s
+    } else {
+        format!("{s}{fill}")
+    }))
 }
 
 fn int(n: usize) -> Value {

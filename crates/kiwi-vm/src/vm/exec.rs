@@ -605,6 +605,11 @@ impl Interp {
                                 let r = self.call_global_native(task, g, &stack[at..]);
                                 let bulky = stack[at..].iter().any(Value::is_bulky);
                                 task.stack = stack;
+                                if let Some(unit) = self.stdlib_unit_after(&r, g) {
+                                    // Load the package's file, then run this call again.
+                                    ip -= 1;
+                                    outcome!(Ok(Outcome::Enter(unit, FrameKind::Retry)));
+                                }
                                 task.stack.truncate(at);
                                 if std::mem::take(&mut self.fused_await) {
                                     // The native already did the `await` that follows.
@@ -628,9 +633,15 @@ impl Interp {
                                 continue 'frames;
                             }
                             None => {
-                                let args = tri!(flatten_args(&kinds, values));
+                                let args = tri!(flatten_args(&kinds, values.clone()));
                                 let name = self.names.name(g).clone();
-                                outcome!(self.call_native(task, &name, &args));
+                                let r = self.call_native(task, &name, &args);
+                                if let Some(unit) = self.stdlib_unit_after(&r, g) {
+                                    task.stack.extend(values);
+                                    ip -= 1;
+                                    outcome!(Ok(Outcome::Enter(unit, FrameKind::Retry)));
+                                }
+                                outcome!(r);
                                 yield_if_slow!(
                                     args.iter().any(Value::is_bulky)
                                         || task.stack.last().is_some_and(Value::is_bulky)
@@ -723,6 +734,7 @@ impl Interp {
                         let result = match frame.kind {
                             FrameKind::Call => result,
                             FrameKind::Import(v) => v,
+                            FrameKind::Retry => continue 'frames,
                         };
                         if task.frames.is_empty() {
                             return Halt::Done(result);
@@ -855,6 +867,11 @@ impl Interp {
                         let name = pop!();
                         save_ip!();
                         outcome!(self.import(&name));
+                    }
+                    Op::Include => {
+                        let path = pop!();
+                        save_ip!();
+                        outcome!(self.include(task, &path));
                     }
                     Op::Require => {
                         let name = pop!();

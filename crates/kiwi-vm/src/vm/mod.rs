@@ -10,6 +10,8 @@ mod cancel;
 mod deadlines;
 mod dispatch;
 mod exec;
+pub mod loader;
+mod modules;
 mod natives;
 mod report;
 mod sockets;
@@ -106,6 +108,8 @@ pub struct Interp {
     pub(crate) round_start: Instant,
     /// Deadlines of socket operations given a timeout.
     pub(crate) op_deadlines: deadlines::OpDeadlines,
+    /// Where included and stdlib files are found, and which already ran.
+    pub(crate) loader: loader::ModuleLoader,
 }
 
 impl Interp {
@@ -137,6 +141,7 @@ impl Interp {
             clock: Box::new(Instant::now),
             round_start: Instant::now(),
             op_deadlines: Default::default(),
+            loader: Default::default(),
         };
         for pkg in natives::NATIVE_PACKAGES {
             interp.active_packages.insert(Rc::from(*pkg));
@@ -155,6 +160,12 @@ impl Interp {
     /// The current time on the interpreter's clock.
     pub fn now(&self) -> Instant {
         (self.clock)()
+    }
+
+    /// Sets the standard-library search path: directories whose `<package>.kiwi` files are
+    /// loaded on first use of the package (built-in packages win over them).
+    pub fn set_stdlib_paths(&mut self, dirs: Vec<PathBuf>) {
+        self.loader.set_stdlib(dirs);
     }
 
     /// Installs the host's network; socket natives use it from now on.
@@ -215,6 +226,24 @@ impl Interp {
         text: &str,
         value: bool,
     ) -> Result<Rc<Closure>, Vec<Diagnostic>> {
+        self.compile_source(path, text, value).map(|(unit, _)| unit)
+    }
+
+    /// Compiles an included or imported file; also gives the name of its first `package`.
+    pub(crate) fn compile_module(
+        &mut self,
+        path: &Path,
+        text: &str,
+    ) -> Result<(Rc<Closure>, Option<String>), Vec<Diagnostic>> {
+        self.compile_source(path, text, false)
+    }
+
+    fn compile_source(
+        &mut self,
+        path: &Path,
+        text: &str,
+        value: bool,
+    ) -> Result<(Rc<Closure>, Option<String>), Vec<Diagnostic>> {
         let file = self.add_source(path, text);
         let program = kiwi_syntax::parse(text).map_err(|errs| {
             errs.into_iter()
@@ -235,10 +264,15 @@ impl Interp {
                 )]
             })?;
         self.grow_globals();
-        Ok(Rc::new(Closure {
+        let package = program.body.iter().find_map(|s| match &s.kind {
+            kiwi_syntax::ast::StmtKind::Package { path, .. } => Some(path.join("::")),
+            _ => None,
+        });
+        let unit = Rc::new(Closure {
             proto,
             captures: Box::new([]),
-        }))
+        });
+        Ok((unit, package))
     }
 
     /// Makes `unit` the main script task (runs when the host calls [`Interp::run_ready`]).

@@ -1,0 +1,101 @@
+//! Running other files: `include`, and loading a stdlib package file the first time a call
+//! needs it. Where files are found is the [`loader`](super::loader)'s job; this runs them.
+
+use std::path::Path;
+use std::rc::Rc;
+
+use super::exec::Outcome;
+use super::loader::Include;
+use super::Interp;
+use crate::error::{ErrorType, KResult, KiwiError};
+use crate::function::Closure;
+use crate::task::{FrameKind, Task};
+use crate::value::Value;
+
+impl Interp {
+    /// `include path`: runs the file once, its definitions global; the value of its first
+    /// `package`, else null.
+    pub(crate) fn include(&mut self, task: &Task, path: &Value) -> KResult<Outcome> {
+        let Value::Str(path) = path else {
+            return Err(KiwiError::new(
+                ErrorType::InvalidOperationError,
+                "Include path must be a string.",
+            ));
+        };
+        let current_dir = self
+            .location(task)
+            .and_then(|(file, _)| self.sources.get(file as usize))
+            .and_then(|s| s.path.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        let file = match self.loader.include(path, &current_dir) {
+            Include::Again => return Ok(Outcome::Value(Value::Null)),
+            Include::Missing(p) => {
+                return Err(KiwiError::new(
+                    ErrorType::InvalidOperationError,
+                    format!("File not found: {}", p.display()),
+                ))
+            }
+            Include::Run(p) => p,
+        };
+        let (unit, package) = self.compile_file(&file)?;
+        let value = package.map_or(Value::Null, |name| Value::Package(Rc::new(name)));
+        Ok(Outcome::Enter(unit, FrameKind::Import(value)))
+    }
+
+    /// After a call of global `g` ended with `result`: if it failed because `g` is
+    /// `pkg::name` of a package not loaded yet whose file is on the stdlib path, that file's
+    /// compiled unit (to run before the call is made again).
+    pub(crate) fn stdlib_unit_after(
+        &mut self,
+        result: &KResult<Outcome>,
+        g: u32,
+    ) -> Option<Rc<Closure>> {
+        let Err(e) = result else { return None };
+        if &*e.error != ErrorType::PackageUndefinedError.name() {
+            return None;
+        }
+        let name = self.names.name(g).clone();
+        let package = name.rsplit_once("::")?.0.to_string();
+        self.stdlib_unit(&package)
+    }
+
+    /// The compiled unit of package `name`'s stdlib file, the first time it is asked for. A
+    /// file that does not compile is reported on stderr (the call then fails as before).
+    pub(crate) fn stdlib_unit(&mut self, name: &str) -> Option<Rc<Closure>> {
+        let file = self.loader.take_stdlib_package(name)?;
+        match self.compile_file(&file) {
+            Ok((unit, _)) => Some(unit),
+            Err(e) => {
+                let _ = std::io::Write::write_all(
+                    &mut self.err,
+                    format!("[{}]: {}\n", e.error, e.message).as_bytes(),
+                );
+                None
+            }
+        }
+    }
+
+    /// Reads and compiles a Kiwi file; also gives the name of its first `package`. A syntax
+    /// error is a SyntaxError naming the file, line and column.
+    fn compile_file(&mut self, file: &Path) -> KResult<(Rc<Closure>, Option<String>)> {
+        let text = std::fs::read(file).map_err(|e| {
+            KiwiError::new(
+                ErrorType::SystemError,
+                format!("Cannot read {}: {e}", file.display()),
+            )
+        })?;
+        let text = String::from_utf8(text).map_err(|_| {
+            KiwiError::new(
+                ErrorType::SyntaxError,
+                format!("{} is not valid UTF-8.", file.display()),
+            )
+        })?;
+        self.compile_module(file, &text).map_err(|diags| {
+            let d = &diags[0];
+            let at =
+                d.at.map(|(_, s)| format!(" ({}:{}:{})", file.display(), s.line, s.col))
+                    .unwrap_or_default();
+            KiwiError::new(ErrorType::SyntaxError, format!("{}{at}", d.error.message))
+        })
+    }
+}
