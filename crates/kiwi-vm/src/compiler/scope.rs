@@ -29,6 +29,9 @@ struct Bindings {
     forced: Vec<String>,
     /// Bound by a plain `=` (local unless a top-level name).
     assigned: Vec<String>,
+    /// Declared `const` (a global constant even inside a function, so an assignment to it
+    /// elsewhere in the function does not make it local: it fails at run time instead).
+    constants: Vec<String>,
 }
 
 impl Bindings {
@@ -162,6 +165,11 @@ fn collect_stmt(stmt: &Stmt, b: &mut Bindings, deep: bool) {
                 collect_stmt(o, b, deep);
             }
         }
+        StmtKind::Const { name, .. } => {
+            if !b.constants.contains(name) {
+                b.constants.push(name.clone());
+            }
+        }
         StmtKind::Expr(e) if deep => collect_expr(e, b),
         StmtKind::Print { value, .. } if deep => collect_expr(value, b),
         StmtKind::Return(Some(e)) | StmtKind::Throw(Some(e)) | StmtKind::Exit(Some(e)) if deep => {
@@ -268,7 +276,10 @@ impl Walker<'_> {
             }
         }
         for n in b.assigned {
-            if !self.toplevel.contains(&n) && !scope.locals.contains(&n) {
+            if !self.toplevel.contains(&n)
+                && !scope.locals.contains(&n)
+                && !b.constants.contains(&n)
+            {
                 scope.locals.push(n);
             }
         }

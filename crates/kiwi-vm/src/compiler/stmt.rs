@@ -99,7 +99,7 @@ impl Compiler<'_> {
         match &s.kind {
             StmtKind::Const { name, value } => {
                 self.expr(value);
-                let pkg = self.cur().package.clone().filter(|_| self.cur().is_top);
+                let pkg = self.cur().package.clone();
                 if let Some(pkg) = pkg {
                     // A package constant is also readable as `pkg::NAME`.
                     let q = self.globals.intern(&format!("{pkg}::{name}"));
@@ -480,9 +480,12 @@ impl Compiler<'_> {
                 self.emit(Op::StoreGlobal(g), *pspan);
             }
             AssignTarget::Index(obj, idx) => {
+                // `x[i] = v` yields null, not `v` (upstream: a lambda ending with it, as in
+                // `reduce({}, with (acc, n) do acc[k] = n end)`, returns null).
                 self.expr(obj);
                 self.expr(idx);
-                self.index_store(op, value, want, span);
+                self.index_store(op, value, false, span);
+                self.push_null_if(want, span);
             }
             AssignTarget::Member(obj, name) => {
                 self.expr(obj);

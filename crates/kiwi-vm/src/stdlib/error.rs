@@ -53,6 +53,17 @@ pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
         "is_type" => arity("error::is_type", args, 2)
             .map(|()| Value::Bool(loose_eq(&field(&args[0], "error"), &args[1]))),
         "assert" => assert(args),
+        "expect_type" => expect_type(args),
+        "expect_not_null" => arity_range("error::expect_not_null", args, 1, 2).and_then(|()| {
+            if !matches!(args[0], Value::Null) {
+                return Ok(Value::Null);
+            }
+            let name = format::to_display(&or_default(args.get(1), "value"));
+            Err(KiwiError::custom(
+                "ValueError",
+                format!("{name} must not be null."),
+            ))
+        }),
         _ => {
             let (ty, default) = CONSTRUCTORS.iter().find(|(n, _)| *n == name)?;
             let full = format!("error::{name}");
@@ -85,6 +96,22 @@ fn field(err: &Value, key: &str) -> Value {
         }
     }
     Value::str(format::to_display(err))
+}
+
+/// `error::expect_type(val, expected_type, name = "value")` raises a `TypeError` when
+/// `val.type()` is not `expected_type`.
+fn expect_type(args: &[Value]) -> KResult<Value> {
+    arity_range("error::expect_type", args, 2, 3)?;
+    let actual = args[0].type_name();
+    let expected = format::to_display(&args[1]);
+    if actual == expected {
+        return Ok(Value::Null);
+    }
+    let name = format::to_display(&or_default(args.get(2), "value"));
+    Err(KiwiError::custom(
+        "TypeError",
+        format!("Expected {name} to be {expected}, got {actual}."),
+    ))
 }
 
 /// `error::assert(cond, msg = "Assertion failed.")` raises an `AssertionError` when `cond` is
