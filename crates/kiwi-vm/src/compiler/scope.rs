@@ -165,10 +165,8 @@ fn collect_stmt(stmt: &Stmt, b: &mut Bindings, deep: bool) {
                 collect_stmt(o, b, deep);
             }
         }
-        StmtKind::Const { name, .. } => {
-            if !b.constants.contains(name) {
-                b.constants.push(name.clone());
-            }
+        StmtKind::Const { name, .. } if !b.constants.contains(name) => {
+            b.constants.push(name.clone());
         }
         StmtKind::Expr(e) if deep => collect_expr(e, b),
         StmtKind::Print { value, .. } if deep => collect_expr(value, b),
