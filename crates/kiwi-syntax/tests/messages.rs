@@ -28,7 +28,6 @@ const CASES: &[(&str, &str)] = &[
     ("try a catch (a b) end", "Expected ',' or ')' after the catch variable, found 'b' at 1:16"),
     ("try a catch (1) end", "Expected a catch variable name, found '1' at 1:14"),
     ("fn\n  f()\nend", "The function name must be on the same line as 'fn' at 1:1"),
-    ("fn string() end", "The type name 'string' cannot be used as a function name at 1:4"),
     ("fn f(*a, b) end", "The '*rest' parameter must be the last parameter at 1:10"),
     ("fn f(a b) end", "Expected ',' or ')' in the parameter list, found 'b' at 1:8"),
     ("fn f(a", "Unexpected end of file: expected ',' or ')' in the parameter list at 1:7"),

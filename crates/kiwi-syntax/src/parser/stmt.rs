@@ -200,7 +200,12 @@ impl Parser<'_> {
                 StmtKind::Assign { targets, op, .. } => {
                     let (targets, op) = (targets.clone(), *op);
                     self.bump_span();
-                    let values = self.parse_values(targets.len() > 1)?;
+                    // `x = v when c else y = w` assigns w to y, then its value to x.
+                    let values = if targets.len() > 1 {
+                        self.parse_values(true)?
+                    } else {
+                        vec![self.parse_condition()?]
+                    };
                     otherwise = Some(Box::new(Stmt {
                         kind: StmtKind::Assign {
                             targets,
@@ -309,7 +314,8 @@ impl Parser<'_> {
             }
             None => return Err(self.error("Expected an assignment operator", op_tok.span)),
         };
-        let value = self.parse_expr()?;
+        // `a = b = c = 10`: an assignment is also an expression, assigned right to left.
+        let value = self.parse_condition()?;
         Ok(StmtKind::Assign {
             targets: vec![target],
             op,
@@ -540,7 +546,15 @@ impl Parser<'_> {
                 opener.span,
             ));
         }
-        let name = self.binding_name("function")?;
+        // A type name may name a function (upstream's `list::any`, `task::list`); only its
+        // qualified name can call it, since a bare type name is the type-name string.
+        let name = match self.kind().clone() {
+            Tok::Type(name) => {
+                self.bump_span();
+                name.to_string()
+            }
+            _ => self.binding_name("function")?,
+        };
         let params = if self.check(&Tok::LParen) {
             self.parse_params()?
         } else {

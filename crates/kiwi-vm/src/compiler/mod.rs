@@ -99,6 +99,7 @@ pub fn compile(
         file,
         lambda_counter: 0,
         error: None,
+        in_assign_expr: false,
     };
     c.fns.push(FnState::new(Rc::from(name), true, None));
     c.hoist_functions(&program.body, None);
@@ -254,6 +255,9 @@ struct Compiler<'g> {
     file: u32,
     lambda_counter: u32,
     error: Option<CompileError>,
+    /// Compiling an assignment used as an expression (`a[i] = b[j] = v`), where an index
+    /// assignment gives its value; as a function's last statement it gives null.
+    in_assign_expr: bool,
 }
 
 impl Compiler<'_> {
@@ -472,7 +476,10 @@ impl Compiler<'_> {
                 self.patch(skip);
             }
         }
+        // A body is never itself an assignment expression, even if it sits in one.
+        let outer = std::mem::replace(&mut self.in_assign_expr, false);
         self.block(&def.body, true);
+        self.in_assign_expr = outer;
         self.emit(Op::Return, def.span);
         let st = self.fns.pop().expect("function state");
         if st.too_many_locals {

@@ -480,12 +480,14 @@ impl Compiler<'_> {
                 self.emit(Op::StoreGlobal(g), *pspan);
             }
             AssignTarget::Index(obj, idx) => {
-                // `x[i] = v` yields null, not `v` (upstream: a lambda ending with it, as in
-                // `reduce({}, with (acc, n) do acc[k] = n end)`, returns null).
+                // As a function's last statement `x[i] = v` yields null, not `v` (upstream:
+                // `reduce({}, with (acc, n) do acc[k] = n end)` keeps its accumulator); used
+                // as an expression (`a[i] = b[j] = v`) it gives `v`.
                 self.expr(obj);
                 self.expr(idx);
-                self.index_store(op, value, false, span);
-                self.push_null_if(want, span);
+                let gives_value = want && self.in_assign_expr;
+                self.index_store(op, value, gives_value, span);
+                self.push_null_if(want && !gives_value, span);
             }
             AssignTarget::Member(obj, name) => {
                 self.expr(obj);
@@ -578,7 +580,11 @@ impl Compiler<'_> {
     /// An assignment used as an expression: pushes the assigned value.
     pub(super) fn assign_expr(&mut self, stmt: &Stmt) {
         match &stmt.kind {
-            StmtKind::Assign { .. } => self.stmt(stmt, true),
+            StmtKind::Assign { .. } => {
+                let outer = std::mem::replace(&mut self.in_assign_expr, true);
+                self.stmt(stmt, true);
+                self.in_assign_expr = outer;
+            }
             _ => {
                 self.stmt(stmt, false);
                 self.emit(Op::Null, stmt.span);
