@@ -139,6 +139,13 @@ pub enum StmtKind {
         /// The statement that runs otherwise.
         otherwise: Option<Box<Stmt>>,
     },
+    /// `enum Name` with one member per line (`Member` or `Member = expr`), then `end`.
+    Enum {
+        /// The enum's name (a global, even when defined inside a function).
+        name: String,
+        /// Members in order, with their explicit values.
+        members: Vec<(String, Option<Expr>)>,
+    },
     /// `@deco(args)` lines, then `fn name ... end`: the function is defined (and hoisted) as
     /// usual; where the definition stands, `apply` rebinds the name to the decorated value.
     Decorated {

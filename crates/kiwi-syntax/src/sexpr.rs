@@ -230,6 +230,17 @@ fn write_stmt(out: &mut String, s: &Stmt) {
             out.push(')');
         }
         StmtKind::Pass => out.push_str("pass"),
+        StmtKind::Enum { name, members } => {
+            let _ = write!(out, "(enum {name}");
+            for (member, value) in members {
+                let _ = write!(out, " {member}");
+                if let Some(v) = value {
+                    out.push('=');
+                    write_expr(out, v);
+                }
+            }
+            out.push(')');
+        }
         StmtKind::Decorated { def, apply } => {
             out.push_str("(decorated ");
             fn_def(out, "fn", def);

@@ -356,6 +356,7 @@ fn write_scalar(out: &mut String, v: &Value, on_cycle: OnCycle) -> Result<(), ()
         // Upstream's struct display really lacks the closing parenthesis.
         Value::Channel(_) => out.push_str("<struct(name=Channel, identifier=Channel>"),
         Value::Package(name) => out.push_str(name),
+        Value::Obj(o) => out.push_str(&o.display()),
         Value::List(_) | Value::Map(_) => return placeholder(out, "[...]", on_cycle),
     }
     Ok(())

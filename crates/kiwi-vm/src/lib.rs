@@ -12,6 +12,7 @@ pub mod function;
 pub mod idtable;
 pub mod methods;
 pub mod net;
+pub mod object;
 pub mod ops;
 pub mod ordmap;
 mod release;

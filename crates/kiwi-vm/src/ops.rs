@@ -475,7 +475,7 @@ fn rank(v: &Value) -> u8 {
         Value::Str(_) => 3,
         Value::List(_) => 4,
         Value::Map(_) => 5,
-        Value::Channel(_) => 6,
+        Value::Channel(_) | Value::Obj(_) => 6,
         Value::Func(_) => 7,
         Value::Null => 8,
         Value::Package(_) => 9,
@@ -631,6 +631,8 @@ pub fn index(obj: &Value, idx: &Value) -> KResult<Value> {
                 .map(|i| Value::Int(i64::from(bytes[i])))
                 .ok_or_else(|| error(ErrorType::IndexError, BYTES_OOB))
         }
+        Value::Obj(o) => crate::object::index(o, idx)
+            .ok_or_else(|| error(ErrorType::InvalidOperationError, "Cannot index this type.")),
         _ => Err(error(
             ErrorType::InvalidOperationError,
             "Cannot index this type.",
@@ -657,6 +659,7 @@ pub fn set_index(obj: &Value, idx: &Value, value: Value) -> KResult<()> {
             m.try_borrow_mut().map_err(|_| busy())?.insert(key, value);
             Ok(())
         }
+        Value::Obj(o) => crate::object::set_member(o, idx, value),
         Value::Bytes(b) => {
             let i = to_index(idx, BYTES_OOB)?;
             let byte = match value {

@@ -68,6 +68,8 @@ pub enum Value {
     Channel(Rc<Channel>),
     /// A package value, as yielded by `import "name"`.
     Package(Rc<String>),
+    /// An object of the object model (an enum, ...), compared by identity.
+    Obj(Rc<crate::object::Object>),
 }
 
 impl Value {
@@ -120,6 +122,7 @@ impl Value {
             Value::Func(_) => "lambda",
             Value::Channel(_) => "Channel",
             Value::Package(_) => "",
+            Value::Obj(o) => o.type_name(),
         }
     }
 
@@ -136,7 +139,7 @@ impl Value {
             Value::Bytes(_) => "Bytes",
             Value::Func(_) => "Lambda",
             Value::Channel(_) => "Object",
-            Value::Package(_) => "Object",
+            Value::Package(_) | Value::Obj(_) => "Object",
         }
     }
 
@@ -152,7 +155,7 @@ impl Value {
             Value::List(l) => !l.borrow().is_empty(),
             Value::Map(m) => !m.borrow().is_empty(),
             Value::Bytes(b) => !b.borrow().is_empty(),
-            Value::Func(_) | Value::Channel(_) => true,
+            Value::Func(_) | Value::Channel(_) | Value::Obj(_) => true,
             Value::Package(_) => false,
         }
     }
@@ -361,6 +364,7 @@ fn shallow_eq(a: &Value, b: &Value, loose: bool) -> Option<bool> {
         (Value::Func(_), Value::Func(_)) => false,
         (Value::Channel(x), Value::Channel(y)) => Rc::ptr_eq(x, y),
         (Value::Package(x), Value::Package(y)) => x == y,
+        (Value::Obj(x), Value::Obj(y)) => Rc::ptr_eq(x, y),
         _ => false,
     })
 }
@@ -421,6 +425,7 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
         Value::Func(f) => (Rc::as_ptr(f) as usize).hash(state),
         Value::Channel(c) => (Rc::as_ptr(c) as usize).hash(state),
         Value::Package(p) => p.hash(state),
+        Value::Obj(o) => (Rc::as_ptr(o) as usize).hash(state),
     }
 }
 

@@ -17,7 +17,6 @@ pub(crate) fn out_of_subset(kw: Kw) -> bool {
         kw,
         Kw::Abstract
             | Kw::Emit
-            | Kw::Enum
             | Kw::Eval
             | Kw::Interface
             | Kw::Off
@@ -94,6 +93,7 @@ impl Parser<'_> {
                 }
                 Kw::Print | Kw::Println | Kw::Eprint | Kw::Eprintln => self.parse_print(),
                 Kw::Package => self.parse_package(),
+                Kw::Enum => self.parse_enum(),
                 Kw::Export => self.parse_export(),
                 Kw::Require => self.parse_require(),
                 Kw::Const => self.parse_const(),
@@ -569,6 +569,37 @@ impl Parser<'_> {
             body,
             span: opener.span,
         })))
+    }
+
+    /// `enum Name`, members one per line (`Member` or `Member = expr`), `end`.
+    fn parse_enum(&mut self) -> PResult<StmtKind> {
+        let opener = self.bump();
+        let name = self.binding_name("enum")?;
+        let mut members = Vec::new();
+        loop {
+            if self.check_kw(Kw::End) {
+                break;
+            }
+            let Tok::Ident(member) = self.kind().clone() else {
+                if self.at_eof() {
+                    return Err(self.unclosed("'end'", "the enum", opener.span.line));
+                }
+                return Err(self.unexpected("an enum member name or 'end'"));
+            };
+            self.bump_span();
+            let value = if self.check_op(Op::Assign) {
+                self.bump_span();
+                Some(self.parse_expr()?)
+            } else {
+                None
+            };
+            members.push((member, value));
+            if self.check(&Tok::Comma) {
+                self.bump_span();
+            }
+        }
+        self.expect_end(&opener)?;
+        Ok(StmtKind::Enum { name, members })
     }
 
     /// `@deco` lines (each optionally with `(args)`), then `fn`: the function, and the

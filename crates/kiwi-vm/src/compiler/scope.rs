@@ -400,6 +400,13 @@ impl Walker<'_> {
                 }
                 self.function(def);
             }
+            StmtKind::Enum { members, .. } => {
+                for (_, value) in members {
+                    if let Some(v) = value {
+                        self.expr(v);
+                    }
+                }
+            }
             StmtKind::Decorated { def, apply } => {
                 if let Some(n) = &def.name {
                     self.use_name(n);

@@ -218,6 +218,27 @@ impl Compiler<'_> {
                 finally,
             } => self.try_stmt(body, catch.as_ref(), finally.as_ref(), span),
             StmtKind::FnDef(def) => self.fn_stmt(def, span),
+            StmtKind::Enum { name, members } => {
+                let mut names = Vec::with_capacity(members.len());
+                let mut explicit = Vec::with_capacity(members.len());
+                for (member, value) in members {
+                    names.push(Value::str(member.as_str()));
+                    explicit.push(Value::Bool(value.is_some()));
+                    if let Some(v) = value {
+                        self.expr(v);
+                    }
+                }
+                let layout = Value::list(vec![
+                    Value::str(name.as_str()),
+                    Value::list(names),
+                    Value::list(explicit),
+                ]);
+                let k = self.konst(Const::Value(layout));
+                self.emit(Op::MakeEnum(k), span);
+                // An enum is global, even when defined inside a function (upstream).
+                let g = self.globals.intern(name);
+                self.emit(Op::StoreGlobal(g), span);
+            }
             StmtKind::Decorated { def, apply } => {
                 // Defined (or hoisted) as written, then rebound here to the decorated value.
                 self.fn_stmt(def, span);

@@ -45,6 +45,7 @@ pub fn call_method(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<V
         Value::Bytes(b) => bytes::call(b, recv, name, args),
         Value::Int(_) | Value::Float(_) => number::call(recv, name, args),
         Value::Channel(_) if is_channel_method(name) => return None,
+        Value::Obj(o) => crate::object::call(o, name, args),
         _ => None,
     };
     own.or_else(|| any::call(recv, name, args))

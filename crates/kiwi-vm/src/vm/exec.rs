@@ -868,6 +868,10 @@ impl Interp {
                         save_ip!();
                         outcome!(self.import(&name));
                     }
+                    Op::MakeEnum(k) => {
+                        let made = make_enum(konst(proto, k), &mut task.stack);
+                        task.stack.push(tri!(made));
+                    }
                     Op::Include => {
                         let path = pop!();
                         save_ip!();
@@ -993,6 +997,36 @@ fn for_items(v: Value) -> (Value, Value) {
 }
 
 /// The catchable hashmap `{"error": type, "message": msg}` for an error.
+/// Builds an enum from its layout constant and the explicit values on top of `stack`.
+fn make_enum(layout: &Value, stack: &mut Vec<Value>) -> Result<Value, KiwiError> {
+    let Value::List(layout) = layout else {
+        return Ok(Value::Null);
+    };
+    let layout = layout.borrow();
+    let (Some(Value::Str(name)), Some(Value::List(names)), Some(Value::List(explicit))) =
+        (layout.first(), layout.get(1), layout.get(2))
+    else {
+        return Ok(Value::Null);
+    };
+    let (names, explicit) = (names.borrow(), explicit.borrow());
+    let given = explicit.iter().filter(|e| e.truthy()).count();
+    let mut values = stack
+        .split_off(stack.len().saturating_sub(given))
+        .into_iter();
+    let members = names
+        .iter()
+        .zip(explicit.iter())
+        .map(|(member, has)| {
+            let member = match member {
+                Value::Str(s) => s.clone(),
+                _ => Rc::default(),
+            };
+            (member, if has.truthy() { values.next() } else { None })
+        })
+        .collect();
+    crate::object::make_enum(name, members)
+}
+
 pub(crate) fn error_value(e: &KiwiError) -> Value {
     let mut m = Map::with_capacity(2);
     m.insert(Key::from("error"), Value::str(&*e.error));
