@@ -14,14 +14,16 @@ import subprocess
 import sys
 import tempfile
 
-DRIVER = """results = null
+# Top-level names are globals inside functions too, so the driver's own names must not be
+# names the tests use.
+DRIVER = """__conformance_results = null
 include "{path}"
-results = tester::run_tests()
-passed = 0
-for r in results do
-  passed += 1 when r["result"]
+__conformance_results = tester::run_tests()
+__conformance_passed = 0
+for __conformance_r in __conformance_results do
+  __conformance_passed += 1 when __conformance_r["result"]
 end
-println "CONFORMANCE ${{passed}} ${{results.size()}}"
+println "CONFORMANCE ${{__conformance_passed}} ${{__conformance_results.size()}}"
 """
 
 RESULT = re.compile(r"^Running test: (.*?)\s+(PASSED|FAILED) in", re.M)

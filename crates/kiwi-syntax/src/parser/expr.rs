@@ -312,6 +312,7 @@ impl Parser<'_> {
             Tok::Kw(Kw::Case) => self.parse_case(),
             Tok::Kw(Kw::Import) => self.parse_import(),
             Tok::Kw(Kw::Include) => self.parse_include(),
+            Tok::Kw(Kw::Emit) => self.parse_emit(),
             _ => self.parse_atom(),
         }
     }
@@ -345,6 +346,55 @@ impl Parser<'_> {
             kind: ExprKind::Import(Box::new(operand)),
             span,
         })
+    }
+
+    /// `emit name`, `emit name (a, b)` or `emit name, a, b`: the list of handler results.
+    fn parse_emit(&mut self) -> PResult<Expr> {
+        let span = self.bump_span();
+        let name = self.nested(|p| p.parse_primary_only())?;
+        let mut args = Vec::new();
+        if self.check(&Tok::LParen) && self.on_same_line() {
+            let line = self.bump_span().line;
+            for arg in self.parse_args(line)? {
+                match arg {
+                    Arg::Pos(e) => args.push(e),
+                    _ => return Err(self.error_here("emit takes positional arguments only")),
+                }
+            }
+        } else {
+            while self.check(&Tok::Comma) {
+                self.bump_span();
+                args.push(self.parse_expr()?);
+            }
+        }
+        let list = Expr {
+            kind: ExprKind::List(args),
+            span,
+        };
+        Ok(super::stmt::internal_call(
+            "__kiwi_emit",
+            vec![name, list],
+            span,
+        ))
+    }
+
+    /// A string, name or parenthesized expression with nothing after it (an event name: a
+    /// following `(...)` is the argument list, not a call).
+    pub(crate) fn parse_primary_only(&mut self) -> PResult<Expr> {
+        self.parse_primary()
+    }
+
+    /// An event handler written `do ... end` with no parameter list.
+    pub(crate) fn parse_bare_do_handler(&mut self) -> PResult<Expr> {
+        let opener = self.bump();
+        let body = self.parse_nested_block(&[Kw::End], false)?;
+        self.expect_end(&opener)?;
+        Ok(lambda(Vec::new(), body, opener.span))
+    }
+
+    /// A prefix expression without binary operators (an event priority before its handler).
+    pub(crate) fn parse_unary_only(&mut self) -> PResult<Expr> {
+        self.parse_unary()
     }
 
     fn parse_include(&mut self) -> PResult<Expr> {

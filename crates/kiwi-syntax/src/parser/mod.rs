@@ -442,6 +442,7 @@ pub(crate) fn can_begin_value(kind: &Tok) -> bool {
                 | Kw::Case
                 | Kw::Import
                 | Kw::Include
+                | Kw::Emit
         ),
         _ => false,
     }

@@ -16,12 +16,8 @@ pub(crate) fn out_of_subset(kw: Kw) -> bool {
     matches!(
         kw,
         Kw::Abstract
-            | Kw::Emit
             | Kw::Eval
             | Kw::Interface
-            | Kw::Off
-            | Kw::On
-            | Kw::Once
             | Kw::Override
             | Kw::Printxy
             | Kw::Private
@@ -94,6 +90,8 @@ impl Parser<'_> {
                 Kw::Print | Kw::Println | Kw::Eprint | Kw::Eprintln => self.parse_print(),
                 Kw::Package => self.parse_package(),
                 Kw::Enum => self.parse_enum(),
+                Kw::On | Kw::Once => self.parse_on(),
+                Kw::Off => self.parse_off(),
                 Kw::Export => self.parse_export(),
                 Kw::Require => self.parse_require(),
                 Kw::Const => self.parse_const(),
@@ -103,6 +101,7 @@ impl Parser<'_> {
                 | Kw::Case
                 | Kw::Import
                 | Kw::Include
+                | Kw::Emit
                 | Kw::Null
                 | Kw::True
                 | Kw::False
@@ -571,6 +570,65 @@ impl Parser<'_> {
         })))
     }
 
+    /// `on "pattern" [, priority] handler` and `once ...`, where the handler is a `with`/`do`
+    /// lambda or `(expr)`: registers it with the event bus (`__kiwi_on`).
+    fn parse_on(&mut self) -> PResult<StmtKind> {
+        let kw = self.bump();
+        let once = matches!(kw.kind, Tok::Kw(Kw::Once));
+        let pattern = self.nested(|p| p.parse_primary_only())?;
+        let priority = if self.check(&Tok::Comma) {
+            self.bump_span();
+            self.nested(|p| p.parse_unary_only())?
+        } else {
+            literal(ExprKind::Int(0), kw.span)
+        };
+        let handler = self.event_handler()?;
+        let once = literal(ExprKind::Bool(once), kw.span);
+        Ok(StmtKind::Expr(internal_call(
+            "__kiwi_on",
+            vec![pattern, handler, priority, once],
+            kw.span,
+        )))
+    }
+
+    /// `off "pattern"` or `off "pattern" (handler)`.
+    fn parse_off(&mut self) -> PResult<StmtKind> {
+        let kw = self.bump();
+        let pattern = self.nested(|p| p.parse_primary_only())?;
+        let handler = if self.check(&Tok::LParen) && self.on_same_line() {
+            self.event_handler()?
+        } else {
+            literal(ExprKind::Null, kw.span)
+        };
+        Ok(StmtKind::Expr(internal_call(
+            "__kiwi_off",
+            vec![pattern, handler],
+            kw.span,
+        )))
+    }
+
+    /// An event handler: `(expr)`, or a lambda.
+    fn event_handler(&mut self) -> PResult<Expr> {
+        if self.check(&Tok::LParen) {
+            let line = self.bump_span().line;
+            let handler = self.parse_expr()?;
+            if !self.check(&Tok::RParen) {
+                return Err(self.unclosed("')'", "'('", line));
+            }
+            self.bump_span();
+            return Ok(handler);
+        }
+        if self.check_kw(Kw::Do) && !self.peek_at(1).kind.eq(&Tok::LParen) {
+            return self.parse_bare_do_handler();
+        }
+        if !matches!(self.kind(), Tok::Kw(Kw::With | Kw::Do)) {
+            return Err(
+                self.unexpected("an event handler (a 'with' or 'do' lambda, or '(handler)')")
+            );
+        }
+        self.parse_expr()
+    }
+
     /// `enum Name`, members one per line (`Member` or `Member = expr`), `end`.
     fn parse_enum(&mut self) -> PResult<StmtKind> {
         let opener = self.bump();
@@ -875,5 +933,19 @@ impl Parser<'_> {
             value,
             span,
         })
+    }
+}
+
+/// An expression with no source of its own (a desugared default).
+fn literal(kind: ExprKind, span: Span) -> Expr {
+    Expr { kind, span }
+}
+
+/// A call of runtime helper `name` (`__kiwi_on`, `__kiwi_emit`, ...) that syntax desugars to.
+pub(crate) fn internal_call(name: &str, args: Vec<Expr>, span: Span) -> Expr {
+    let callee = literal(ExprKind::Ident(name.to_string()), span);
+    Expr {
+        kind: ExprKind::Call(Box::new(callee), args.into_iter().map(Arg::Pos).collect()),
+        span,
     }
 }

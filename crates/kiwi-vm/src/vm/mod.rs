@@ -9,6 +9,7 @@ pub mod call;
 mod cancel;
 mod deadlines;
 mod dispatch;
+mod events;
 mod exec;
 pub mod loader;
 mod modules;
@@ -110,6 +111,8 @@ pub struct Interp {
     pub(crate) op_deadlines: deadlines::OpDeadlines,
     /// Where included and stdlib files are found, and which already ran.
     pub(crate) loader: loader::ModuleLoader,
+    /// Handlers registered with `on` / `once`.
+    pub(crate) events: events::EventBus,
 }
 
 impl Interp {
@@ -142,6 +145,7 @@ impl Interp {
             round_start: Instant::now(),
             op_deadlines: Default::default(),
             loader: Default::default(),
+            events: Default::default(),
         };
         for pkg in natives::NATIVE_PACKAGES {
             interp.active_packages.insert(Rc::from(*pkg));

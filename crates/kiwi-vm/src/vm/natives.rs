@@ -170,6 +170,9 @@ impl Interp {
                 _ => Value::Null,
             },
             "task::cancel" => self.cancel(task, args)?,
+            "__kiwi_on" => self.events_on(args)?,
+            "__kiwi_off" => self.events_off(args)?,
+            "__kiwi_handlers" => self.events_handlers(args)?,
             "task::busy" => Value::Bool(self.sched.running_count() > 0),
             "task::list" => Value::list(
                 self.sched
