@@ -180,6 +180,17 @@ pub enum AssignTarget {
     Index(Box<Expr>, Box<Expr>),
     /// `obj.name` (hashmap key `"name"`).
     Member(Box<Expr>, String),
+    /// `list[start:stop:step]` (each part optional): replaces that part of a list.
+    Slice {
+        /// The list.
+        obj: Box<Expr>,
+        /// Start index.
+        start: Option<Box<Expr>>,
+        /// Stop index.
+        stop: Option<Box<Expr>>,
+        /// Step.
+        step: Option<Box<Expr>>,
+    },
 }
 
 /// `=` or a compound assignment operator.

@@ -69,6 +69,23 @@ fn target(out: &mut String, t: &AssignTarget) {
             write_expr(out, o);
             let _ = write!(out, " {n})");
         }
+        AssignTarget::Slice {
+            obj,
+            start,
+            stop,
+            step,
+        } => {
+            out.push_str("(slice ");
+            write_expr(out, obj);
+            for part in [start, stop, step] {
+                out.push(' ');
+                match part {
+                    Some(e) => write_expr(out, e),
+                    None => out.push('_'),
+                }
+            }
+            out.push(')');
+        }
     }
 }
 

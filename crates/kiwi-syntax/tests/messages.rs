@@ -12,7 +12,6 @@ const CASES: &[(&str, &str)] = &[
     ("x ||= 1", "Operator '||=' is not supported (outside the Kiwi subset) at 1:3"),
     ("x ~= 1", "Operator '~=' is not supported (outside the Kiwi subset) at 1:3"),
     ("f() = 1", "Invalid assignment target at 1:2"),
-    ("x[1:2] = 3", "Slice assignment is not supported (outside the Kiwi subset) at 1:2"),
     ("string = 1", "The type name 'string' cannot be used as a variable name at 1:1"),
     ("null = 1", "Invalid assignment target at 1:1"),
     ("for string in [1] do end", "The type name 'string' cannot be used as a variable name at 1:5"),

@@ -71,7 +71,7 @@ fn invalid_assignment_targets() {
     assert_eq!(error("f() = 1"), "Invalid assignment target at 1:2");
     assert_error("1 = x", "Invalid assignment target");
     assert_error("a + b = 1", "Invalid assignment target");
-    assert_error("x[1:2] = [1]", "Slice assignment is not supported");
+    assert_eq!(ok("x[1:2] = [1]"), "(= (slice x 1 2 _) (list 1))");
     assert_error("obj.m() = 1", "Invalid assignment target");
 }
 

@@ -149,6 +149,9 @@ pub enum Op {
     /// Like `Rethrow`, but only for a cancellation (`CancelledError`); any other error is
     /// dropped. Ends a `try` without `catch`, which swallows errors but not a cancellation.
     RethrowCancellation,
+    /// Pop a value, step, stop, start (nulls for omitted parts) and a list: replace that
+    /// slice of the list (`l[a:b] = values`).
+    SetSlice,
     /// Pop the explicit member values of an enum (in order) and push the enum; the constant
     /// is `[name, [member names], [has explicit value]]`.
     MakeEnum(u32),

@@ -640,6 +640,70 @@ pub fn index(obj: &Value, idx: &Value) -> KResult<Value> {
     }
 }
 
+/// `list[start:stop:step] = values` (upstream's semantics): omitted parts are 0, the list's
+/// length and 1; negative indexes count from the end. With step 1, `start < stop` overwrites
+/// elements from `start` on, one per value, as far as the list goes; `start >= stop` inserts
+/// the values at `start`. Another step overwrites every step-th element from `start`.
+pub fn set_slice(obj: &Value, parts: [&Value; 3], value: &Value) -> KResult<()> {
+    let (Value::List(list), Value::List(values)) = (obj, value) else {
+        return Err(error(
+            ErrorType::InvalidOperationError,
+            "Slice assignment needs a list on both sides.",
+        ));
+    };
+    let values: Vec<Value> = values.borrow().iter().cloned().collect();
+    let mut items = list.try_borrow_mut().map_err(|_| busy())?;
+    let len = items.len() as i64;
+    let part = |v: &Value, default: i64, what: &str| match v {
+        Value::Null => Ok(default),
+        Value::Int(i) => Ok(*i),
+        _ => Err(error(
+            ErrorType::IndexError,
+            &format!("{what} must be an integer."),
+        )),
+    };
+    let mut start = part(parts[0], 0, "Start index")?;
+    let mut stop = part(parts[1], len, "Stop index")?;
+    let step = part(parts[2], 1, "Step value")?;
+    if step == 0 {
+        return Err(error(ErrorType::ValueError, "Slice step cannot be zero."));
+    }
+    if start < 0 {
+        start += len;
+    }
+    if stop < 0 {
+        stop += len;
+    }
+    start = start.max(0);
+    stop = stop.min(len);
+    if step < 0 && stop == len {
+        stop = -1;
+    }
+    if step == 1 {
+        if start >= stop {
+            let at = usize::try_from(start.min(len)).unwrap_or(0);
+            items.splice(at..at, values);
+        } else {
+            for (i, v) in values.into_iter().enumerate() {
+                match items.get_mut(start as usize + i) {
+                    Some(slot) => *slot = v,
+                    None => break,
+                }
+            }
+        }
+        return Ok(());
+    }
+    let mut i = start;
+    for v in values {
+        if i == stop || i < 0 || i >= len {
+            break;
+        }
+        items[i as usize] = v;
+        i += step;
+    }
+    Ok(())
+}
+
 /// `obj[idx] = value` (§3.4): a list index must be in range; a hashmap takes any key and stores
 /// `value` itself (no copy); a bytes element must be an integer 0–255; strings are immutable.
 pub fn set_index(obj: &Value, idx: &Value, value: Value) -> KResult<()> {

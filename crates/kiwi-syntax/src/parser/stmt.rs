@@ -329,10 +329,17 @@ impl Parser<'_> {
             ExprKind::Path(segments) => Ok(AssignTarget::Path(segments, span)),
             ExprKind::Index(obj, index) => Ok(AssignTarget::Index(obj, index)),
             ExprKind::Member(obj, name) => Ok(AssignTarget::Member(obj, name)),
-            ExprKind::Slice { .. } => Err(self.error(
-                "Slice assignment is not supported (outside the Kiwi subset)",
-                span,
-            )),
+            ExprKind::Slice {
+                obj,
+                start,
+                stop,
+                step,
+            } => Ok(AssignTarget::Slice {
+                obj,
+                start,
+                stop,
+                step,
+            }),
             ExprKind::TypeName(name) => {
                 let name = if name == "null" {
                     "none".to_string()

@@ -440,6 +440,17 @@ impl Walker<'_> {
                 self.expr(i);
             }
             AssignTarget::Member(o, _) => self.expr(o),
+            AssignTarget::Slice {
+                obj,
+                start,
+                stop,
+                step,
+            } => {
+                self.expr(obj);
+                for part in [start, stop, step].into_iter().flatten() {
+                    self.expr(part);
+                }
+            }
         }
     }
 

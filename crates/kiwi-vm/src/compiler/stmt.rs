@@ -516,6 +516,23 @@ impl Compiler<'_> {
                 self.emit(Op::Const(k), span);
                 self.index_store(op, value, want, span);
             }
+            AssignTarget::Slice { .. } if op != AssignOp::Assign => {
+                self.fail("A slice can only be assigned with '='.", span);
+            }
+            AssignTarget::Slice {
+                obj,
+                start,
+                stop,
+                step,
+            } => {
+                self.expr(obj);
+                for part in [start, stop, step] {
+                    self.expr_or_null(part.as_deref(), span);
+                }
+                self.expr(value);
+                self.emit(Op::SetSlice, span);
+                self.push_null_if(want, span);
+            }
         }
     }
 
@@ -593,6 +610,21 @@ impl Compiler<'_> {
                     self.emit(Op::Const(k), span);
                     self.emit(Op::LoadLocal(tmp), span);
                     self.emit(Op::SetIndex, span);
+                }
+                AssignTarget::Slice {
+                    obj,
+                    start,
+                    stop,
+                    step,
+                } => {
+                    let tmp = self.cur().new_local();
+                    self.emit(Op::StoreLocal(tmp), span);
+                    self.expr(obj);
+                    for part in [start, stop, step] {
+                        self.expr_or_null(part.as_deref(), span);
+                    }
+                    self.emit(Op::LoadLocal(tmp), span);
+                    self.emit(Op::SetSlice, span);
                 }
             }
         }

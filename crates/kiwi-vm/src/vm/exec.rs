@@ -868,6 +868,14 @@ impl Interp {
                         save_ip!();
                         outcome!(self.import(&name));
                     }
+                    Op::SetSlice => {
+                        let value = pop!();
+                        let step = pop!();
+                        let stop = pop!();
+                        let start = pop!();
+                        let obj = pop!();
+                        tri!(ops::set_slice(&obj, [&start, &stop, &step], &value));
+                    }
                     Op::MakeEnum(k) => {
                         let made = make_enum(konst(proto, k), &mut task.stack);
                         task.stack.push(tri!(made));
