@@ -139,6 +139,8 @@ pub enum StmtKind {
         /// The statement that runs otherwise.
         otherwise: Option<Box<Stmt>>,
     },
+    /// `[abstract] struct Name [< Base] ... end`.
+    Struct(Rc<StructDef>),
     /// `enum Name` with one member per line (`Member` or `Member = expr`), then `end`.
     Enum {
         /// The enum's name (a global, even when defined inside a function).
@@ -154,6 +156,34 @@ pub enum StmtKind {
         /// `name = decoN(...(deco1(name, args1)...), argsN)`: decorators applied bottom-up.
         apply: Box<Stmt>,
     },
+}
+
+/// A struct definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StructDef {
+    /// The struct's name.
+    pub name: String,
+    /// The base struct's name.
+    pub base: Option<String>,
+    /// `abstract struct`: cannot be instantiated.
+    pub is_abstract: bool,
+    /// Methods in order; each takes the instance `@` as its first parameter.
+    pub methods: Vec<MethodDef>,
+    /// `static @name = value` declarations in order.
+    pub statics: Vec<(String, Option<Expr>)>,
+}
+
+/// A method of a struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodDef {
+    /// The function; its first parameter is `@`.
+    pub def: Rc<FnDef>,
+    /// `static fn`.
+    pub is_static: bool,
+    /// `private fn`: callable only from methods of the same struct chain.
+    pub is_private: bool,
+    /// `abstract fn`: must be implemented by a concrete struct below.
+    pub is_abstract: bool,
 }
 
 /// One declaration in a `var` statement.

@@ -247,6 +247,25 @@ fn write_stmt(out: &mut String, s: &Stmt) {
             out.push(')');
         }
         StmtKind::Pass => out.push_str("pass"),
+        StmtKind::Struct(def) => {
+            let _ = write!(out, "(struct {}", def.name);
+            if let Some(base) = &def.base {
+                let _ = write!(out, " < {base}");
+            }
+            for (name, value) in &def.statics {
+                let _ = write!(out, " (static @{name}");
+                if let Some(v) = value {
+                    out.push(' ');
+                    write_expr(out, v);
+                }
+                out.push(')');
+            }
+            for m in &def.methods {
+                out.push(' ');
+                fn_def(out, "fn", &m.def);
+            }
+            out.push(')');
+        }
         StmtKind::Enum { name, members } => {
             let _ = write!(out, "(enum {name}");
             for (member, value) in members {

@@ -415,8 +415,9 @@ fn out_of_subset_compound_assignments_are_errors() {
 fn punctuation() {
     assert_eq!(ok("..."), "pass");
     assert_eq!(expr("a::b"), "a::b");
-    assert_error("x = @y", "Structs ('@')");
-    assert_error("x = @@y", "Structs ('@')");
+    // `@y` reads the instance variable of `@`; `@@y` a static of `@`'s struct.
+    assert_eq!(ok("x = @y"), "(= x (. @ y))");
+    assert_eq!(ok("x = @@y"), "(= x (. (call __kiwi_struct_of @) y))");
 }
 
 #[test]

@@ -149,6 +149,10 @@ pub enum Op {
     /// Like `Rethrow`, but only for a cancellation (`CancelledError`); any other error is
     /// dropped. Ends a `try` without `catch`, which swallows errors but not a cancellation.
     RethrowCancellation,
+    /// Pop the methods' closures, the static values and the base (or null) of a struct and
+    /// push the struct; the constant is `[name, abstract, has base, [method names],
+    /// [method flags: 1 static, 2 private, 4 abstract], [static names]]`.
+    MakeStruct(u32),
     /// Pop a value, step, stop, start (nulls for omitted parts) and a list: replace that
     /// slice of the list (`l[a:b] = values`).
     SetSlice,
@@ -207,6 +211,11 @@ pub struct FnProto {
     pub consts: Vec<Const>,
     /// Index of the source file in the interpreter's source table.
     pub file: u32,
+    /// The struct whose method this is (or a lambda inside one): who may call private
+    /// methods.
+    pub owner: Option<Rc<str>>,
+    /// A struct method: its first parameter is the instance `@`.
+    pub is_method: bool,
 }
 
 /// Where a variable lives at run time inside a function.

@@ -1,8 +1,11 @@
-//! The object model: values that are neither plain data nor functions. Today: enums. Structs,
-//! instances and generators join here, so `value.rs` keeps one variant for all of them.
+//! The object model: values that are neither plain data nor functions: enums, structs and
+//! their instances (generators join here), so `value.rs` keeps one variant for all of them.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
+
+use crate::function::Closure;
 
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::methods::check::{arity, arity_range, str_arg};
@@ -12,6 +15,44 @@ use crate::value::{Key, Map, Value};
 pub enum Object {
     /// `enum Name ... end`.
     Enum(EnumObj),
+    /// `struct Name ... end`: the struct value its name evaluates to.
+    Struct(StructObj),
+    /// An instance of a struct.
+    Instance(InstanceObj),
+}
+
+/// A struct: its methods, its base and its static variables.
+pub struct StructObj {
+    /// The struct's name.
+    pub name: Rc<str>,
+    /// The base struct (an [`Object::Struct`]).
+    pub base: Option<Rc<Object>>,
+    /// `abstract struct`.
+    pub is_abstract: bool,
+    /// The methods it defines itself.
+    pub methods: HashMap<Rc<str>, Method>,
+    /// `static @x` variables (`@@x`, `S.x`).
+    pub statics: RefCell<Map>,
+}
+
+/// A method of a struct.
+pub struct Method {
+    /// The function; its first parameter is the instance.
+    pub closure: Rc<Closure>,
+    /// `static fn`.
+    pub is_static: bool,
+    /// `private fn`.
+    pub is_private: bool,
+    /// `abstract fn`.
+    pub is_abstract: bool,
+}
+
+/// An instance: its struct and its instance variables.
+pub struct InstanceObj {
+    /// Its struct (an [`Object::Struct`]).
+    pub class: Rc<Object>,
+    /// `@x` variables by name (without `@`).
+    pub ivars: Rc<RefCell<Map>>,
 }
 
 /// An enum: a name and its members in definition order. Members are writable
@@ -24,19 +65,101 @@ pub struct EnumObj {
 }
 
 impl Object {
-    /// `typeof`: the object's type name.
+    /// The fixed type name (`typeof` of an instance is its struct's name: see [`type_of`]).
     pub fn type_name(&self) -> &'static str {
         match self {
             Object::Enum(_) => "enum",
+            Object::Struct(_) => "",
+            Object::Instance(_) => "object",
         }
     }
 
-    /// How `println` shows it.
+    /// How `println` shows it (when no `to_string` method is called).
     pub fn display(&self) -> String {
         match self {
             Object::Enum(e) => format!("<enum {}>", e.name),
+            Object::Struct(_) => String::new(),
+            Object::Instance(i) => format!("<struct(name={})>", i.struct_name()),
         }
     }
+
+    /// The struct behind a struct value.
+    pub fn as_struct(&self) -> Option<&StructObj> {
+        match self {
+            Object::Struct(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl InstanceObj {
+    /// The name of the instance's struct.
+    pub fn struct_name(&self) -> Rc<str> {
+        self.class
+            .as_struct()
+            .map_or_else(|| Rc::from(""), |s| s.name.clone())
+    }
+}
+
+/// `typeof(v)` / `v.type()`: an instance's struct name, else the value's type name.
+pub fn type_of(v: &Value) -> Value {
+    match v {
+        Value::Obj(o) => match &**o {
+            Object::Instance(i) => Value::str(&*i.struct_name()),
+            other => Value::str(other.type_name()),
+        },
+        other => Value::str(other.type_name()),
+    }
+}
+
+/// The method `name` of struct `class` or the nearest ancestor that has it, with the struct
+/// that defines it.
+pub fn find_method<'a>(class: &'a Rc<Object>, name: &str) -> Option<(&'a StructObj, &'a Method)> {
+    let mut at = class.as_struct();
+    while let Some(s) = at {
+        if let Some(m) = s.methods.get(name) {
+            return Some((s, m));
+        }
+        at = s.base.as_deref().and_then(Object::as_struct);
+    }
+    None
+}
+
+/// Whether struct `class` is named `name` or descends from a struct of that name.
+pub fn is_a(class: &Rc<Object>, name: &str) -> bool {
+    let mut at = class.as_struct();
+    while let Some(s) = at {
+        if &*s.name == name {
+            return true;
+        }
+        at = s.base.as_deref().and_then(Object::as_struct);
+    }
+    false
+}
+
+/// A new instance of struct `class` with no instance variables.
+pub fn new_instance(class: &Rc<Object>) -> Value {
+    Value::Obj(Rc::new(Object::Instance(InstanceObj {
+        class: class.clone(),
+        ivars: Rc::new(RefCell::new(Map::new())),
+    })))
+}
+
+/// Abstract methods of the whole chain of `class` that no struct in it implements.
+pub fn unimplemented_abstract(class: &Rc<Object>) -> Vec<Rc<str>> {
+    let mut missing = Vec::new();
+    let mut at = class.as_struct();
+    while let Some(s) = at {
+        for (name, m) in &s.methods {
+            let implemented = find_method(class, name).is_some_and(|(_, found)| !found.is_abstract);
+            if m.is_abstract && !implemented && !missing.contains(name) {
+                missing.push(name.clone());
+            }
+        }
+        at = s.base.as_deref().and_then(Object::as_struct);
+    }
+    missing.sort();
+    missing
 }
 
 /// Builds enum `name` from its members: an explicit value is taken as given, any other gets
@@ -56,10 +179,12 @@ pub fn make_enum(name: &str, members: Vec<(Rc<String>, Option<Value>)>) -> KResu
     }))))
 }
 
-/// A method call or member read on an object: `None` if it has no such method.
+/// A builtin method of an enum (`size`, `keys`, ...) or, without arguments, a member read:
+/// `None` if it has none. Struct and instance methods are the VM's (they run Kiwi code).
 pub fn call(obj: &Object, name: &str, args: &[Value]) -> Option<KResult<Value>> {
     match obj {
         Object::Enum(e) => enum_method(e, name, args),
+        _ => None,
     }
 }
 
@@ -95,28 +220,24 @@ fn enum_method(e: &EnumObj, name: &str, args: &[Value]) -> Option<KResult<Value>
 /// `obj[key]` on an object: an enum's member (null if it has none); `None` if the object
 /// cannot be indexed.
 pub fn index(obj: &Object, key: &Value) -> Option<Value> {
+    let v = table(obj).borrow().get(&Key(key.clone())).cloned();
+    Some(v.unwrap_or_default())
+}
+
+/// The variables of an object: an enum's members, a struct's statics, an instance's `@x`.
+fn table(obj: &Object) -> &RefCell<Map> {
     match obj {
-        Object::Enum(e) => Some(
-            e.members
-                .borrow()
-                .get(&Key(key.clone()))
-                .cloned()
-                .unwrap_or_default(),
-        ),
+        Object::Enum(e) => &e.members,
+        Object::Struct(s) => &s.statics,
+        Object::Instance(i) => &i.ivars,
     }
 }
 
 /// `obj[key] = value` / `obj.key = value` on an object.
 pub fn set_member(obj: &Object, key: &Value, value: Value) -> KResult<()> {
-    match obj {
-        Object::Enum(e) => {
-            e.members
-                .try_borrow_mut()
-                .map_err(|_| {
-                    KiwiError::new(ErrorType::InvalidOperationError, "The enum is in use.")
-                })?
-                .insert(Key(key.clone()), value);
-            Ok(())
-        }
-    }
+    table(obj)
+        .try_borrow_mut()
+        .map_err(|_| KiwiError::new(ErrorType::InvalidOperationError, "The object is in use."))?
+        .insert(Key(key.clone()), value);
+    Ok(())
 }

@@ -19,6 +19,9 @@ pub enum FrameKind {
     /// The top level of a stdlib package file loaded because a call needed it: its value is
     /// dropped and the caller re-runs that call (its arguments are still on the stack).
     Retry,
+    /// An operator method called by a compare-and-branch: the caller jumps to this target
+    /// if the result is falsy, and the result is dropped.
+    BranchIfFalse(u32),
 }
 
 /// One activation record.

@@ -325,6 +325,17 @@ fn values_eq(a: &Value, b: &Value, loose: bool) -> bool {
                         .map(|(p, q)| (p.clone(), q.clone(), false)),
                 );
             }
+            (Value::Obj(x), Value::Obj(y)) => {
+                if let (crate::object::Object::Instance(p), crate::object::Object::Instance(q)) =
+                    (&**x, &**y)
+                {
+                    work.push((
+                        Value::Map(p.ivars.clone()),
+                        Value::Map(q.ivars.clone()),
+                        false,
+                    ));
+                }
+            }
             (Value::Map(x), Value::Map(y)) => {
                 if !seen.insert((Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize)) {
                     continue;
@@ -364,7 +375,16 @@ fn shallow_eq(a: &Value, b: &Value, loose: bool) -> Option<bool> {
         (Value::Func(_), Value::Func(_)) => false,
         (Value::Channel(x), Value::Channel(y)) => Rc::ptr_eq(x, y),
         (Value::Package(x), Value::Package(y)) => x == y,
-        (Value::Obj(x), Value::Obj(y)) => Rc::ptr_eq(x, y),
+        (Value::Obj(x), Value::Obj(y)) if Rc::ptr_eq(x, y) => true,
+        // Instances of one struct are equal when their variables are (structural).
+        (Value::Obj(x), Value::Obj(y)) => match (&**x, &**y) {
+            (crate::object::Object::Instance(p), crate::object::Object::Instance(q))
+                if Rc::ptr_eq(&p.class, &q.class) =>
+            {
+                return None
+            }
+            _ => false,
+        },
         _ => false,
     })
 }

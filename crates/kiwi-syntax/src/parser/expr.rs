@@ -313,6 +313,9 @@ impl Parser<'_> {
             Tok::Kw(Kw::Import) => self.parse_import(),
             Tok::Kw(Kw::Include) => self.parse_include(),
             Tok::Kw(Kw::Emit) => self.parse_emit(),
+            Tok::At => self.parse_self(),
+            Tok::AtAt => self.parse_static_var(),
+            Tok::Kw(Kw::Super) => self.parse_super(),
             _ => self.parse_atom(),
         }
     }
@@ -376,6 +379,85 @@ impl Parser<'_> {
             vec![name, list],
             span,
         ))
+    }
+
+    /// `@` (the current instance, the method's hidden first parameter) or `@name` (its
+    /// instance variable, a member read of `@`).
+    fn parse_self(&mut self) -> PResult<Expr> {
+        let at = self.bump_span();
+        let me = Expr {
+            kind: ExprKind::Ident("@".to_string()),
+            span: at,
+        };
+        let next = self.peek().span;
+        let adjacent = next.line == at.line && next.col == at.col + 1;
+        match self.kind().word().map(str::to_string) {
+            Some(name) if adjacent => {
+                self.bump_span();
+                Ok(Expr {
+                    kind: ExprKind::Member(Box::new(me), name),
+                    span: at,
+                })
+            }
+            _ => Ok(me),
+        }
+    }
+
+    /// `@@name`: a static variable of the current instance's struct.
+    fn parse_static_var(&mut self) -> PResult<Expr> {
+        let at = self.bump_span();
+        let Some(name) = self.kind().word().map(str::to_string) else {
+            return Err(self.unexpected("a static variable name after '@@'"));
+        };
+        self.bump_span();
+        let me = Expr {
+            kind: ExprKind::Ident("@".to_string()),
+            span: at,
+        };
+        let owner = super::stmt::internal_call("__kiwi_struct_of", vec![me], at);
+        Ok(Expr {
+            kind: ExprKind::Member(Box::new(owner), name),
+            span: at,
+        })
+    }
+
+    /// `super.name(args)`: the method `name` of the base of the struct being defined, on `@`.
+    fn parse_super(&mut self) -> PResult<Expr> {
+        let span = self.bump_span();
+        if !self.check(&Tok::Dot) {
+            return Err(self.unexpected("'.' after 'super'"));
+        }
+        self.bump_span();
+        let Some(method) = self.kind().word().map(str::to_string) else {
+            return Err(self.unexpected("a method name after 'super.'"));
+        };
+        self.bump_span();
+        let mut args = Vec::new();
+        if self.check(&Tok::LParen) && self.on_same_line() {
+            let line = self.bump_span().line;
+            args = self.parse_args(line)?;
+        }
+        let owner = self.current_struct.clone().unwrap_or_default();
+        let text = |s: String| {
+            Arg::Pos(Expr {
+                kind: ExprKind::Str(s),
+                span,
+            })
+        };
+        let me = Arg::Pos(Expr {
+            kind: ExprKind::Ident("@".to_string()),
+            span,
+        });
+        let mut all = vec![text(owner), text(method), me];
+        all.extend(args);
+        let callee = Expr {
+            kind: ExprKind::Ident("__kiwi_super".to_string()),
+            span,
+        };
+        Ok(Expr {
+            kind: ExprKind::Call(Box::new(callee), all),
+            span,
+        })
     }
 
     /// A string, name or parenthesized expression with nothing after it (an event name: a
@@ -449,9 +531,6 @@ impl Parser<'_> {
                 "'{}' is not supported (outside the Kiwi subset)",
                 kw.as_str()
             )),
-            Tok::At | Tok::AtAt => {
-                self.error_here("Structs ('@') are not supported (outside the Kiwi subset)")
-            }
             Tok::Eof => {
                 let eof = self.eof_name;
                 self.error_here(format!("Unexpected {eof}: expected an expression"))

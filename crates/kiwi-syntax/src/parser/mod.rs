@@ -47,6 +47,8 @@ pub(crate) struct Parser<'e> {
     pub(crate) stmt_start: usize,
     /// How the end of input is described: the end of the file, or of a `${...}`.
     pub(crate) eof_name: &'static str,
+    /// The struct whose body is being parsed (what `super` starts from).
+    pub(crate) current_struct: Option<String>,
 }
 
 /// Parses a whole source file.
@@ -96,6 +98,7 @@ impl<'e> Parser<'e> {
             recovering: false,
             stmt_start: usize::MAX,
             eof_name: "end of file",
+            current_struct: None,
         }
     }
 
@@ -429,7 +432,9 @@ pub(crate) fn can_begin_value(kind: &Tok) -> bool {
         | Tok::Type(_)
         | Tok::LParen
         | Tok::LBracket
-        | Tok::LBrace => true,
+        | Tok::LBrace
+        | Tok::At
+        | Tok::AtAt => true,
         Tok::Op(op) => matches!(op, Op::Minus | Op::Bang | Op::Tilde),
         Tok::Kw(kw) => matches!(
             kw,
@@ -443,6 +448,7 @@ pub(crate) fn can_begin_value(kind: &Tok) -> bool {
                 | Kw::Import
                 | Kw::Include
                 | Kw::Emit
+                | Kw::Super
         ),
         _ => false,
     }

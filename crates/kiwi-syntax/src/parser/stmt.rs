@@ -4,8 +4,8 @@ use std::rc::Rc;
 
 use super::{can_begin_value, Bail, PResult, Parser};
 use crate::ast::{
-    Arg, AssignOp, AssignTarget, BinOp, CatchClause, Expr, ExprKind, FnDef, Param, Stmt, StmtKind,
-    VarDecl,
+    Arg, AssignOp, AssignTarget, BinOp, CatchClause, Expr, ExprKind, FnDef, MethodDef, Param, Stmt,
+    StmtKind, StructDef, VarDecl,
 };
 use crate::span::Span;
 use crate::token::{Kw, Op, Tok, Token};
@@ -13,19 +13,7 @@ use crate::token::{Kw, Op, Tok, Token};
 /// Keywords of features outside the subset (reported as such rather than as a bare
 /// "unexpected token").
 pub(crate) fn out_of_subset(kw: Kw) -> bool {
-    matches!(
-        kw,
-        Kw::Abstract
-            | Kw::Eval
-            | Kw::Interface
-            | Kw::Override
-            | Kw::Printxy
-            | Kw::Private
-            | Kw::Static
-            | Kw::Struct
-            | Kw::Super
-            | Kw::Yield
-    )
+    matches!(kw, Kw::Eval | Kw::Interface | Kw::Printxy | Kw::Yield)
 }
 
 /// The compound operator of an assignment token, or `None` if the token is not an assignment.
@@ -90,6 +78,11 @@ impl Parser<'_> {
                 Kw::Print | Kw::Println | Kw::Eprint | Kw::Eprintln => self.parse_print(),
                 Kw::Package => self.parse_package(),
                 Kw::Enum => self.parse_enum(),
+                Kw::Struct => self.parse_struct(false),
+                Kw::Abstract if matches!(self.peek_at(1).kind, Tok::Kw(Kw::Struct)) => {
+                    self.bump_span();
+                    self.parse_struct(true)
+                }
                 Kw::On | Kw::Once => self.parse_on(),
                 Kw::Off => self.parse_off(),
                 Kw::Export => self.parse_export(),
@@ -102,6 +95,7 @@ impl Parser<'_> {
                 | Kw::Import
                 | Kw::Include
                 | Kw::Emit
+                | Kw::Super
                 | Kw::Null
                 | Kw::True
                 | Kw::False
@@ -112,7 +106,8 @@ impl Parser<'_> {
                 self.bump_span();
                 Ok(StmtKind::Pass)
             }
-            Tok::At => self.parse_decorated(),
+            // Outside struct bodies `@` starts decorator lines; inside, `@x = v` and `@.m()`.
+            Tok::At if self.current_struct.is_none() => self.parse_decorated(),
             _ => self.parse_simple_statement(),
         }?;
         Ok(Stmt { kind, span })
@@ -636,6 +631,127 @@ impl Parser<'_> {
         self.parse_expr()
     }
 
+    /// `struct Name [< Base] [: Interfaces]`, then `fn` definitions (with `static`, `private`,
+    /// `abstract`, `override` in any order) and `static @name [: type] = value`, then `end`.
+    fn parse_struct(&mut self, is_abstract: bool) -> PResult<StmtKind> {
+        let opener = self.bump();
+        let name = self.binding_name("struct")?;
+        let base = if self.check_op(Op::Lt) {
+            self.bump_span();
+            Some(self.binding_name("base struct")?)
+        } else {
+            None
+        };
+        // `struct X : I1, I2`: interfaces are accepted and ignored, as upstream.
+        if self.check(&Tok::Colon) {
+            self.bump_span();
+            self.binding_name("interface")?;
+            while self.check(&Tok::Comma) {
+                self.bump_span();
+                self.binding_name("interface")?;
+            }
+        }
+        let outer = self.current_struct.replace(name.clone());
+        let members = self.parse_struct_body(&opener);
+        self.current_struct = outer;
+        let (methods, statics) = members?;
+        self.expect_end(&opener)?;
+        Ok(StmtKind::Struct(Rc::new(StructDef {
+            name,
+            base,
+            is_abstract,
+            methods,
+            statics,
+        })))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn parse_struct_body(
+        &mut self,
+        opener: &Token,
+    ) -> PResult<(Vec<MethodDef>, Vec<(String, Option<Expr>)>)> {
+        let (mut methods, mut statics) = (Vec::new(), Vec::new());
+        loop {
+            let (mut is_static, mut is_private, mut is_abstract) = (false, false, false);
+            loop {
+                match self.kind() {
+                    Tok::Kw(Kw::Static) => is_static = true,
+                    Tok::Kw(Kw::Private) => is_private = true,
+                    Tok::Kw(Kw::Abstract) => is_abstract = true,
+                    Tok::Kw(Kw::Override) => {}
+                    _ => break,
+                }
+                self.bump_span();
+            }
+            match self.kind() {
+                Tok::Kw(Kw::End) if !(is_static || is_private || is_abstract) => break,
+                Tok::Kw(Kw::Fn | Kw::Def) => {
+                    let def = self.parse_method()?;
+                    methods.push(MethodDef {
+                        def,
+                        is_static,
+                        is_private,
+                        is_abstract,
+                    });
+                }
+                Tok::At if is_static => {
+                    self.bump_span();
+                    let Some(name) = self.kind().word().map(str::to_string) else {
+                        return Err(self.unexpected("a static variable name after '@'"));
+                    };
+                    self.bump_span();
+                    self.skip_return_hint()?;
+                    let value = if self.check_op(Op::Assign) {
+                        self.bump_span();
+                        Some(self.parse_expr()?)
+                    } else {
+                        None
+                    };
+                    statics.push((name, value));
+                }
+                Tok::Eof => return Err(self.unclosed("'end'", "the struct", opener.span.line)),
+                _ => {
+                    return Err(self.unexpected("'fn' or 'static @name = value' in the struct body"))
+                }
+            }
+        }
+        Ok((methods, statics))
+    }
+
+    /// A method: like `fn`, but its name may also be an operator (`fn +(other)`), and it takes
+    /// the instance `@` as a hidden first parameter.
+    fn parse_method(&mut self) -> PResult<Rc<FnDef>> {
+        let opener = self.bump();
+        let name = match self.kind().clone() {
+            Tok::Op(op) if is_overloadable(op) => {
+                self.bump_span();
+                op.as_str().to_string()
+            }
+            Tok::Type(name) => {
+                self.bump_span();
+                name.to_string()
+            }
+            _ => self.binding_name("method")?,
+        };
+        let mut params = vec![Param {
+            name: "@".to_string(),
+            default: None,
+            rest: false,
+        }];
+        if self.check(&Tok::LParen) {
+            params.extend(self.parse_params()?);
+        }
+        self.skip_return_hint()?;
+        let body = self.parse_nested_block(&[Kw::End], false)?;
+        self.expect_end(&opener)?;
+        Ok(Rc::new(FnDef {
+            name: Some(name),
+            params,
+            body,
+            span: opener.span,
+        }))
+    }
+
     /// `enum Name`, members one per line (`Member` or `Member = expr`), `end`.
     fn parse_enum(&mut self) -> PResult<StmtKind> {
         let opener = self.bump();
@@ -955,4 +1071,24 @@ pub(crate) fn internal_call(name: &str, args: Vec<Expr>, span: Span) -> Expr {
         kind: ExprKind::Call(Box::new(callee), args.into_iter().map(Arg::Pos).collect()),
         span,
     }
+}
+
+/// Operators a struct may define as methods (`fn +(other)`).
+fn is_overloadable(op: Op) -> bool {
+    matches!(
+        op,
+        Op::Plus
+            | Op::Minus
+            | Op::Star
+            | Op::Slash
+            | Op::SlashSlash
+            | Op::Percent
+            | Op::StarStar
+            | Op::Eq
+            | Op::Ne
+            | Op::Lt
+            | Op::Le
+            | Op::Gt
+            | Op::Ge
+    )
 }

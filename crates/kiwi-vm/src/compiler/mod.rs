@@ -100,6 +100,7 @@ pub fn compile(
         lambda_counter: 0,
         error: None,
         in_assign_expr: false,
+        next_method_of: None,
     };
     c.fns.push(FnState::new(Rc::from(name), true, None));
     c.hoist_functions(&program.body, None);
@@ -164,6 +165,10 @@ struct FnState {
     label: usize,
     /// Function definitions already emitted by hoisting (their statement is then a no-op).
     hoisted: HashSet<*const FnDef>,
+    /// See [`FnProto::owner`].
+    owner: Option<Rc<str>>,
+    /// See [`FnProto::is_method`].
+    is_method: bool,
 }
 
 impl FnState {
@@ -186,6 +191,8 @@ impl FnState {
             too_many_locals: false,
             label: 0,
             hoisted: HashSet::new(),
+            owner: None,
+            is_method: false,
         }
     }
 
@@ -217,6 +224,8 @@ impl FnState {
             spans: self.spans,
             consts: self.consts,
             file,
+            owner: self.owner,
+            is_method: self.is_method,
         }
     }
 
@@ -258,6 +267,8 @@ struct Compiler<'g> {
     /// Compiling an assignment used as an expression (`a[i] = b[j] = v`), where an index
     /// assignment gives its value; as a function's last statement it gives null.
     in_assign_expr: bool,
+    /// The next function compiled is a method of this struct.
+    next_method_of: Option<Rc<str>>,
 }
 
 impl Compiler<'_> {
@@ -375,6 +386,16 @@ impl Compiler<'_> {
     }
 
     fn load_var(&mut self, name: &str, span: Span) {
+        if name == "@"
+            && !matches!(
+                self.resolve(name),
+                Var::Local(_) | Var::Cell(_) | Var::Capture(_)
+            )
+        {
+            // `@` outside a method is null, as upstream.
+            self.emit(Op::Null, span);
+            return;
+        }
         let op = match self.resolve(name) {
             Var::Local(i) => Op::LoadLocal(i),
             Var::Cell(i) => Op::LoadCell(i),
@@ -444,6 +465,14 @@ impl Compiler<'_> {
         let package_fns = self.cur().package_fns.clone();
         let mut st = FnState::new(name, false, package);
         st.package_fns = package_fns;
+        // A method's lambdas share its owner (they may call its private methods).
+        match self.next_method_of.take() {
+            Some(owner) => {
+                st.owner = Some(owner);
+                st.is_method = true;
+            }
+            None => st.owner = self.fns.last().and_then(|f| f.owner.clone()),
+        }
         for name in &locals {
             let slot = if captured.contains(name) {
                 Slot::Cell(st.new_cell())

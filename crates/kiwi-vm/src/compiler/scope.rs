@@ -400,6 +400,14 @@ impl Walker<'_> {
                 }
                 self.function(def);
             }
+            StmtKind::Struct(def) => {
+                for value in def.statics.iter().filter_map(|(_, v)| v.as_ref()) {
+                    self.expr(value);
+                }
+                for m in &def.methods {
+                    self.function(&m.def);
+                }
+            }
             StmtKind::Enum { members, .. } => {
                 for (_, value) in members {
                     if let Some(v) = value {

@@ -3,7 +3,8 @@
 use std::rc::Rc;
 
 use kiwi_syntax::ast::{
-    AssignOp, AssignTarget, Block, CatchClause, Expr, FnDef, Stmt, StmtKind, VarDecl,
+    AssignOp, AssignTarget, Block, CatchClause, Expr, FnDef, MethodDef, Stmt, StmtKind, StructDef,
+    VarDecl,
 };
 use kiwi_syntax::Span;
 
@@ -218,6 +219,7 @@ impl Compiler<'_> {
                 finally,
             } => self.try_stmt(body, catch.as_ref(), finally.as_ref(), span),
             StmtKind::FnDef(def) => self.fn_stmt(def, span),
+            StmtKind::Struct(def) => self.struct_def(def, span),
             StmtKind::Enum { name, members } => {
                 let mut names = Vec::with_capacity(members.len());
                 let mut explicit = Vec::with_capacity(members.len());
@@ -378,6 +380,60 @@ impl Compiler<'_> {
             }
         }
         self.patch(done);
+    }
+
+    /// `struct S < B ... end`: pushes the base (or null), the static values and the methods'
+    /// closures, builds the struct (`MakeStruct`) and binds it globally (and as `pkg::S`).
+    fn struct_def(&mut self, def: &StructDef, span: Span) {
+        match &def.base {
+            Some(base) => self.load_var(base, span),
+            None => {
+                self.emit(Op::Null, span);
+            }
+        }
+        for (_, value) in &def.statics {
+            self.expr_or_null(value.as_ref(), span);
+        }
+        let owner: Rc<str> = Rc::from(def.name.as_str());
+        for m in &def.methods {
+            let name = m.def.name.clone().unwrap_or_default();
+            self.next_method_of = Some(owner.clone());
+            self.function(
+                &m.def,
+                Rc::from(format!("{}.{name}", def.name).as_str()),
+                span,
+            );
+        }
+        let text = |s: &str| Value::str(s);
+        let flags = |m: &MethodDef| {
+            Value::Int(
+                i64::from(m.is_static)
+                    | i64::from(m.is_private) << 1
+                    | i64::from(m.is_abstract) << 2,
+            )
+        };
+        let layout = Value::list(vec![
+            text(&def.name),
+            Value::Bool(def.is_abstract),
+            Value::Bool(def.base.is_some()),
+            Value::list(
+                def.methods
+                    .iter()
+                    .map(|m| text(m.def.name.as_deref().unwrap_or_default()))
+                    .collect(),
+            ),
+            Value::list(def.methods.iter().map(flags).collect()),
+            Value::list(def.statics.iter().map(|(n, _)| text(n)).collect()),
+        ]);
+        let k = self.konst(Const::Value(layout));
+        self.emit(Op::MakeStruct(k), span);
+        if let Some(pkg) = self.cur().package.clone() {
+            let q = self.globals.intern(&format!("{pkg}::{}", def.name));
+            self.emit(Op::Dup, span);
+            self.emit(Op::StoreGlobal(q), span);
+        }
+        let g = self.globals.intern(&def.name);
+        self.emit(Op::StoreGlobal(g), span);
     }
 
     /// A `fn` statement: top-level and package functions were hoisted; a nested one binds a

@@ -11,7 +11,7 @@ use super::number;
 pub fn call(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {
     Some(match name {
         "to_string" => to_string(recv, args),
-        "type" => arity("type", args, 0).map(|()| Value::str(recv.type_name())),
+        "type" => arity("type", args, 0).map(|()| crate::object::type_of(recv)),
         "empty" => empty(recv, args),
         "is_a" => is_a(recv, args),
         "truthy" => arity("truthy", args, 0).map(|()| Value::Bool(recv.truthy())),

@@ -10,7 +10,7 @@ use super::serial;
 /// Dispatches a global function.
 pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
     Some(match name {
-        "typeof" => arity("typeof", args, 1).map(|()| Value::str(args[0].type_name())),
+        "typeof" => arity("typeof", args, 1).map(|()| crate::object::type_of(&args[0])),
         "char" => arity("char", args, 1).and_then(|()| char_of(&args[0])),
         "serialize" => arity("serialize", args, 1).and_then(|()| {
             format::serialize(&args[0]).map(Value::str).ok_or_else(|| {

@@ -52,6 +52,11 @@ impl Interp {
                     return Ok(o);
                 }
             }
+            Value::Obj(o) => {
+                if let Some(r) = self.object_method(task, &recv, o, name, args.clone()) {
+                    return r;
+                }
+            }
             Value::Func(_) => match name {
                 "call" => {
                     let list = match args.first() {

@@ -42,6 +42,9 @@ pub(crate) enum Outcome {
     Enter(Rc<Closure>, FrameKind),
     /// The task suspended; the result arrives when it is woken.
     Block,
+    /// Run a struct's constructor with these arguments (the instance first); the call's
+    /// value is the instance, whatever the constructor returns.
+    Construct(Rc<Closure>, Vec<Value>, Value),
 }
 
 fn konst(proto: &FnProto, k: u32) -> &Value {
@@ -238,6 +241,15 @@ impl Interp {
                             save_ip!();
                             return Halt::Block;
                         }
+                        Ok(Outcome::Construct(f, args, instance)) => {
+                            save_ip!();
+                            if task.frames.len() >= MAX_FRAMES {
+                                fail!(stack_overflow());
+                            }
+                            task.stack.push(Value::Func(f.clone()));
+                            enter_frame(task, f, args, FrameKind::Import(instance));
+                            continue 'frames;
+                        }
                         Err(e) => fail!(e),
                     }
                 }};
@@ -415,6 +427,10 @@ impl Interp {
                         }
                         let b = pop!();
                         let a = pop!();
+                        if let Some(o) = self.operator_method(bop, &a, &b) {
+                            outcome!(Ok(o));
+                            continue;
+                        }
                         let r = tri!(ops::binary(bop, &a, &b));
                         // As for methods: the slow operators (repetition, concatenation of
                         // large values) have bulky results.
@@ -433,6 +449,18 @@ impl Interp {
                             _ => {
                                 let b = pop!();
                                 let a = pop!();
+                                if let Some(Outcome::Call(Value::Func(f), args)) =
+                                    self.operator_method(bop, &a, &b)
+                                {
+                                    // The comparison is a method: branch on its result.
+                                    save_ip!();
+                                    if task.frames.len() >= MAX_FRAMES {
+                                        fail!(stack_overflow());
+                                    }
+                                    task.stack.push(Value::Func(f.clone()));
+                                    enter_frame(task, f, args, FrameKind::BranchIfFalse(t));
+                                    continue 'frames;
+                                }
                                 tri!(ops::binary(bop, &a, &b)).truthy()
                             }
                         };
@@ -545,6 +573,10 @@ impl Interp {
                         if let Value::Map(m) = &obj {
                             let v = m.borrow().get(&Key(Value::Str(name))).cloned();
                             task.stack.push(v.unwrap_or_default());
+                        } else if let Value::Obj(o) = &obj {
+                            // Instance and static variables, enum members: never a method.
+                            let v = crate::object::index(o, &Value::Str(name));
+                            task.stack.push(v.unwrap_or_default());
                         } else {
                             save_ip!();
                             outcome!(self.call_method(task, obj, &name, Vec::new()));
@@ -610,6 +642,12 @@ impl Interp {
                                     ip -= 1;
                                     outcome!(Ok(Outcome::Enter(unit, FrameKind::Retry)));
                                 }
+                                let r = match r {
+                                    Err(_) => self
+                                        .implicit_self_call(task, &r, g, &task.stack[at..])
+                                        .map_or(r, Ok),
+                                    ok => ok,
+                                };
                                 task.stack.truncate(at);
                                 if std::mem::take(&mut self.fused_await) {
                                     // The native already did the `await` that follows.
@@ -636,6 +674,12 @@ impl Interp {
                                 let args = tri!(flatten_args(&kinds, values.clone()));
                                 let name = self.names.name(g).clone();
                                 let r = self.call_native(task, &name, &args);
+                                let r = match r {
+                                    Err(_) => {
+                                        self.implicit_self_call(task, &r, g, &args).map_or(r, Ok)
+                                    }
+                                    ok => ok,
+                                };
                                 if let Some(unit) = self.stdlib_unit_after(&r, g) {
                                     task.stack.extend(values);
                                     ip -= 1;
@@ -655,7 +699,7 @@ impl Interp {
                         // where they lie, with no argument vector to allocate.
                         if !matches!(
                             task.stack[at - 1],
-                            Value::Func(_) | Value::Channel(_) | Value::Package(_)
+                            Value::Func(_) | Value::Channel(_) | Value::Package(_) | Value::Obj(_)
                         ) {
                             let name = const_str(proto, k);
                             // `buf = buf.concat(chunk)`: when the variable about to receive
@@ -735,6 +779,14 @@ impl Interp {
                             FrameKind::Call => result,
                             FrameKind::Import(v) => v,
                             FrameKind::Retry => continue 'frames,
+                            FrameKind::BranchIfFalse(t) => {
+                                if !result.truthy() {
+                                    if let Some(f) = task.frames.last_mut() {
+                                        f.ip = t as usize;
+                                    }
+                                }
+                                continue 'frames;
+                            }
                         };
                         if task.frames.is_empty() {
                             return Halt::Done(result);
@@ -876,6 +928,10 @@ impl Interp {
                         let obj = pop!();
                         tri!(ops::set_slice(&obj, [&start, &stop, &step], &value));
                     }
+                    Op::MakeStruct(k) => {
+                        let made = self.make_struct(konst(proto, k), &mut task.stack);
+                        task.stack.push(tri!(made));
+                    }
                     Op::MakeEnum(k) => {
                         let made = make_enum(konst(proto, k), &mut task.stack);
                         task.stack.push(tri!(made));
@@ -926,6 +982,21 @@ impl Interp {
                 enter_frame(task, f, args, FrameKind::Call);
                 Ok(())
             }
+            Value::Obj(o) if o.as_struct().is_some() => match self.construct(&o, args)? {
+                Outcome::Construct(f, args, instance) => {
+                    if task.frames.len() >= MAX_FRAMES {
+                        return Err(stack_overflow());
+                    }
+                    task.stack.push(Value::Func(f.clone()));
+                    enter_frame(task, f, args, FrameKind::Import(instance));
+                    Ok(())
+                }
+                Outcome::Value(v) => {
+                    task.stack.push(v);
+                    Ok(())
+                }
+                _ => Ok(()),
+            },
             other => Err(KiwiError::new(
                 ErrorType::InvalidOperationError,
                 format!("Value of type '{}' is not callable.", other.type_name()),

@@ -14,6 +14,7 @@ mod exec;
 pub mod loader;
 mod modules;
 mod natives;
+mod objects;
 mod report;
 mod sockets;
 

@@ -170,6 +170,8 @@ impl Interp {
                 _ => Value::Null,
             },
             "task::cancel" => self.cancel(task, args)?,
+            "__kiwi_super" => return self.super_call(args),
+            "__kiwi_struct_of" => Self::struct_of(args),
             "__kiwi_on" => self.events_on(args)?,
             "__kiwi_off" => self.events_off(args)?,
             "__kiwi_handlers" => self.events_handlers(args)?,

@@ -1,0 +1,382 @@
+//! Structs at run time: defining them, constructing instances, and the one method-dispatch
+//! path for objects (the instance's struct chain, then the object builtins).
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::exec::Outcome;
+use super::Interp;
+use crate::error::{ErrorType, KResult, KiwiError};
+use crate::object::{self, InstanceObj, Method, Object, StructObj};
+use crate::task::Task;
+use crate::value::{Key, Map, Value};
+
+impl Interp {
+    /// `MakeStruct`: builds a struct from its layout and the values on top of `stack`
+    /// (base or null, static values, method closures).
+    pub(crate) fn make_struct(&self, layout: &Value, stack: &mut Vec<Value>) -> KResult<Value> {
+        let Value::List(layout) = layout else {
+            return Ok(Value::Null);
+        };
+        let layout = layout.borrow();
+        let text = |v: Option<&Value>| match v {
+            Some(Value::Str(s)) => s.to_string(),
+            _ => String::new(),
+        };
+        let list = |v: Option<&Value>| match v {
+            Some(Value::List(l)) => l.borrow().to_vec(),
+            _ => Vec::new(),
+        };
+        let name = text(layout.first());
+        let is_abstract = layout.get(1).is_some_and(Value::truthy);
+        let has_base = layout.get(2).is_some_and(Value::truthy);
+        let (names, flags, statics) = (
+            list(layout.get(3)),
+            list(layout.get(4)),
+            list(layout.get(5)),
+        );
+        let closures = stack.split_off(stack.len() - names.len());
+        let static_values = stack.split_off(stack.len() - statics.len());
+        let base = stack.pop().unwrap_or_default();
+        let base = match base {
+            Value::Obj(o) if o.as_struct().is_some() => Some(o),
+            Value::Null if !has_base => None,
+            other => {
+                return Err(KiwiError::custom(
+                    "StructUndefinedError",
+                    format!(
+                        "The base of struct '{name}' is not a struct (it is {}).",
+                        crate::format::to_display(&object::type_of(&other))
+                    ),
+                ))
+            }
+        };
+        let mut methods = HashMap::new();
+        for ((method, flag), closure) in names.iter().zip(&flags).zip(closures) {
+            let (Value::Str(method), Value::Int(flag), Value::Func(closure)) =
+                (method, flag, closure)
+            else {
+                continue;
+            };
+            methods.insert(
+                Rc::from(method.as_str()),
+                Method {
+                    closure,
+                    is_static: flag & 1 != 0,
+                    is_private: flag & 2 != 0,
+                    is_abstract: flag & 4 != 0,
+                },
+            );
+        }
+        let statics: Map = statics
+            .into_iter()
+            .zip(static_values)
+            .map(|(k, v)| (Key(k), v))
+            .collect();
+        let class = Rc::new(Object::Struct(StructObj {
+            name: Rc::from(name.as_str()),
+            base,
+            is_abstract,
+            methods,
+            statics: std::cell::RefCell::new(statics),
+        }));
+        if !is_abstract {
+            if let Some(missing) = object::unimplemented_abstract(&class).first() {
+                return Err(KiwiError::custom(
+                    "AbstractMethodError",
+                    format!("Struct `{name}` must implement abstract method `{missing}`."),
+                ));
+            }
+        }
+        Ok(Value::Obj(class))
+    }
+
+    /// `S.new(args)` or `S(args)`: a new instance, initialised by the nearest `new`.
+    pub(crate) fn construct(&self, class: &Rc<Object>, args: Vec<Value>) -> KResult<Outcome> {
+        let Some(s) = class.as_struct() else {
+            return Err(not_callable());
+        };
+        if s.is_abstract {
+            return Err(KiwiError::custom(
+                "AbstractInstantiationError",
+                format!("Cannot instantiate abstract struct `{}`.", s.name),
+            ));
+        }
+        let instance = object::new_instance(class);
+        match object::find_method(class, "new") {
+            Some((_, m)) => {
+                let mut full = Vec::with_capacity(args.len() + 1);
+                full.push(instance.clone());
+                full.extend(args);
+                Ok(Outcome::Construct(m.closure.clone(), full, instance))
+            }
+            None => Ok(Outcome::Value(instance)),
+        }
+    }
+
+    /// `recv.name(args)` on an object (struct value or instance).
+    pub(crate) fn object_method(
+        &self,
+        task: &Task,
+        recv: &Value,
+        obj: &Rc<Object>,
+        name: &str,
+        args: Vec<Value>,
+    ) -> Option<KResult<Outcome>> {
+        match &**obj {
+            Object::Struct(s) => Some(self.struct_method(obj, s, name, args)),
+            Object::Instance(i) => Some(self.instance_method(task, recv, i, name, args)),
+            Object::Enum(_) => None,
+        }
+    }
+
+    fn struct_method(
+        &self,
+        class: &Rc<Object>,
+        s: &StructObj,
+        name: &str,
+        args: Vec<Value>,
+    ) -> KResult<Outcome> {
+        if name == "new" {
+            return self.construct(class, args);
+        }
+        // `S.m(args)` (static methods): run with a fresh empty instance as `@`.
+        match object::find_method(class, name) {
+            Some((_, m)) => {
+                let mut full = vec![object::new_instance(class)];
+                full.extend(args);
+                Ok(Outcome::Call(Value::Func(m.closure.clone()), full))
+            }
+            None => Err(unimplemented(&s.name, name)),
+        }
+    }
+
+    fn instance_method(
+        &self,
+        task: &Task,
+        recv: &Value,
+        i: &InstanceObj,
+        name: &str,
+        args: Vec<Value>,
+    ) -> KResult<Outcome> {
+        if let Some((owner, m)) = object::find_method(&i.class, name) {
+            if m.is_abstract {
+                return Err(unimplemented(&i.struct_name(), name));
+            }
+            if m.is_private && !self.caller_may_call_private(task, &i.class) {
+                return Err(KiwiError::custom(
+                    "InvalidOperationError",
+                    format!("Method `{name}` of struct `{}` is private.", owner.name),
+                ));
+            }
+            let mut full = Vec::with_capacity(args.len() + 1);
+            full.push(recv.clone());
+            full.extend(args);
+            return Ok(Outcome::Call(Value::Func(m.closure.clone()), full));
+        }
+        instance_builtin(recv, i, name, &args)
+            .unwrap_or_else(|| Err(unimplemented(&i.struct_name(), name)))
+            .map(Outcome::Value)
+    }
+
+    /// Whether the running code is a method (or a lambda in one) of a struct in `class`'s
+    /// chain, which may call its private methods.
+    fn caller_may_call_private(&self, task: &Task, class: &Rc<Object>) -> bool {
+        task.frames
+            .last()
+            .and_then(|f| f.closure.proto.owner.as_deref())
+            .is_some_and(|owner| object::is_a(class, owner))
+    }
+
+    /// `__kiwi_super(owner, method, @, args...)`: `super.method(args)` in a method of struct
+    /// `owner`: the method of the nearest ancestor of `owner` that has it, run on `@`.
+    pub(crate) fn super_call(&self, args: &[Value]) -> KResult<Outcome> {
+        let (Some(Value::Str(owner)), Some(Value::Str(method))) = (args.first(), args.get(1))
+        else {
+            return Err(super_outside());
+        };
+        if owner.is_empty() || matches!(args.get(2), None | Some(Value::Null)) {
+            return Err(super_outside());
+        }
+        let class = match self.global(owner) {
+            Some(Value::Obj(o)) if o.as_struct().is_some() => o,
+            _ => return Err(super_outside()),
+        };
+        let base = class
+            .as_struct()
+            .and_then(|s| s.base.clone())
+            .ok_or_else(|| {
+                KiwiError::new(
+                    ErrorType::RuntimeError,
+                    format!("Struct '{owner}' has no base for super.{method}."),
+                )
+            })?;
+        let (_, m) = object::find_method(&base, method).ok_or_else(|| {
+            KiwiError::new(
+                ErrorType::RuntimeError,
+                format!("Method '{method}' not found in base of '{owner}'."),
+            )
+        })?;
+        Ok(Outcome::Call(
+            Value::Func(m.closure.clone()),
+            args[2..].to_vec(),
+        ))
+    }
+
+    /// `__kiwi_struct_of(@)`: the struct of an instance (what `@@x` reads from), else null.
+    pub(crate) fn struct_of(args: &[Value]) -> Value {
+        match args.first() {
+            Some(Value::Obj(o)) => match &**o {
+                Object::Instance(i) => Value::Obj(i.class.clone()),
+                _ => Value::Null,
+            },
+            _ => Value::Null,
+        }
+    }
+
+    /// `a op b` where `a` is an instance whose struct chain defines the operator as a method:
+    /// the call of that method (`!=` without its own method is `not (a == b)`).
+    pub(crate) fn operator_method(
+        &self,
+        op: kiwi_syntax::ast::BinOp,
+        a: &Value,
+        b: &Value,
+    ) -> Option<Outcome> {
+        let Value::Obj(o) = a else { return None };
+        let Object::Instance(i) = &**o else {
+            return None;
+        };
+        let symbol = op.symbol();
+        if let Some((_, m)) = object::find_method(&i.class, symbol) {
+            return Some(Outcome::Call(
+                Value::Func(m.closure.clone()),
+                vec![a.clone(), b.clone()],
+            ));
+        }
+        if symbol == "!=" && object::find_method(&i.class, "==").is_some() {
+            let not_equal = self.global("__kiwi_not_equal")?;
+            return Some(Outcome::Call(not_equal, vec![a.clone(), b.clone()]));
+        }
+        None
+    }
+
+    /// After a call of bare global `g` failed with `result` (no such function): inside a
+    /// method whose instance has a method of that name, the call `@.name(args)` instead.
+    pub(crate) fn implicit_self_call(
+        &self,
+        task: &Task,
+        result: &KResult<Outcome>,
+        g: u32,
+        args: &[Value],
+    ) -> Option<Outcome> {
+        let Err(e) = result else { return None };
+        let undefined = [
+            ErrorType::VariableUndefinedError.name(),
+            ErrorType::FunctionUndefinedError.name(),
+        ];
+        if !undefined.contains(&&*e.error) {
+            return None;
+        }
+        let name = self.names.name(g);
+        let me = Self::frame_self(task)?;
+        let Value::Obj(o) = &me else { return None };
+        let Object::Instance(i) = &**o else {
+            return None;
+        };
+        let (_, m) = object::find_method(&i.class, name)?;
+        let mut full = Vec::with_capacity(args.len() + 1);
+        full.push(me.clone());
+        full.extend_from_slice(args);
+        Some(Outcome::Call(Value::Func(m.closure.clone()), full))
+    }
+
+    /// The instance a method frame runs on: its first parameter.
+    pub(crate) fn frame_self(task: &Task) -> Option<Value> {
+        let f = task.frames.last()?;
+        if !f.closure.proto.is_method {
+            return None;
+        }
+        match f.closure.proto.param_slots.first()? {
+            crate::bytecode::Slot::Local(i) => task.stack.get(f.base + *i as usize).cloned(),
+            crate::bytecode::Slot::Cell(c) => f.cells.get(*c as usize).map(|c| c.borrow().clone()),
+        }
+    }
+}
+
+/// The builtins every instance has (when its struct defines no method of that name).
+fn instance_builtin(
+    recv: &Value,
+    i: &InstanceObj,
+    name: &str,
+    args: &[Value],
+) -> Option<KResult<Value>> {
+    use crate::methods::check::{arity, arity_range};
+    let ivars = || i.ivars.borrow();
+    Some(match name {
+        "keys" => arity("keys", args, 0)
+            .map(|()| Value::list(ivars().keys().map(|k| k.0.clone()).collect())),
+        "values" => arity("values", args, 0)
+            .map(|()| Value::list(ivars().iter().map(|(_, v)| v.clone()).collect())),
+        "get" => arity_range("get", args, 1, 2).map(|()| {
+            ivars()
+                .get(&Key(args[0].clone()))
+                .cloned()
+                .unwrap_or_else(|| args.get(1).cloned().unwrap_or_default())
+        }),
+        "set" => arity("set", args, 2).and_then(|()| {
+            object::set_member(
+                &Object::Instance(InstanceObj {
+                    class: i.class.clone(),
+                    ivars: i.ivars.clone(),
+                }),
+                &args[0],
+                args[1].clone(),
+            )
+            .map(|()| recv.clone())
+        }),
+        "has_key" => arity("has_key", args, 1)
+            .map(|()| Value::Bool(ivars().get(&Key(args[0].clone())).is_some())),
+        "clone" => arity("clone", args, 0).map(|()| {
+            Value::Obj(Rc::new(Object::Instance(InstanceObj {
+                class: i.class.clone(),
+                ivars: Rc::new(std::cell::RefCell::new(ivars().clone())),
+            })))
+        }),
+        "is_a" => arity("is_a", args, 1).map(|()| {
+            let target = match &args[0] {
+                Value::Obj(o) => o
+                    .as_struct()
+                    .map(|s| s.name.to_string())
+                    .unwrap_or_default(),
+                other => crate::format::to_display(other),
+            };
+            Value::Bool(object::is_a(&i.class, &target))
+        }),
+        "type" => arity("type", args, 0).map(|()| object::type_of(recv)),
+        "to_string" => {
+            arity("to_string", args, 0).map(|()| Value::str(crate::format::to_display(recv)))
+        }
+        _ => return None,
+    })
+}
+
+fn unimplemented(struct_name: &str, method: &str) -> KiwiError {
+    KiwiError::custom(
+        "UnimplementedMethodError",
+        format!("Struct `{struct_name}` has an unimplemented method `{method}`"),
+    )
+}
+
+fn super_outside() -> KiwiError {
+    KiwiError::new(
+        ErrorType::RuntimeError,
+        "super called outside of a struct method.",
+    )
+}
+
+fn not_callable() -> KiwiError {
+    KiwiError::new(
+        ErrorType::InvalidOperationError,
+        "This value is not callable.",
+    )
+}
