@@ -502,13 +502,9 @@ fn print_needs_an_expression() {
 
 #[test]
 fn out_of_subset_keywords() {
-    assert_error(
-        "struct Point end",
-        "'struct' is not supported (outside the Kiwi subset)",
-    );
     assert_error("yield 1", "'yield' is not supported");
     assert_error("x = eval \"1\"", "'eval' is not supported");
-    assert_error("x = @name", "Structs ('@') are not supported");
+    assert_error("interface I end", "'interface' is not supported");
 }
 
 // ----- a realistic program ---------------------------------------------------------------------
