@@ -471,8 +471,9 @@ impl Drop for LibDir {
 }
 
 /// `--stdlib-path DIR` (repeatable) and `KIWI_STDLIB` (colon-separated) add package files
-/// that load on first use of `pkg::name`, once; built-in packages win over a file of the
-/// same name; a package file that does not compile is reported, naming the file.
+/// that load on first use of `pkg::name`, of a struct they define, or on `require`, once;
+/// built-in packages win over a file of the same name; a package file that does not compile
+/// is reported, naming the file.
 #[test]
 fn stdlib_path_packages_load_on_first_use() {
     let first = LibDir::new(
@@ -491,11 +492,16 @@ fn stdlib_path_packages_load_on_first_use() {
         &[
             ("count.kiwi", "package count\n  fn three() 3 end\nend\n"),
             ("broken.kiwi", "package broken\n  fn f( end\n"),
+            (
+                "geometry.kiwi",
+                "package geometry\n  fn unit() 1 end\nend\nstruct Circle\n  fn new(r) @r = r end\n  fn area() 3 * @r * @r end\nend\n",
+            ),
+            ("needed.kiwi", "package needed\n  fn ok() \"required\" end\nend\n"),
         ],
     );
     let script = TempScript::new(
         "uses_stdlib.kiwi",
-        b"println greet::hello(\"a\")\nprintln greet::hello(\"b\")\nprintln count::three()\nprintln math::sqrt(16.0)\ntry\n  broken::f()\ncatch e\n  println e[\"error\"]\nend\n",
+        b"println greet::hello(\"a\")\nprintln greet::hello(\"b\")\nprintln count::three()\nprintln math::sqrt(16.0)\ntry\n  broken::f()\ncatch e\n  println e[\"error\"]\nend\nprintln Circle.new(2).area()\nprintln geometry::unit()\nrequire \"needed\"\nprintln needed::ok()\n",
     );
     let out = kiwi()
         .arg("--stdlib-path")
@@ -509,7 +515,7 @@ fn stdlib_path_packages_load_on_first_use() {
         .expect("kiwi runs");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "hello, a\nhello, b\n3\n4\nPackageUndefinedError\n"
+        "hello, a\nhello, b\n3\n4\nPackageUndefinedError\n12\n1\nrequired\n"
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("greet loaded").count(), 1, "{err}");

@@ -354,8 +354,16 @@ impl Interp {
                     Op::LoadGlobal(g) => match self.global_slot(g) {
                         Some(v) => task.stack.push(v.clone()),
                         None => {
-                            let v = tri!(self.undefined_global(g));
-                            task.stack.push(v);
+                            let v = self.undefined_global(g);
+                            if v.is_err() {
+                                let name = self.names.name(g).clone();
+                                if let Some(unit) = self.stdlib_unit_for(&name) {
+                                    // Run the stdlib file that defines it, then load again.
+                                    ip -= 1;
+                                    outcome!(Ok(Outcome::Enter(unit, FrameKind::Retry)));
+                                }
+                            }
+                            task.stack.push(tri!(v));
                         }
                     },
                     Op::StoreGlobal(g) => {
@@ -942,9 +950,15 @@ impl Interp {
                         outcome!(self.include(task, &path));
                     }
                     Op::Require => {
-                        let name = pop!();
-                        let name = crate::format::to_display(&name);
+                        let value = pop!();
+                        let name = crate::format::to_display(&value);
                         if !self.package_known(&name) {
+                            if let Some(unit) = self.stdlib_unit(&name) {
+                                // `require` loads a stdlib package (objects brief §2.3 REC).
+                                task.stack.push(value);
+                                ip -= 1;
+                                outcome!(Ok(Outcome::Enter(unit, FrameKind::Retry)));
+                            }
                             fail!(KiwiError::new(
                                 ErrorType::PackageUndefinedError,
                                 format!("The package is undefined: '{name}'")

@@ -2,7 +2,7 @@
 //! the standard-library search path (`--stdlib-path`, `KIWI_STDLIB`) whose package files are
 //! loaded lazily on first use. No execution here: the VM asks, then runs what it gets.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Extensions tried, in order, for a path given without one (upstream's order).
@@ -19,6 +19,9 @@ pub struct ModuleLoader {
     loaded: HashSet<String>,
     /// The process's working directory at start: where non-relative includes look first.
     project_root: Option<PathBuf>,
+    /// Struct name → the stdlib file defining it (`Heap` → collections.kiwi), built on first
+    /// need by scanning the stdlib directories.
+    struct_index: Option<HashMap<String, PathBuf>>,
 }
 
 /// What `include` found for a path.
@@ -91,6 +94,59 @@ impl ModuleLoader {
         self.loaded.insert(name.to_string());
         self.included.insert(abs.clone()).then_some(abs)
     }
+}
+
+impl ModuleLoader {
+    /// The stdlib file that defines struct `name`, the first time it is asked for and only if
+    /// that file has not run yet (it is marked included now).
+    pub fn take_stdlib_struct(&mut self, name: &str) -> Option<PathBuf> {
+        if self.stdlib.is_empty() {
+            return None;
+        }
+        let stdlib = self.stdlib.clone();
+        let index = self
+            .struct_index
+            .get_or_insert_with(|| index_structs(&stdlib));
+        let file = index.remove(name)?;
+        let abs = std::path::absolute(&file).unwrap_or(file);
+        self.included.insert(abs.clone()).then_some(abs)
+    }
+}
+
+/// Every `struct Name` (or `abstract struct Name`) at the start of a line of the `.kiwi` files
+/// directly in `dirs`; the first directory defining a name wins.
+fn index_structs(dirs: &[PathBuf]) -> HashMap<String, PathBuf> {
+    let mut index = HashMap::new();
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "kiwi"))
+            .collect();
+        files.sort();
+        for file in files {
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            for line in text.lines() {
+                let line = line.trim_start();
+                let line = line.strip_prefix("abstract ").unwrap_or(line);
+                let Some(rest) = line.strip_prefix("struct ") else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() {
+                    index.entry(name).or_insert_with(|| file.clone());
+                }
+            }
+        }
+    }
+    index
 }
 
 /// `path` itself if it has an extension and exists, else the first `path + ext` that exists.

@@ -482,7 +482,15 @@ impl Interp {
             .unwrap_or_else(|| PathBuf::from("."));
         let direct = base.join(name);
         let with_ext = base.join(format!("{name}.kiwi"));
-        [with_ext, direct].into_iter().find(|p| p.is_file())
+        let stdlib = self
+            .loader
+            .stdlib()
+            .iter()
+            .map(|dir| dir.join(format!("{name}.kiwi")));
+        [with_ext, direct]
+            .into_iter()
+            .chain(stdlib)
+            .find(|p| p.is_file())
     }
 }
 

@@ -51,19 +51,38 @@ impl Interp {
         g: u32,
     ) -> Option<Rc<Closure>> {
         let Err(e) = result else { return None };
-        if &*e.error != ErrorType::PackageUndefinedError.name() {
+        let undefined = [
+            ErrorType::PackageUndefinedError.name(),
+            ErrorType::VariableUndefinedError.name(),
+        ];
+        if !undefined.contains(&&*e.error) {
             return None;
         }
         let name = self.names.name(g).clone();
-        let package = name.rsplit_once("::")?.0.to_string();
-        self.stdlib_unit(&package)
+        self.stdlib_unit_for(&name)
+    }
+
+    /// The stdlib file that would define global `name` (`pkg::f` → the package's file, a
+    /// bare struct name → the file defining that struct), compiled, if it has not run yet.
+    pub(crate) fn stdlib_unit_for(&mut self, name: &str) -> Option<Rc<Closure>> {
+        match name.rsplit_once("::") {
+            Some((package, _)) => self.stdlib_unit(package),
+            None => {
+                let file = self.loader.take_stdlib_struct(name)?;
+                self.compile_stdlib_file(&file)
+            }
+        }
     }
 
     /// The compiled unit of package `name`'s stdlib file, the first time it is asked for. A
     /// file that does not compile is reported on stderr (the call then fails as before).
     pub(crate) fn stdlib_unit(&mut self, name: &str) -> Option<Rc<Closure>> {
         let file = self.loader.take_stdlib_package(name)?;
-        match self.compile_file(&file) {
+        self.compile_stdlib_file(&file)
+    }
+
+    fn compile_stdlib_file(&mut self, file: &Path) -> Option<Rc<Closure>> {
+        match self.compile_file(file) {
             Ok((unit, _)) => Some(unit),
             Err(e) => {
                 let _ = std::io::Write::write_all(
