@@ -9,7 +9,7 @@
 #                        shim's start-up cost is not timed)
 #   RUNS=5               timed runs per interpreter per workload
 #   TIMEOUT=600          seconds allowed for a single run
-#   WORKLOADS="fib loop strbuild churn"   subset / order
+#   WORKLOADS="fib loop strbuild churn structs"   subset / order
 #   WRITE=1              also put the report into its section of bench/RESULTS.md
 #   VERBOSE=1            print every single run time to stderr
 set -euo pipefail
@@ -18,7 +18,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 RUNS="${RUNS:-5}"
 TIMEOUT="${TIMEOUT:-600}"
-WORKLOADS="${WORKLOADS:-fib loop strbuild churn}"
+WORKLOADS="${WORKLOADS:-fib loop strbuild churn structs}"
 SKIP_KIWI="${SKIP_KIWI:-0}"
 
 # Expected result line of each workload (both interpreters must print it).
@@ -27,6 +27,7 @@ declare -A EXPECT=(
   [loop]="49999995000000"
   [strbuild]="1048576"
   [churn]="22574775000 50000 50000 50000 50000"
+  [structs]="299995 499995 1099990"
 )
 
 if [[ -z "${PYTHON:-}" ]]; then

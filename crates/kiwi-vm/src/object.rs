@@ -29,8 +29,8 @@ pub struct StructObj {
     pub base: Option<Rc<Object>>,
     /// `abstract struct`.
     pub is_abstract: bool,
-    /// The methods it defines itself.
-    pub methods: HashMap<Rc<str>, Method>,
+    /// The methods it defines itself (looked up on every call: a fast hasher).
+    pub methods: HashMap<Rc<str>, Method, foldhash::fast::RandomState>,
     /// `static @x` variables (`@@x`, `S.x`).
     pub statics: RefCell<Map>,
 }

@@ -51,7 +51,7 @@ impl Interp {
                 ))
             }
         };
-        let mut methods = HashMap::new();
+        let mut methods = HashMap::with_hasher(foldhash::fast::RandomState::default());
         for ((method, flag), closure) in names.iter().zip(&flags).zip(closures) {
             let (Value::Str(method), Value::Int(flag), Value::Func(closure)) =
                 (method, flag, closure)
