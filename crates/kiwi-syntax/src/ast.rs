@@ -139,6 +139,8 @@ pub enum StmtKind {
         /// The statement that runs otherwise.
         otherwise: Option<Box<Stmt>>,
     },
+    /// `yield` / `yield value`: hands a value to the `for` loop consuming this generator.
+    Yield(Option<Expr>),
     /// `[abstract] struct Name [< Base] ... end`.
     Struct(Rc<StructDef>),
     /// `enum Name` with one member per line (`Member` or `Member = expr`), then `end`.

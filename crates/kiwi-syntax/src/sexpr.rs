@@ -247,6 +247,14 @@ fn write_stmt(out: &mut String, s: &Stmt) {
             out.push(')');
         }
         StmtKind::Pass => out.push_str("pass"),
+        StmtKind::Yield(value) => {
+            out.push_str("(yield");
+            if let Some(v) = value {
+                out.push(' ');
+                write_expr(out, v);
+            }
+            out.push(')');
+        }
         StmtKind::Struct(def) => {
             let _ = write!(out, "(struct {}", def.name);
             if let Some(base) = &def.base {

@@ -502,7 +502,6 @@ fn print_needs_an_expression() {
 
 #[test]
 fn out_of_subset_keywords() {
-    assert_error("yield 1", "'yield' is not supported");
     assert_error("x = eval \"1\"", "'eval' is not supported");
     assert_error("interface I end", "'interface' is not supported");
 }
@@ -575,4 +574,10 @@ fn decorators_apply_bottom_up() {
         "@deco\nx = 1",
         "Expected 'fn' after the decorators, found 'x'",
     );
+}
+
+#[test]
+fn yield_with_and_without_a_value() {
+    assert_eq!(ok("yield 1"), "(yield 1)");
+    assert_eq!(ok("yield\nx = 1"), "(yield) (= x 1)");
 }

@@ -149,6 +149,11 @@ pub enum Op {
     /// Like `Rethrow`, but only for a cancellation (`CancelledError`); any other error is
     /// dropped. Ends a `try` without `catch`, which swallows errors but not a cancellation.
     RethrowCancellation,
+    /// First instruction of a generator function (after its defaults): the call returns a
+    /// generator holding this frame, suspended here, instead of running the body.
+    GenStart,
+    /// Pop a value and hand it to the `for` loop consuming this generator (suspends it).
+    Yield,
     /// Pop the methods' closures, the static values and the base (or null) of a struct and
     /// push the struct; the constant is `[name, abstract, has base, [method names],
     /// [method flags: 1 static, 2 private, 4 abstract], [static names]]`.

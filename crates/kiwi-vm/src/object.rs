@@ -19,6 +19,15 @@ pub enum Object {
     Struct(StructObj),
     /// An instance of a struct.
     Instance(InstanceObj),
+    /// A generator: a suspended call of a function that yields.
+    Generator(GeneratorObj),
+}
+
+/// A generator: its own frame stack, suspended at its last `yield` (or before its first
+/// statement), resumed by the `for` loop consuming it.
+pub struct GeneratorObj {
+    /// The suspended frames; `None` while it runs (or after it ended).
+    pub frames: RefCell<Option<crate::task::Task>>,
 }
 
 /// A struct: its methods, its base and its static variables.
@@ -71,6 +80,7 @@ impl Object {
             Object::Enum(_) => "enum",
             Object::Struct(_) => "",
             Object::Instance(_) => "object",
+            Object::Generator(_) => "generator",
         }
     }
 
@@ -80,6 +90,7 @@ impl Object {
             Object::Enum(e) => format!("<enum {}>", e.name),
             Object::Struct(_) => String::new(),
             Object::Instance(i) => format!("<struct(name={})>", i.struct_name()),
+            Object::Generator(_) => "<generator>".to_string(),
         }
     }
 
@@ -220,22 +231,29 @@ fn enum_method(e: &EnumObj, name: &str, args: &[Value]) -> Option<KResult<Value>
 /// `obj[key]` on an object: an enum's member (null if it has none); `None` if the object
 /// cannot be indexed.
 pub fn index(obj: &Object, key: &Value) -> Option<Value> {
-    let v = table(obj).borrow().get(&Key(key.clone())).cloned();
+    let v = table(obj)?.borrow().get(&Key(key.clone())).cloned();
     Some(v.unwrap_or_default())
 }
 
 /// The variables of an object: an enum's members, a struct's statics, an instance's `@x`.
-fn table(obj: &Object) -> &RefCell<Map> {
+fn table(obj: &Object) -> Option<&RefCell<Map>> {
     match obj {
-        Object::Enum(e) => &e.members,
-        Object::Struct(s) => &s.statics,
-        Object::Instance(i) => &i.ivars,
+        Object::Enum(e) => Some(&e.members),
+        Object::Struct(s) => Some(&s.statics),
+        Object::Instance(i) => Some(&i.ivars),
+        Object::Generator(_) => None,
     }
 }
 
 /// `obj[key] = value` / `obj.key = value` on an object.
 pub fn set_member(obj: &Object, key: &Value, value: Value) -> KResult<()> {
     table(obj)
+        .ok_or_else(|| {
+            KiwiError::new(
+                ErrorType::InvalidOperationError,
+                "Cannot set a member of this value.",
+            )
+        })?
         .try_borrow_mut()
         .map_err(|_| KiwiError::new(ErrorType::InvalidOperationError, "The object is in use."))?
         .insert(Key(key.clone()), value);

@@ -13,7 +13,7 @@ use crate::token::{Kw, Op, Tok, Token};
 /// Keywords of features outside the subset (reported as such rather than as a bare
 /// "unexpected token").
 pub(crate) fn out_of_subset(kw: Kw) -> bool {
-    matches!(kw, Kw::Eval | Kw::Interface | Kw::Printxy | Kw::Yield)
+    matches!(kw, Kw::Eval | Kw::Interface | Kw::Printxy)
 }
 
 /// The compound operator of an assignment token, or `None` if the token is not an assignment.
@@ -78,6 +78,15 @@ impl Parser<'_> {
                 Kw::Print | Kw::Println | Kw::Eprint | Kw::Eprintln => self.parse_print(),
                 Kw::Package => self.parse_package(),
                 Kw::Enum => self.parse_enum(),
+                Kw::Yield => {
+                    self.bump_span();
+                    let value = if can_begin_value(self.kind()) && self.on_same_line() {
+                        Some(self.parse_expr()?)
+                    } else {
+                        None
+                    };
+                    Ok(StmtKind::Yield(value))
+                }
                 Kw::Struct => self.parse_struct(false),
                 Kw::Abstract if matches!(self.peek_at(1).kind, Tok::Kw(Kw::Struct)) => {
                     self.bump_span();

@@ -12,7 +12,7 @@ mod stmt;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use kiwi_syntax::ast::{BinOp, Block, FnDef, Program};
+use kiwi_syntax::ast::{BinOp, Block, FnDef, Program, StmtKind};
 use kiwi_syntax::Span;
 
 use crate::bytecode::{ArgKind, CaptureFrom, Const, FnProto, Op, Slot};
@@ -505,6 +505,9 @@ impl Compiler<'_> {
                 self.patch(skip);
             }
         }
+        if contains_yield(&def.body) {
+            self.emit(Op::GenStart, def.span);
+        }
         // A body is never itself an assignment expression, even if it sits in one.
         let outer = std::mem::replace(&mut self.in_assign_expr, false);
         self.block(&def.body, true);
@@ -532,4 +535,40 @@ impl Compiler<'_> {
             });
         }
     }
+}
+
+/// Whether a function body yields (a generator function): a `yield` anywhere in its own
+/// statements, not inside nested functions or lambdas.
+fn contains_yield(body: &Block) -> bool {
+    body.iter().any(|stmt| match &stmt.kind {
+        StmtKind::Yield(_) => true,
+        StmtKind::If {
+            branches,
+            else_body,
+        } => {
+            branches.iter().any(|(_, b)| contains_yield(b))
+                || else_body.as_ref().is_some_and(contains_yield)
+        }
+        StmtKind::While { body, .. }
+        | StmtKind::For { body, .. }
+        | StmtKind::Repeat { body, .. } => contains_yield(body),
+        StmtKind::Try {
+            body,
+            catch,
+            finally,
+        } => {
+            contains_yield(body)
+                || catch.as_ref().is_some_and(|c| contains_yield(&c.body))
+                || finally.as_ref().is_some_and(contains_yield)
+        }
+        StmtKind::Guarded {
+            stmt, otherwise, ..
+        } => {
+            matches!(stmt.kind, StmtKind::Yield(_))
+                || otherwise
+                    .as_ref()
+                    .is_some_and(|o| matches!(o.kind, StmtKind::Yield(_)))
+        }
+        _ => false,
+    })
 }

@@ -400,6 +400,11 @@ impl Walker<'_> {
                 }
                 self.function(def);
             }
+            StmtKind::Yield(value) => {
+                if let Some(v) = value {
+                    self.expr(v);
+                }
+            }
             StmtKind::Struct(def) => {
                 for value in def.statics.iter().filter_map(|(_, v)| v.as_ref()) {
                     self.expr(value);

@@ -220,6 +220,10 @@ impl Compiler<'_> {
             } => self.try_stmt(body, catch.as_ref(), finally.as_ref(), span),
             StmtKind::FnDef(def) => self.fn_stmt(def, span),
             StmtKind::Struct(def) => self.struct_def(def, span),
+            StmtKind::Yield(value) => {
+                self.expr_or_null(value.as_ref(), span);
+                self.emit(Op::Yield, span);
+            }
             StmtKind::Enum { name, members } => {
                 let mut names = Vec::with_capacity(members.len());
                 let mut explicit = Vec::with_capacity(members.len());

@@ -30,6 +30,8 @@ pub(crate) enum Halt {
     Block,
     /// The script called `exit`.
     Exit(i32),
+    /// A generator's body yielded this value (it is suspended at the next instruction).
+    Yielded(Value),
 }
 
 /// What a native function or builtin method asks the VM to do next.
@@ -80,6 +82,22 @@ impl Interp {
                 None
             }
             Halt::Faulted(err, at) => {
+                if is_main {
+                    self.report(&Diagnostic::new(err, at));
+                    self.main_faulted = true;
+                    self.sched.finish(task.id, Ok(Value::Null));
+                    return Some(1);
+                }
+                self.sched.finish_faulted(task.id, err, at);
+                None
+            }
+            Halt::Yielded(_) => {
+                // Only generator bodies yield; anywhere else it is an error.
+                let err = KiwiError::new(
+                    ErrorType::RuntimeError,
+                    "'yield' used outside of a generator.",
+                );
+                let at = self.location(&task);
                 if is_main {
                     self.report(&Diagnostic::new(err, at));
                     self.main_faulted = true;
@@ -891,6 +909,31 @@ impl Interp {
                         task.stack[s + 1] = Value::Int(0);
                         task.stack[s + 2] = source;
                     }
+                    Op::ForNext(slot, two, exit) if matches!(&task.stack[base + slot as usize], Value::Obj(o) if matches!(&**o, crate::object::Object::Generator(_))) =>
+                    {
+                        let s = base + slot as usize;
+                        let Value::Int(i) = task.stack[s + 1] else {
+                            ip = exit as usize;
+                            continue;
+                        };
+                        let generator = task.stack[s].clone();
+                        save_ip!();
+                        match self.resume_generator(task, &generator) {
+                            Ok(Some(item)) => {
+                                task.stack[s + 1] = Value::Int(i + 1);
+                                task.stack.push(item);
+                                if two {
+                                    task.stack.push(Value::Int(i));
+                                }
+                            }
+                            Ok(None) => ip = exit as usize,
+                            Err(GenStop::Fault(e, at)) => match self.throw_from(task, e, at) {
+                                Ok(()) => continue 'frames,
+                                Err(h) => return h,
+                            },
+                            Err(GenStop::Exit(code)) => return Halt::Exit(code),
+                        }
+                    }
                     Op::ForNext(slot, two, exit) => {
                         let s = base + slot as usize;
                         let Value::Int(i) = task.stack[s + 1] else {
@@ -927,6 +970,24 @@ impl Interp {
                         let name = pop!();
                         save_ip!();
                         outcome!(self.import(&name));
+                    }
+                    Op::GenStart => {
+                        // The call becomes a generator holding this frame, suspended here.
+                        save_ip!();
+                        let generator = suspend_as_generator(task);
+                        let Some(frame) = generator.1 else {
+                            return Halt::Done(generator.0);
+                        };
+                        match frame {
+                            FrameKind::Import(v) => task.stack.push(v),
+                            _ => task.stack.push(generator.0),
+                        }
+                        continue 'frames;
+                    }
+                    Op::Yield => {
+                        let v = pop!();
+                        save_ip!();
+                        return Halt::Yielded(v);
                     }
                     Op::SetSlice => {
                         let value = pop!();
@@ -1073,6 +1134,9 @@ fn arg_kinds(proto: &FnProto, k: u32) -> Rc<[crate::bytecode::ArgKind]> {
 fn for_items(v: Value) -> (Value, Value) {
     match v {
         Value::List(_) => (v, Value::Null),
+        Value::Obj(ref o) if matches!(&**o, crate::object::Object::Generator(_)) => {
+            (v, Value::Null)
+        }
         Value::Map(m) => {
             let keys = m.borrow().keys().map(|k| k.0.clone()).collect();
             (Value::list(keys), Value::Map(m))
@@ -1089,7 +1153,6 @@ fn for_items(v: Value) -> (Value, Value) {
     }
 }
 
-/// The catchable hashmap `{"error": type, "message": msg}` for an error.
 /// Builds an enum from its layout constant and the explicit values on top of `stack`.
 fn make_enum(layout: &Value, stack: &mut Vec<Value>) -> Result<Value, KiwiError> {
     let Value::List(layout) = layout else {
@@ -1120,6 +1183,7 @@ fn make_enum(layout: &Value, stack: &mut Vec<Value>) -> Result<Value, KiwiError>
     crate::object::make_enum(name, members)
 }
 
+/// The catchable hashmap `{"error": type, "message": msg}` for an error.
 pub(crate) fn error_value(e: &KiwiError) -> Value {
     let mut m = Map::with_capacity(2);
     m.insert(Key::from("error"), Value::str(&*e.error));
@@ -1321,6 +1385,93 @@ mod tests {
             (i64::MIN, 255),
         ] {
             assert_eq!(exit_status(code), status, "exit {code}");
+        }
+    }
+}
+
+/// Why a generator stopped other than by yielding or ending.
+pub(crate) enum GenStop {
+    /// Its body raised this error (rethrown at the `for`).
+    Fault(KiwiError, Option<(u32, Span)>),
+    /// Its body called `exit`.
+    Exit(i32),
+}
+
+/// Takes the running generator function's frame (at `GenStart`) off `task` into a new
+/// generator value; also gives the frame's kind, so the caller receives the generator as the
+/// call's value (`None` when the frame was the task's last, which then ends with it).
+fn suspend_as_generator(task: &mut Task) -> (Value, Option<FrameKind>) {
+    let Some(mut frame) = task.frames.pop() else {
+        return (Value::Null, None);
+    };
+    let start = frame.base.saturating_sub(1);
+    let stack = task.stack.split_off(start);
+    let kind = std::mem::replace(&mut frame.kind, FrameKind::Call);
+    frame.base -= start;
+    frame.handler_base = 0;
+    let frames = Task {
+        id: task.id,
+        stack,
+        frames: vec![frame],
+        handlers: Vec::new(),
+        resume: None,
+        blocked: None,
+        wake_gen: 0,
+        cancel_requested: false,
+    };
+    let generator = Value::Obj(Rc::new(crate::object::Object::Generator(
+        crate::object::GeneratorObj {
+            frames: std::cell::RefCell::new(Some(frames)),
+        },
+    )));
+    let kind = if task.frames.is_empty() {
+        None
+    } else {
+        Some(kind)
+    };
+    (generator, kind)
+}
+
+impl Interp {
+    /// Runs `generator` until its next `yield` (its value) or its end (`None`, and it stays
+    /// ended). Its body runs nested in the consuming task's slice: it cannot wait (await,
+    /// sleep, channels, sockets) while producing a value.
+    fn resume_generator(
+        &mut self,
+        task: &Task,
+        generator: &Value,
+    ) -> Result<Option<Value>, GenStop> {
+        let Value::Obj(o) = generator else {
+            return Ok(None);
+        };
+        let crate::object::Object::Generator(g) = &**o else {
+            return Ok(None);
+        };
+        let Some(mut frames) = g.frames.borrow_mut().take() else {
+            // Ended, or running (a generator consumed inside its own body): nothing more.
+            return Ok(None);
+        };
+        frames.id = task.id;
+        loop {
+            match self.run_task(&mut frames, self.fuel) {
+                Halt::Yielded(v) => {
+                    *g.frames.borrow_mut() = Some(frames);
+                    return Ok(Some(v));
+                }
+                Halt::Yield => continue,
+                Halt::Done(_) => return Ok(None),
+                Halt::Faulted(e, at) => return Err(GenStop::Fault(e, at)),
+                Halt::Exit(code) => return Err(GenStop::Exit(code)),
+                Halt::Block => {
+                    return Err(GenStop::Fault(
+                        KiwiError::new(
+                            ErrorType::RuntimeError,
+                            "A generator cannot wait (await, sleep, channels, sockets) while it produces a value.",
+                        ),
+                        self.location(&frames),
+                    ))
+                }
+            }
         }
     }
 }

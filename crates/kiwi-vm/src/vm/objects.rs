@@ -126,7 +126,7 @@ impl Interp {
         match &**obj {
             Object::Struct(s) => Some(self.struct_method(obj, s, name, args)),
             Object::Instance(i) => Some(self.instance_method(task, recv, i, name, args)),
-            Object::Enum(_) => None,
+            Object::Enum(_) | Object::Generator(_) => None,
         }
     }
 
