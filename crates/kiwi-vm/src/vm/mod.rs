@@ -11,6 +11,7 @@ mod deadlines;
 mod dispatch;
 mod events;
 mod exec;
+mod generators;
 pub mod loader;
 mod modules;
 mod natives;
