@@ -471,7 +471,8 @@ impl Drop for LibDir {
 }
 
 /// `--stdlib-path DIR` (repeatable) and `KIWI_STDLIB` (colon-separated) add package files
-/// that load on first use of `pkg::name`, of a struct they define, or on `require`, once;
+/// that load on first use of `pkg::name`, of a struct they define, on `require`, or of a
+/// type-extension method (`string.kiwi` adds methods to strings), once;
 /// built-in packages win over a file of the same name; a package file that does not compile
 /// is reported, naming the file.
 #[test]
@@ -497,11 +498,16 @@ fn stdlib_path_packages_load_on_first_use() {
                 "package geometry\n  fn unit() 1 end\nend\nstruct Circle\n  fn new(r) @r = r end\n  fn area() 3 * @r * @r end\nend\n",
             ),
             ("needed.kiwi", "package needed\n  fn ok() \"required\" end\nend\n"),
+            // A type extension: `"hi".shout()`; builtins win (`size`).
+            (
+                "string.kiwi",
+                "package string\n  fn shout(s, mark = \"!\") s.uppercase() + mark end\n  fn size(s) 99 end\nend\n",
+            ),
         ],
     );
     let script = TempScript::new(
         "uses_stdlib.kiwi",
-        b"println greet::hello(\"a\")\nprintln greet::hello(\"b\")\nprintln count::three()\nprintln math::sqrt(16.0)\ntry\n  broken::f()\ncatch e\n  println e[\"error\"]\nend\nprintln Circle.new(2).area()\nprintln geometry::unit()\nrequire \"needed\"\nprintln needed::ok()\n",
+        b"println greet::hello(\"a\")\nprintln greet::hello(\"b\")\nprintln count::three()\nprintln math::sqrt(16.0)\ntry\n  broken::f()\ncatch e\n  println e[\"error\"]\nend\nprintln Circle.new(2).area()\nprintln geometry::unit()\nrequire \"needed\"\nprintln needed::ok()\nprintln \"hi\".shout()\nprintln \"hi\".shout(\"?\")\nprintln \"abc\".size()\n",
     );
     let out = kiwi()
         .arg("--stdlib-path")
@@ -515,7 +521,7 @@ fn stdlib_path_packages_load_on_first_use() {
         .expect("kiwi runs");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "hello, a\nhello, b\n3\n4\nPackageUndefinedError\n12\n1\nrequired\n"
+        "hello, a\nhello, b\n3\n4\nPackageUndefinedError\n12\n1\nrequired\nHI!\nHI?\n3\n"
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("greet loaded").count(), 1, "{err}");

@@ -73,11 +73,40 @@ impl Interp {
         }
         match methods::call_method(&recv, name, &args) {
             Some(r) => r.map(Outcome::Value),
-            None => Err(KiwiError::new(
-                ErrorType::FunctionUndefinedError,
-                format!("Function `{name}` is undefined."),
-            )),
+            None => self.type_extension(task, recv, name, args),
         }
+    }
+
+    /// A method no builtin has: a type extension, the function `name` of the package named
+    /// after the receiver's type (`"x".padend(5)` is `string::padend("x", 5)`), called with
+    /// the receiver first. A package file of that name on the stdlib path is loaded first.
+    fn type_extension(
+        &mut self,
+        task: &mut Task,
+        recv: Value,
+        name: &str,
+        args: Vec<Value>,
+    ) -> KResult<Outcome> {
+        let package = recv.type_name();
+        let full = format!("{package}::{name}");
+        if let Some(f @ Value::Func(_)) = self.global(&full) {
+            let mut all = Vec::with_capacity(args.len() + 1);
+            all.push(recv);
+            all.extend(args);
+            return Ok(Outcome::Call(f, all));
+        }
+        if !package.is_empty() && !self.active_packages.contains(package) {
+            if let Some(unit) = self.stdlib_unit(package) {
+                // Load the package, then make this call again.
+                task.stack.push(recv);
+                task.stack.extend(args);
+                return Ok(Outcome::RetryAfter(unit));
+            }
+        }
+        Err(KiwiError::new(
+            ErrorType::FunctionUndefinedError,
+            format!("Function `{name}` is undefined."),
+        ))
     }
 
     fn prelude_call(&self, name: &str, args: Vec<Value>) -> KResult<Outcome> {

@@ -48,6 +48,9 @@ pub(crate) enum Outcome {
     /// Run a struct's constructor with these arguments (the instance first); the call's
     /// value is the instance, whatever the constructor returns.
     Construct(Rc<Closure>, Vec<Value>, Value),
+    /// Run this unit (a stdlib package file), then the current instruction again: its
+    /// operands were put back on the stack.
+    RetryAfter(Rc<Closure>),
 }
 
 fn konst(proto: &FnProto, k: u32) -> &Value {
@@ -259,6 +262,13 @@ impl Interp {
                         Ok(Outcome::Block) => {
                             save_ip!();
                             return Halt::Block;
+                        }
+                        Ok(Outcome::RetryAfter(unit)) => {
+                            ip -= 1;
+                            save_ip!();
+                            task.stack.push(Value::Func(unit.clone()));
+                            enter_frame(task, unit, Vec::new(), FrameKind::Retry);
+                            continue 'frames;
                         }
                         Ok(Outcome::Construct(f, args, instance)) => {
                             save_ip!();
