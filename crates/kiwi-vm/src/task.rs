@@ -19,6 +19,11 @@ pub enum FrameKind {
     /// The top level of a stdlib package file loaded because a call needed it: its value is
     /// dropped and the caller re-runs that call (its arguments are still on the stack).
     Retry,
+    /// A `to_string` method called by `print`: its result is printed (stderr, newline).
+    Print(bool, bool),
+    /// A `to_string` method called by string interpolation: its result replaces the value
+    /// this far from the top of the caller's stack, and the interpolation runs again.
+    ReplaceAt(u32),
     /// An operator method called by a compare-and-branch: the caller jumps to this target
     /// if the result is falsy, and the result is dropped.
     BranchIfFalse(u32),

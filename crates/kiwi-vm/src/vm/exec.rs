@@ -578,6 +578,21 @@ impl Interp {
                     }
                     Op::Interp(n) => {
                         let at = task.stack.len() - n as usize;
+                        // An instance with a to_string method is shown by it (objects brief
+                        // §0): call it for the first one, put its result in place, run again.
+                        let custom = task.stack[at..]
+                            .iter()
+                            .enumerate()
+                            .find_map(|(i, v)| to_string_method(v).map(|m| (i, m)));
+                        if let Some((i, method)) = custom {
+                            let depth = (n as usize - i) as u32;
+                            let me = task.stack[at + i].clone();
+                            ip -= 1;
+                            save_ip!();
+                            task.stack.push(Value::Func(method.clone()));
+                            enter_frame(task, method, vec![me], FrameKind::ReplaceAt(depth));
+                            continue 'frames;
+                        }
                         let mut s = String::new();
                         for v in task.stack.drain(at..) {
                             write_display(&mut s, &v);
@@ -816,6 +831,15 @@ impl Interp {
                             FrameKind::Call => result,
                             FrameKind::Import(v) => v,
                             FrameKind::Retry => continue 'frames,
+                            FrameKind::Print(stderr, newline) => {
+                                self.print_value(&result, stderr, newline);
+                                continue 'frames;
+                            }
+                            FrameKind::ReplaceAt(depth) => {
+                                let n = task.stack.len();
+                                task.stack[n - depth as usize] = result;
+                                continue 'frames;
+                            }
                             FrameKind::BranchIfFalse(t) => {
                                 if !result.truthy() {
                                     if let Some(f) = task.frames.last_mut() {
@@ -833,18 +857,14 @@ impl Interp {
                     }
                     Op::Print(stderr, newline) => {
                         let v = pop!();
-                        let mut s = String::new();
-                        write_display(&mut s, &v);
-                        if newline {
-                            s.push('\n');
+                        if let Some(method) = to_string_method(&v) {
+                            // Printed through its to_string method (objects brief §0).
+                            save_ip!();
+                            task.stack.push(Value::Func(method.clone()));
+                            enter_frame(task, method, vec![v], FrameKind::Print(stderr, newline));
+                            continue 'frames;
                         }
-                        if stderr {
-                            let _ = self.out.flush();
-                            let _ = self.err.write_all(s.as_bytes());
-                            let _ = self.err.flush();
-                        } else {
-                            let _ = self.out.write_all(s.as_bytes());
-                        }
+                        self.print_value(&v, stderr, newline);
                     }
                     Op::Throw => {
                         let v = pop!();
@@ -1161,6 +1181,35 @@ fn for_items(v: Value) -> (Value, Value) {
             Value::Null,
         ),
         _ => (Value::list(Vec::new()), Value::Null),
+    }
+}
+
+/// The `to_string` method of an instance whose struct chain defines one.
+fn to_string_method(v: &Value) -> Option<Rc<Closure>> {
+    let Value::Obj(o) = v else { return None };
+    let crate::object::Object::Instance(i) = &**o else {
+        return None;
+    };
+    crate::object::find_method(&i.class, "to_string")
+        .filter(|(_, m)| !m.is_abstract)
+        .map(|(_, m)| m.closure.clone())
+}
+
+impl Interp {
+    /// `print`/`println`/`eprint`/`eprintln` of `v` (already a display string or any value).
+    fn print_value(&mut self, v: &Value, stderr: bool, newline: bool) {
+        let mut s = String::new();
+        write_display(&mut s, v);
+        if newline {
+            s.push('\n');
+        }
+        if stderr {
+            let _ = self.out.flush();
+            let _ = self.err.write_all(s.as_bytes());
+            let _ = self.err.flush();
+        } else {
+            let _ = self.out.write_all(s.as_bytes());
+        }
     }
 }
 
