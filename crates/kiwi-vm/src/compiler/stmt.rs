@@ -585,14 +585,19 @@ impl Compiler<'_> {
                 stop,
                 step,
             } => {
-                self.expr(obj);
-                for part in [start, stop, step] {
-                    self.expr_or_null(part.as_deref(), span);
-                }
+                self.slice_operands(obj, [start, stop, step], span);
                 self.expr(value);
                 self.emit(Op::SetSlice, span);
                 self.push_null_if(want, span);
             }
+        }
+    }
+
+    /// Pushes a sliced list and its start, stop and step (null for an omitted part).
+    fn slice_operands(&mut self, obj: &Expr, parts: [&Option<Box<Expr>>; 3], span: Span) {
+        self.expr(obj);
+        for part in parts {
+            self.expr_or_null(part.as_deref(), span);
         }
     }
 
@@ -679,10 +684,7 @@ impl Compiler<'_> {
                 } => {
                     let tmp = self.cur().new_local();
                     self.emit(Op::StoreLocal(tmp), span);
-                    self.expr(obj);
-                    for part in [start, stop, step] {
-                        self.expr_or_null(part.as_deref(), span);
-                    }
+                    self.slice_operands(obj, [start, stop, step], span);
                     self.emit(Op::LoadLocal(tmp), span);
                     self.emit(Op::SetSlice, span);
                 }

@@ -85,16 +85,7 @@ impl Interp {
                 self.sched.finish(task.id, Ok(v));
                 None
             }
-            Halt::Faulted(err, at) => {
-                if is_main {
-                    self.report(&Diagnostic::new(err, at));
-                    self.main_faulted = true;
-                    self.sched.finish(task.id, Ok(Value::Null));
-                    return Some(1);
-                }
-                self.sched.finish_faulted(task.id, err, at);
-                None
-            }
+            Halt::Faulted(err, at) => self.task_faulted(task.id, is_main, err, at),
             Halt::Yielded(_) => {
                 // Only generator bodies yield; anywhere else it is an error.
                 let err = KiwiError::new(
@@ -102,14 +93,7 @@ impl Interp {
                     "'yield' used outside of a generator.",
                 );
                 let at = self.location(&task);
-                if is_main {
-                    self.report(&Diagnostic::new(err, at));
-                    self.main_faulted = true;
-                    self.sched.finish(task.id, Ok(Value::Null));
-                    return Some(1);
-                }
-                self.sched.finish_faulted(task.id, err, at);
-                None
+                self.task_faulted(task.id, is_main, err, at)
             }
             Halt::Yield | Halt::Block if task.cancel_requested => {
                 self.deliver_cancel(task);
@@ -128,6 +112,25 @@ impl Interp {
                 Some(code)
             }
         }
+    }
+
+    /// Files a task that ended with an uncaught error: the main script reports it and the
+    /// process exits with 1; a spawned task is marked faulted.
+    fn task_faulted(
+        &mut self,
+        id: crate::channel::TaskId,
+        is_main: bool,
+        err: KiwiError,
+        at: Option<(u32, Span)>,
+    ) -> Option<i32> {
+        if is_main {
+            self.report(&Diagnostic::new(err, at));
+            self.main_faulted = true;
+            self.sched.finish(id, Ok(Value::Null));
+            return Some(1);
+        }
+        self.sched.finish_faulted(id, err, at);
+        None
     }
 
     /// Raises `err` in `task`: unwinds to the innermost handler, or reports it unhandled.

@@ -96,7 +96,7 @@ impl Interp {
 
     /// Reads and compiles a Kiwi file; also gives the name of its first `package`. A syntax
     /// error is a SyntaxError naming the file, line and column.
-    fn compile_file(&mut self, file: &Path) -> KResult<(Rc<Closure>, Option<String>)> {
+    pub(crate) fn compile_file(&mut self, file: &Path) -> KResult<(Rc<Closure>, Option<String>)> {
         let text = std::fs::read(file).map_err(|e| {
             KiwiError::new(
                 ErrorType::SystemError,

@@ -1,7 +1,6 @@
 //! Native functions that need the scheduler (the `task` package and the global `spawn`/`await`),
 //! `import`, and the fallback to the stateless stdlib in [`crate::stdlib`].
 
-use std::path::Path;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -361,27 +360,7 @@ impl Interp {
         };
         // Mark it first so a file that imports itself (directly or not) does not loop.
         self.active_packages.insert(Rc::from(name.as_str()));
-        let text = std::fs::read(&path).map_err(|e| {
-            KiwiError::new(
-                ErrorType::SystemError,
-                format!("Cannot read {}: {e}", path.display()),
-            )
-        })?;
-        let text = String::from_utf8(text).map_err(|_| {
-            KiwiError::new(
-                ErrorType::SyntaxError,
-                format!("{} is not valid UTF-8.", path.display()),
-            )
-        })?;
-        let unit = self
-            .compile_unit(Path::new(&path), &text)
-            .map_err(|diags| {
-                let d = &diags[0];
-                let at =
-                    d.at.map(|(_, s)| format!(" ({}:{}:{})", path.display(), s.line, s.col))
-                        .unwrap_or_default();
-                KiwiError::new(ErrorType::SyntaxError, format!("{}{at}", d.error.message))
-            })?;
+        let (unit, _) = self.compile_file(&path)?;
         Ok(Outcome::Enter(unit, FrameKind::Import(pkg)))
     }
 }
