@@ -31,6 +31,9 @@ impl Runtime {
     /// A runtime whose scripts see `host` (arguments, script path) and write to `out`/`err`.
     pub fn new(host: HostEnv, out: Box<dyn Write>, err: Box<dyn Write>) -> Self {
         let mut interp = Interp::new(host, out, err);
+        for (name, call) in kiwi_stdlib::PACKAGES {
+            interp.register_package(name, *call);
+        }
         let net = Net::new(interp.id_counter());
         interp.set_net(Box::new(network::NetAdapter::new(net.clone())));
         let io = tokio::runtime::Builder::new_current_thread()

@@ -9,7 +9,7 @@
 
 mod any;
 mod bytes;
-pub(crate) mod check;
+pub mod check;
 mod convert;
 mod fixed;
 mod list;

@@ -115,6 +115,8 @@ pub struct Interp {
     pub(crate) loader: loader::ModuleLoader,
     /// Handlers registered with `on` / `once`.
     pub(crate) events: events::EventBus,
+    /// Native packages the host registered (`math`, `time`, ...), by name.
+    packages: Vec<(&'static str, crate::stdlib::PackageFn)>,
 }
 
 impl Interp {
@@ -148,6 +150,7 @@ impl Interp {
             op_deadlines: Default::default(),
             loader: Default::default(),
             events: Default::default(),
+            packages: Vec::new(),
         };
         for pkg in natives::NATIVE_PACKAGES {
             interp.active_packages.insert(Rc::from(*pkg));
@@ -166,6 +169,23 @@ impl Interp {
     /// The current time on the interpreter's clock.
     pub fn now(&self) -> Instant {
         (self.clock)()
+    }
+
+    /// Registers native package `name` (`""` for global functions): calls `pkg::f(...)` it
+    /// answers reach it. A package registered later wins over one of the same name.
+    pub fn register_package(&mut self, name: &'static str, call: crate::stdlib::PackageFn) {
+        self.packages.insert(0, (name, call));
+    }
+
+    /// Calls native `name` (`"math::random"`, `"typeof"`) in the registered packages.
+    pub(crate) fn call_package(
+        &self,
+        name: &str,
+        args: &[Value],
+    ) -> Option<crate::error::KResult<Value>> {
+        let (package, function) = name.split_once("::").unwrap_or(("", name));
+        let (_, call) = self.packages.iter().find(|(p, _)| *p == package)?;
+        call(function, args, &self.host)
     }
 
     /// Sets the standard-library search path: directories whose `<package>.kiwi` files are

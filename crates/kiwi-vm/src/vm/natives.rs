@@ -1,5 +1,5 @@
 //! Native functions that need the scheduler (the `task` package and the global `spawn`/`await`),
-//! `import`, and the fallback to the stateless stdlib in [`crate::stdlib`].
+//! `import`, and the fallback to the native packages the host registered ([`crate::stdlib`]).
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -13,7 +13,6 @@ use crate::compiler::BUILTIN_PREFIX;
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::format::to_display;
 use crate::scheduler::{awaited_outcome, EntryKind, TaskState};
-use crate::stdlib;
 use crate::task::{Blocked, FrameKind, Task};
 use crate::value::Value;
 
@@ -215,7 +214,7 @@ impl Interp {
                 Value::Channel(Rc::new(Channel::new(cap)))
             }
             "input" => return self.input(task, args),
-            _ => match stdlib::call_native(name, args, &self.host) {
+            _ => match self.call_package(name, args) {
                 Some(r) => r?,
                 None => return Err(self.unknown_native(name)),
             },

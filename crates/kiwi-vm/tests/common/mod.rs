@@ -67,6 +67,9 @@ pub fn run_full(src: &str, fuel: u32, tick: Duration, net: Option<MakeNet>) -> R
         Box::new(out.clone()),
         Box::new(err.clone()),
     );
+    for (name, call) in kiwi_stdlib::PACKAGES {
+        interp.register_package(name, *call);
+    }
     let start = Instant::now();
     let now = Rc::new(Cell::new(start));
     let clock = now.clone();

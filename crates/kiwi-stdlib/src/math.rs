@@ -3,9 +3,9 @@
 
 use rand::Rng;
 
-use crate::error::KResult;
-use crate::methods::check::{self, arity, arity_range, value_error};
-use crate::value::Value;
+use kiwi_vm::error::KResult;
+use kiwi_vm::methods::check::{self, arity, arity_range, value_error};
+use kiwi_vm::value::Value;
 
 /// Dispatches `math::<name>`.
 pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {

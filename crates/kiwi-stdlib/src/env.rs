@@ -1,10 +1,10 @@
 //! The `env` package: command-line arguments and environment variables.
 
-use crate::error::KResult;
-use crate::methods::check::{self, arity};
-use crate::value::{Key, Map, Value};
+use kiwi_vm::error::KResult;
+use kiwi_vm::methods::check::{self, arity};
+use kiwi_vm::value::{Key, Map, Value};
 
-use super::HostEnv;
+use kiwi_vm::stdlib::HostEnv;
 
 /// Dispatches `env::<name>`.
 pub fn call(name: &str, args: &[Value], host: &HostEnv) -> Option<KResult<Value>> {
@@ -98,7 +98,7 @@ pub fn argv(raw: &[String]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::to_display;
+    use kiwi_vm::format::to_display;
 
     fn parse(args: &[&str]) -> String {
         let raw: Vec<String> = args.iter().map(|s| s.to_string()).collect();

@@ -3,9 +3,9 @@
 use std::sync::OnceLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::error::KResult;
-use crate::methods::check::{self, arity, arity_range};
-use crate::value::Value;
+use kiwi_vm::error::KResult;
+use kiwi_vm::methods::check::{self, arity, arity_range};
+use kiwi_vm::value::Value;
 
 /// Dispatches `time::<name>`.
 pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {

@@ -2,8 +2,8 @@
 //! numbers, strings, lists, hashmaps). Upstream evaluates the text as Kiwi code; only literals
 //! are supported here, which is everything `serialize` emits except lambdas.
 
-use crate::error::{ErrorType, KResult, KiwiError};
-use crate::value::{Key, Map, Value};
+use kiwi_vm::error::{ErrorType, KResult, KiwiError};
+use kiwi_vm::value::{Key, Map, Value};
 
 /// A container being read: its items so far.
 enum Open {
@@ -258,7 +258,7 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::to_repr;
+    use kiwi_vm::format::to_repr;
 
     fn round_trip(text: &str) -> String {
         to_repr(&deserialize(text).unwrap_or_else(|e| panic!("{text}: {e}")))
@@ -312,7 +312,10 @@ mod tests {
     fn deep_values_round_trip() {
         let text = format!("{}1{}", "[{\"k\": ".repeat(50_000), "}]".repeat(50_000));
         let v = deserialize(&text).unwrap();
-        assert_eq!(crate::format::serialize(&v).as_deref(), Some(text.as_str()));
+        assert_eq!(
+            kiwi_vm::format::serialize(&v).as_deref(),
+            Some(text.as_str())
+        );
         assert_eq!(
             round_trip("{[1, 2]: {x: []}, {}: [{}]}"),
             "{[1, 2]: {\"x\": []}, {}: [{}]}"

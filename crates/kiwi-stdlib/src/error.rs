@@ -1,9 +1,9 @@
 //! The `error` package: helpers over the `{"error": type, "message": msg}` hashmap of §6.2.
 
-use crate::error::{KResult, KiwiError};
-use crate::format;
-use crate::methods::check::{arity, arity_range};
-use crate::value::{loose_eq, Key, Map, Value};
+use kiwi_vm::error::{KResult, KiwiError};
+use kiwi_vm::format;
+use kiwi_vm::methods::check::{arity, arity_range};
+use kiwi_vm::value::{loose_eq, Key, Map, Value};
 
 /// Named constructors and their default messages: upstream's `lib/error.kiwi` ones plus every
 /// runtime error type of §6.3.

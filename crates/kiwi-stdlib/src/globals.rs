@@ -1,16 +1,16 @@
 //! Global functions: `typeof`, `char`, `serialize`, `deserialize`.
 
-use crate::error::KResult;
-use crate::format;
-use crate::methods::check::{self, arity, value_error};
-use crate::value::Value;
+use kiwi_vm::error::KResult;
+use kiwi_vm::format;
+use kiwi_vm::methods::check::{self, arity, value_error};
+use kiwi_vm::value::Value;
 
 use super::serial;
 
 /// Dispatches a global function.
 pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
     Some(match name {
-        "typeof" => arity("typeof", args, 1).map(|()| crate::object::type_of(&args[0])),
+        "typeof" => arity("typeof", args, 1).map(|()| kiwi_vm::object::type_of(&args[0])),
         "char" => arity("char", args, 1).and_then(|()| char_of(&args[0])),
         "serialize" => arity("serialize", args, 1).and_then(|()| {
             format::serialize(&args[0]).map(Value::str).ok_or_else(|| {

@@ -1,8 +1,7 @@
-//! Native stdlib functions (§12) that need no scheduler: `time`, `env`, `console`, `math`,
-//! `error` and the globals `typeof`, `char`, `serialize`, `deserialize`.
-//!
-//! The VM calls [`call_native`] with the name as written in the script (`"math::random"`);
-//! task, socket and tls functions are not here because they suspend the calling task.
+//! The native Kiwi packages that need no scheduler: `time`, `env`, `console`, `math`,
+//! `error`, and the global functions `typeof`, `char`, `serialize`, `deserialize` (registered
+//! as the package `""`). Each package is one module with one `call` function; [`PACKAGES`]
+//! is the table the host registers with the VM.
 
 mod console;
 mod env;
@@ -12,31 +11,26 @@ mod math;
 mod serial;
 mod time;
 
-use crate::error::KResult;
-use crate::value::Value;
+use kiwi_vm::error::KResult;
+use kiwi_vm::stdlib::{HostEnv, PackageFn};
+use kiwi_vm::value::Value;
 
-/// What the host process tells the stdlib about itself.
-#[derive(Debug, Default, Clone)]
-pub struct HostEnv {
-    /// The raw arguments after the script path, in order (`env::args()`).
-    pub args: Vec<String>,
-    /// The path of the main script as given on the command line.
-    pub script_path: String,
-}
+/// Every package of this crate, by name (`""` for the global functions).
+pub const PACKAGES: &[(&str, PackageFn)] = &[
+    ("math", |f, a, _| math::call(f, a)),
+    ("time", |f, a, _| time::call(f, a)),
+    ("env", env::call),
+    ("console", |f, a, _| console::call(f, a)),
+    ("error", |f, a, _| error::call(f, a)),
+    ("", |f, a, _| globals::call(f, a)),
+];
 
-/// Calls the native function `name` (`"math::random"`, `"typeof"`, …); `None` if there is no
-/// such function here.
+/// Calls `name` as written in a script (`"math::random"`, `"typeof"`); `None` if no package
+/// here has it.
 pub fn call_native(name: &str, args: &[Value], host: &HostEnv) -> Option<KResult<Value>> {
     let (package, function) = name.split_once("::").unwrap_or(("", name));
-    match package {
-        "math" => math::call(function, args),
-        "time" => time::call(function, args),
-        "env" => env::call(function, args, host),
-        "console" => console::call(function, args),
-        "error" => error::call(function, args),
-        "" => globals::call(function, args),
-        _ => None,
-    }
+    let (_, call) = PACKAGES.iter().find(|(p, _)| *p == package)?;
+    call(function, args, host)
 }
 
 #[cfg(test)]
@@ -109,7 +103,7 @@ mod tests {
             Value::str("\0"),
             Value::list(vec![Value::Int(1)]),
             Value::list(vec![]),
-            Value::map(crate::value::Map::new()),
+            Value::map(kiwi_vm::value::Map::new()),
             Value::bytes(vec![1]),
         ];
         for name in NAMES {
