@@ -394,6 +394,10 @@ impl Interp {
                                     ip -= 1;
                                     outcome!(Ok(Outcome::Enter(unit, FrameKind::Retry)));
                                 }
+                                if let Some(unit) = self.native_as_value(&name) {
+                                    // `f = math::sqrt`: a lambda that calls the native.
+                                    outcome!(Ok(Outcome::Enter(unit, FrameKind::Call)));
+                                }
                             }
                             task.stack.push(tri!(v));
                         }

@@ -117,6 +117,10 @@ pub struct Interp {
     pub(crate) events: events::EventBus,
     /// Native packages the host registered (`math`, `time`, ...), by name.
     packages: Vec<(&'static str, crate::stdlib::PackageFn)>,
+    /// Compiled wrappers that make natives values (`f = math::sqrt`), by name.
+    pub(crate) native_values: std::collections::HashMap<String, Rc<Closure>>,
+    /// The source file of the main script (`__main__()` is true in its code).
+    pub(crate) main_file: Option<u32>,
 }
 
 impl Interp {
@@ -151,6 +155,8 @@ impl Interp {
             loader: Default::default(),
             events: Default::default(),
             packages: Vec::new(),
+            native_values: Default::default(),
+            main_file: None,
         };
         for pkg in natives::NATIVE_PACKAGES {
             interp.active_packages.insert(Rc::from(*pkg));
@@ -175,6 +181,11 @@ impl Interp {
     /// answers reach it. A package registered later wins over one of the same name.
     pub fn register_package(&mut self, name: &'static str, call: crate::stdlib::PackageFn) {
         self.packages.insert(0, (name, call));
+    }
+
+    /// Whether native package `name` was registered.
+    pub(crate) fn has_package(&self, name: &str) -> bool {
+        self.packages.iter().any(|(p, _)| *p == name)
     }
 
     /// Calls native `name` (`"math::random"`, `"typeof"`) in the registered packages.
@@ -303,6 +314,7 @@ impl Interp {
 
     /// Makes `unit` the main script task (runs when the host calls [`Interp::run_ready`]).
     pub fn start_main(&mut self, unit: Rc<Closure>) -> TaskId {
+        self.main_file = Some(unit.proto.file);
         let id = self.sched.fresh_id();
         self.sched.register(id, EntryKind::Main);
         self.sched.add_ready(Task::new(id, unit, Vec::new()));

@@ -94,6 +94,29 @@ impl Interp {
         }
     }
 
+    /// For `pkg::name` of a native package (`math`, `task`, `socket`, ...): a unit whose value
+    /// is a lambda passing its arguments on to that native, so natives are values
+    /// (`f = math::sqrt`). An unknown function fails when the lambda is called.
+    pub(crate) fn native_as_value(&mut self, name: &str) -> Option<Rc<Closure>> {
+        let (package, function) = name.rsplit_once("::")?;
+        let native = super::natives::NATIVE_PACKAGES.contains(&package)
+            || package == "tls"
+            || self.has_package(package);
+        let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if !native || !plain(package) || !plain(function) {
+            return None;
+        }
+        if let Some(unit) = self.native_values.get(name) {
+            return Some(unit.clone());
+        }
+        let text = format!("with (*args) do {package}::{function}(*args) end");
+        let unit = self
+            .compile_unit_as(Path::new(&format!("<native {name}>")), &text, true)
+            .ok()?;
+        self.native_values.insert(name.to_string(), unit.clone());
+        Some(unit)
+    }
+
     /// Reads and compiles a Kiwi file; also gives the name of its first `package`. A syntax
     /// error is a SyntaxError naming the file, line and column.
     pub(crate) fn compile_file(&mut self, file: &Path) -> KResult<(Rc<Closure>, Option<String>)> {

@@ -169,6 +169,10 @@ impl Interp {
             },
             "task::cancel" => self.cancel(task, args)?,
             "__kiwi_super" => return self.super_call(args),
+            // True in the main script's own code, false in included or imported files.
+            "__main__" => Value::Bool(
+                self.main_file.is_some() && self.location(task).map(|(f, _)| f) == self.main_file,
+            ),
             "__kiwi_struct_of" => Self::struct_of(args),
             "__kiwi_on" => self.events_on(args)?,
             "__kiwi_off" => self.events_off(args)?,
