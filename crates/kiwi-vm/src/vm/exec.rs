@@ -8,7 +8,7 @@ use kiwi_syntax::ast::BinOp;
 use kiwi_syntax::Span;
 
 use super::call::{bind_named, enter_frame, enter_frame_in_place, flatten_args};
-use super::generators::{suspend_as_generator, GenStop};
+use super::generators::{generator_of_current_frame, GenStop};
 use super::{Diagnostic, Interp, CLOCK_CHECK_EVERY, MAX_FRAMES};
 use crate::bytecode::{CaptureFrom, Const, FnProto, Op};
 use crate::error::{ErrorType, KiwiError};
@@ -1010,17 +1010,10 @@ impl Interp {
                         outcome!(self.import(&name));
                     }
                     Op::GenStart => {
-                        // The call becomes a generator holding this frame, suspended here.
+                        // The call returns a generator holding this frame, suspended here.
                         save_ip!();
-                        let generator = suspend_as_generator(task);
-                        let Some(frame) = generator.1 else {
-                            return Halt::Done(generator.0);
-                        };
-                        match frame {
-                            FrameKind::Import(v) => task.stack.push(v),
-                            _ => task.stack.push(generator.0),
-                        }
-                        continue 'frames;
+                        task.stack.push(generator_of_current_frame(task));
+                        ip = code.len() - 1;
                     }
                     Op::Yield => {
                         let v = pop!();

@@ -9,7 +9,7 @@ use kiwi_syntax::Span;
 use super::exec::Halt;
 use super::Interp;
 use crate::error::{ErrorType, KiwiError};
-use crate::task::{FrameKind, Task};
+use crate::task::{Frame, FrameKind, Task};
 use crate::value::Value;
 
 /// Why a generator stopped other than by yielding or ending.
@@ -20,39 +20,38 @@ pub(crate) enum GenStop {
     Exit(i32),
 }
 
-/// Takes the running generator function's frame (at `GenStart`) off `task` into a new
-/// generator value; also gives the frame's kind, so the caller receives the generator as the
-/// call's value (`None` when the frame was the task's last, which then ends with it).
-pub(crate) fn suspend_as_generator(task: &mut Task) -> (Value, Option<FrameKind>) {
-    let Some(mut frame) = task.frames.pop() else {
-        return (Value::Null, None);
+/// A generator holding a copy of the running generator function's frame (at `GenStart`)
+/// and its stack segment, suspended at the next instruction. The frame itself then returns
+/// the generator through the ordinary `Return`, so whatever called it (a plain call, a
+/// constructor, a `to_string` for print, ...) receives it as usual.
+pub(crate) fn generator_of_current_frame(task: &Task) -> Value {
+    let Some(frame) = task.frames.last() else {
+        return Value::Null;
     };
     let start = frame.base.saturating_sub(1);
-    let stack = task.stack.split_off(start);
-    let kind = std::mem::replace(&mut frame.kind, FrameKind::Call);
-    frame.base -= start;
-    frame.handler_base = 0;
+    let copy = Frame {
+        closure: frame.closure.clone(),
+        ip: frame.ip,
+        base: frame.base - start,
+        cells: frame.cells.clone(),
+        handler_base: 0,
+        kind: FrameKind::Call,
+    };
     let frames = Task {
         id: task.id,
-        stack,
-        frames: vec![frame],
+        stack: task.stack[start..].to_vec(),
+        frames: vec![copy],
         handlers: Vec::new(),
         resume: None,
         blocked: None,
         wake_gen: 0,
         cancel_requested: false,
     };
-    let generator = Value::Obj(Rc::new(crate::object::Object::Generator(
+    Value::Obj(Rc::new(crate::object::Object::Generator(
         crate::object::GeneratorObj {
             frames: std::cell::RefCell::new(Some(frames)),
         },
-    )));
-    let kind = if task.frames.is_empty() {
-        None
-    } else {
-        Some(kind)
-    };
-    (generator, kind)
+    )))
 }
 
 impl Interp {
