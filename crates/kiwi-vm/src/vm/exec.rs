@@ -475,6 +475,13 @@ impl Interp {
                             outcome!(Ok(o));
                             continue;
                         }
+                        if bop == BinOp::Add && concat_needs_to_string(&a, &b) {
+                            // `"s" + obj`: the instance shows through its to_string (§0).
+                            if let Some(concat) = self.global("__kiwi_concat") {
+                                outcome!(Ok(Outcome::Call(concat, vec![a, b])));
+                                continue;
+                            }
+                        }
                         let r = tri!(ops::binary(bop, &a, &b));
                         // As for methods: the slow operators (repetition, concatenation of
                         // large values) have bulky results.
@@ -1181,6 +1188,14 @@ fn for_items(v: Value) -> (Value, Value) {
             Value::Null,
         ),
         _ => (Value::list(Vec::new()), Value::Null),
+    }
+}
+
+/// Whether `a + b` concatenates a string with an instance that has a `to_string` method.
+fn concat_needs_to_string(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(_), other) | (other, Value::Str(_)) => to_string_method(other).is_some(),
+        _ => false,
     }
 }
 
