@@ -175,6 +175,10 @@ pub struct StructDef {
     pub statics: Vec<(String, Option<Expr>)>,
 }
 
+/// The name a method's decorators refer to the undecorated method by (not a name a script
+/// can write).
+pub const DECORATED_METHOD: &str = "@method";
+
 /// A method of a struct.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MethodDef {
@@ -186,6 +190,9 @@ pub struct MethodDef {
     pub is_private: bool,
     /// `abstract fn`: must be implemented by a concrete struct below.
     pub is_abstract: bool,
+    /// With `@deco` lines: the decorated method, an expression over the undecorated one
+    /// (named `@method`), which the struct stores instead.
+    pub decorated: Option<Expr>,
 }
 
 /// One declaration in a `var` statement.

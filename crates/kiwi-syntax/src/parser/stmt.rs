@@ -5,7 +5,7 @@ use std::rc::Rc;
 use super::{can_begin_value, Bail, PResult, Parser};
 use crate::ast::{
     Arg, AssignOp, AssignTarget, BinOp, CatchClause, Expr, ExprKind, FnDef, MethodDef, Param, Stmt,
-    StmtKind, StructDef, VarDecl,
+    StmtKind, StructDef, VarDecl, DECORATED_METHOD,
 };
 use crate::span::Span;
 use crate::token::{Kw, Op, Tok, Token};
@@ -681,6 +681,9 @@ impl Parser<'_> {
     ) -> PResult<(Vec<MethodDef>, Vec<(String, Option<Expr>)>)> {
         let (mut methods, mut statics) = (Vec::new(), Vec::new());
         loop {
+            // `@deco` lines before a method (objects brief §0): outside struct bodies `@`
+            // starts decorators too.
+            let decorators = self.parse_decorator_lines()?;
             let (mut is_static, mut is_private, mut is_abstract) = (false, false, false);
             loop {
                 match self.kind() {
@@ -693,15 +696,30 @@ impl Parser<'_> {
                 self.bump_span();
             }
             match self.kind() {
-                Tok::Kw(Kw::End) if !(is_static || is_private || is_abstract) => break,
+                Tok::Kw(Kw::End)
+                    if !(is_static || is_private || is_abstract) && decorators.is_empty() =>
+                {
+                    break
+                }
                 Tok::Kw(Kw::Fn | Kw::Def) => {
                     let def = self.parse_method()?;
+                    let decorated = (!decorators.is_empty()).then(|| {
+                        let method = Expr {
+                            kind: ExprKind::Ident(DECORATED_METHOD.to_string()),
+                            span: def.span,
+                        };
+                        apply_decorators(decorators, method)
+                    });
                     methods.push(MethodDef {
                         def,
                         is_static,
                         is_private,
                         is_abstract,
+                        decorated,
                     });
+                }
+                _ if !decorators.is_empty() => {
+                    return Err(self.unexpected("'fn' after the decorators"))
                 }
                 Tok::At if is_static => {
                     self.bump_span();
@@ -795,14 +813,7 @@ impl Parser<'_> {
     /// `@deco` lines (each optionally with `(args)`), then `fn`: the function, and the
     /// assignment that rebinds its name to `decoN(...deco1(name, args1)..., argsN)`.
     fn parse_decorated(&mut self) -> PResult<StmtKind> {
-        let mut decorators = Vec::new();
-        while self.check(&Tok::At) {
-            let at = self.bump_span();
-            if self.peek().span.line != at.line || self.kind().word().is_none() {
-                return Err(self.unexpected("a decorator name after '@'"));
-            }
-            decorators.push(self.parse_decorator()?);
-        }
+        let decorators = self.parse_decorator_lines()?;
         if !matches!(self.kind(), Tok::Kw(Kw::Fn | Kw::Def)) {
             return Err(self.unexpected("'fn' after the decorators"));
         }
@@ -810,28 +821,11 @@ impl Parser<'_> {
             return Err(Bail);
         };
         let name = def.name.clone().unwrap_or_default();
-        let mut current = Expr {
+        let function = Expr {
             kind: ExprKind::Ident(name.clone()),
             span: def.span,
         };
-        // The decorator nearest the function applies first.
-        for deco in decorators.into_iter().rev() {
-            let span = deco.span;
-            let first = Arg::Pos(current);
-            let kind = match deco.kind {
-                ExprKind::Call(callee, mut args) => {
-                    args.insert(0, first);
-                    ExprKind::Call(callee, args)
-                }
-                ExprKind::MethodCall(obj, method, mut args) => {
-                    args.insert(0, first);
-                    ExprKind::MethodCall(obj, method, args)
-                }
-                ExprKind::Member(obj, member) => ExprKind::MethodCall(obj, member, vec![first]),
-                other => ExprKind::Call(Box::new(Expr { kind: other, span }), vec![first]),
-            };
-            current = Expr { kind, span };
-        }
+        let current = apply_decorators(decorators, function);
         let apply = Stmt {
             kind: StmtKind::Assign {
                 targets: vec![AssignTarget::Name(name, def.span)],
@@ -844,6 +838,19 @@ impl Parser<'_> {
             def,
             apply: Box::new(apply),
         })
+    }
+
+    /// `@deco` lines, each optionally with `(args)` on its line.
+    fn parse_decorator_lines(&mut self) -> PResult<Vec<Expr>> {
+        let mut decorators = Vec::new();
+        while self.check(&Tok::At) {
+            let at = self.bump_span();
+            if self.peek().span.line != at.line || self.kind().word().is_none() {
+                return Err(self.unexpected("a decorator name after '@'"));
+            }
+            decorators.push(self.parse_decorator()?);
+        }
+        Ok(decorators)
     }
 
     fn word_of(&self, tok: &Token) -> &'static str {
@@ -1100,4 +1107,28 @@ fn is_overloadable(op: Op) -> bool {
             | Op::Gt
             | Op::Ge
     )
+}
+
+/// `decoN(...deco1(function, args1)..., argsN)`: the decorator nearest the function applies
+/// first, and the function is always its first argument.
+pub(crate) fn apply_decorators(decorators: Vec<Expr>, function: Expr) -> Expr {
+    let mut current = function;
+    for deco in decorators.into_iter().rev() {
+        let span = deco.span;
+        let first = Arg::Pos(current);
+        let kind = match deco.kind {
+            ExprKind::Call(callee, mut args) => {
+                args.insert(0, first);
+                ExprKind::Call(callee, args)
+            }
+            ExprKind::MethodCall(obj, method, mut args) => {
+                args.insert(0, first);
+                ExprKind::MethodCall(obj, method, args)
+            }
+            ExprKind::Member(obj, member) => ExprKind::MethodCall(obj, member, vec![first]),
+            other => ExprKind::Call(Box::new(Expr { kind: other, span }), vec![first]),
+        };
+        current = Expr { kind, span };
+    }
+    current
 }

@@ -101,6 +101,7 @@ pub fn compile(
         error: None,
         in_assign_expr: false,
         next_method_of: None,
+        decorated_method: None,
     };
     c.fns.push(FnState::new(Rc::from(name), true, None));
     c.hoist_functions(&program.body, None);
@@ -269,6 +270,8 @@ struct Compiler<'g> {
     in_assign_expr: bool,
     /// The next function compiled is a method of this struct.
     next_method_of: Option<Rc<str>>,
+    /// While a method's decorators compile: the slot holding the undecorated method.
+    decorated_method: Option<u16>,
 }
 
 impl Compiler<'_> {
@@ -386,6 +389,10 @@ impl Compiler<'_> {
     }
 
     fn load_var(&mut self, name: &str, span: Span) {
+        if let (kiwi_syntax::ast::DECORATED_METHOD, Some(slot)) = (name, self.decorated_method) {
+            self.emit(Op::LoadLocal(slot), span);
+            return;
+        }
         if name == "@"
             && !matches!(
                 self.resolve(name),

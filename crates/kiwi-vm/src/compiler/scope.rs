@@ -411,6 +411,9 @@ impl Walker<'_> {
                 }
                 for m in &def.methods {
                     self.function(&m.def);
+                    if let Some(decorated) = &m.decorated {
+                        self.expr(decorated);
+                    }
                 }
             }
             StmtKind::Enum { members, .. } => {

@@ -407,6 +407,14 @@ impl Compiler<'_> {
                 Rc::from(format!("{}.{name}", def.name).as_str()),
                 span,
             );
+            if let Some(decorated) = &m.decorated {
+                // The decorators see the method as `@method`: a hidden local slot.
+                let slot = self.cur().new_local();
+                self.emit(Op::StoreLocal(slot), span);
+                let outer = self.decorated_method.replace(slot);
+                self.expr(decorated);
+                self.decorated_method = outer;
+            }
         }
         let text = |s: &str| Value::str(s);
         let flags = |m: &MethodDef| {
