@@ -74,18 +74,7 @@ fn target(out: &mut String, t: &AssignTarget) {
             start,
             stop,
             step,
-        } => {
-            out.push_str("(slice ");
-            write_expr(out, obj);
-            for part in [start, stop, step] {
-                out.push(' ');
-                match part {
-                    Some(e) => write_expr(out, e),
-                    None => out.push('_'),
-                }
-            }
-            out.push(')');
-        }
+        } => slice(out, obj, [start, stop, step]),
     }
 }
 
@@ -473,15 +462,7 @@ fn write_expr(out: &mut String, e: &Expr) {
             start,
             stop,
             step,
-        } => {
-            out.push_str("(slice ");
-            write_expr(out, obj);
-            for part in [start, stop, step] {
-                out.push(' ');
-                opt_expr(out, part.as_deref());
-            }
-            out.push(')');
-        }
+        } => slice(out, obj, [start, stop, step]),
         ExprKind::Lambda(def) => fn_def(out, "lambda", def),
         ExprKind::Case {
             subject,
@@ -535,5 +516,16 @@ fn binary(out: &mut String, op: &str, a: &Expr, b: &Expr) {
     write_expr(out, a);
     out.push(' ');
     write_expr(out, b);
+    out.push(')');
+}
+
+/// `(slice obj start stop step)`, with `_` for an omitted part (a slice read or assignment).
+fn slice(out: &mut String, obj: &Expr, parts: [&Option<Box<Expr>>; 3]) {
+    out.push_str("(slice ");
+    write_expr(out, obj);
+    for part in parts {
+        out.push(' ');
+        opt_expr(out, part.as_deref());
+    }
     out.push(')');
 }
