@@ -156,7 +156,7 @@ pub enum Op {
     Yield,
     /// Pop the methods' closures, the static values and the base (or null) of a struct and
     /// push the struct; the constant is `[name, abstract, has base, [method names],
-    /// [method flags: 1 static, 2 private, 4 abstract], [static names]]`.
+    /// [method flags: 1 private, 2 abstract], [static names]]`.
     MakeStruct(u32),
     /// Pop a value, step, stop, start (nulls for omitted parts) and a list: replace that
     /// slice of the list (`l[a:b] = values`).

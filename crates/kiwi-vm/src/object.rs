@@ -48,8 +48,6 @@ pub struct StructObj {
 pub struct Method {
     /// The function; its first parameter is the instance.
     pub closure: Rc<Closure>,
-    /// `static fn`.
-    pub is_static: bool,
     /// `private fn`.
     pub is_private: bool,
     /// `abstract fn`.
@@ -126,26 +124,19 @@ pub fn type_of(v: &Value) -> Value {
 /// The method `name` of struct `class` or the nearest ancestor that has it, with the struct
 /// that defines it.
 pub fn find_method<'a>(class: &'a Rc<Object>, name: &str) -> Option<(&'a StructObj, &'a Method)> {
-    let mut at = class.as_struct();
-    while let Some(s) = at {
-        if let Some(m) = s.methods.get(name) {
-            return Some((s, m));
-        }
-        at = s.base.as_deref().and_then(Object::as_struct);
-    }
-    None
+    chain(class).find_map(|s| s.methods.get(name).map(|m| (s, m)))
 }
 
 /// Whether struct `class` is named `name` or descends from a struct of that name.
 pub fn is_a(class: &Rc<Object>, name: &str) -> bool {
-    let mut at = class.as_struct();
-    while let Some(s) = at {
-        if &*s.name == name {
-            return true;
-        }
-        at = s.base.as_deref().and_then(Object::as_struct);
-    }
-    false
+    chain(class).any(|s| &*s.name == name)
+}
+
+/// Struct `class`, then its base, its base's base, ...
+fn chain(class: &Rc<Object>) -> impl Iterator<Item = &StructObj> {
+    std::iter::successors(class.as_struct(), |s| {
+        s.base.as_deref().and_then(Object::as_struct)
+    })
 }
 
 /// A new instance of struct `class` with no instance variables.
@@ -159,15 +150,11 @@ pub fn new_instance(class: &Rc<Object>) -> Value {
 /// Abstract methods of the whole chain of `class` that no struct in it implements.
 pub fn unimplemented_abstract(class: &Rc<Object>) -> Vec<Rc<str>> {
     let mut missing = Vec::new();
-    let mut at = class.as_struct();
-    while let Some(s) = at {
-        for (name, m) in &s.methods {
-            let implemented = find_method(class, name).is_some_and(|(_, found)| !found.is_abstract);
-            if m.is_abstract && !implemented && !missing.contains(name) {
-                missing.push(name.clone());
-            }
+    for (name, m) in chain(class).flat_map(|s| &s.methods) {
+        let implemented = find_method(class, name).is_some_and(|(_, found)| !found.is_abstract);
+        if m.is_abstract && !implemented && !missing.contains(name) {
+            missing.push(name.clone());
         }
-        at = s.base.as_deref().and_then(Object::as_struct);
     }
     missing.sort();
     missing

@@ -417,13 +417,9 @@ impl Compiler<'_> {
             }
         }
         let text = |s: &str| Value::str(s);
-        let flags = |m: &MethodDef| {
-            Value::Int(
-                i64::from(m.is_static)
-                    | i64::from(m.is_private) << 1
-                    | i64::from(m.is_abstract) << 2,
-            )
-        };
+        // `static` is not encoded: static methods are called like any other (upstream).
+        let flags =
+            |m: &MethodDef| Value::Int(i64::from(m.is_private) | i64::from(m.is_abstract) << 1);
         let layout = Value::list(vec![
             text(&def.name),
             Value::Bool(def.is_abstract),

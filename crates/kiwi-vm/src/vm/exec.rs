@@ -9,6 +9,7 @@ use kiwi_syntax::Span;
 
 use super::call::{bind_named, enter_frame, enter_frame_in_place, flatten_args};
 use super::generators::{generator_of_current_frame, GenStop};
+use super::objects::Fallback;
 use super::{Diagnostic, Interp, CLOCK_CHECK_EVERY, MAX_FRAMES};
 use crate::bytecode::{CaptureFrom, Const, FnProto, Op};
 use crate::error::{ErrorType, KiwiError};
@@ -703,16 +704,14 @@ impl Interp {
                                 let r = self.call_global_native(task, g, &stack[at..]);
                                 let bulky = stack[at..].iter().any(Value::is_bulky);
                                 task.stack = stack;
-                                if let Some(unit) = self.stdlib_unit_after(&r, g) {
-                                    // Load the package's file, then run this call again.
-                                    ip -= 1;
-                                    outcome!(Ok(Outcome::Enter(unit, FrameKind::Retry)));
-                                }
-                                let r = match r {
-                                    Err(_) => self
-                                        .implicit_self_call(task, &r, g, &task.stack[at..])
-                                        .map_or(r, Ok),
-                                    ok => ok,
+                                let r = match self.after_undefined_call(task, r, g, at) {
+                                    Fallback::Retry(unit) => {
+                                        // Load the package's file, then run this call again.
+                                        ip -= 1;
+                                        outcome!(Ok(Outcome::Enter(unit, FrameKind::Retry)));
+                                        continue 'frames;
+                                    }
+                                    Fallback::Result(r) => r,
                                 };
                                 task.stack.truncate(at);
                                 if std::mem::take(&mut self.fused_await) {
@@ -740,21 +739,25 @@ impl Interp {
                                 let args = tri!(flatten_args(&kinds, values.clone()));
                                 let name = self.names.name(g).clone();
                                 let r = self.call_native(task, &name, &args);
-                                let r = match r {
-                                    Err(_) => {
-                                        self.implicit_self_call(task, &r, g, &args).map_or(r, Ok)
+                                // The arguments go back on the stack for the fallbacks (and
+                                // for the call again, if a package's file must load first).
+                                let bulky = args.iter().any(Value::is_bulky);
+                                let at = task.stack.len();
+                                task.stack.extend(args);
+                                let r = match self.after_undefined_call(task, r, g, at) {
+                                    Fallback::Retry(unit) => {
+                                        task.stack.truncate(at);
+                                        task.stack.extend(values);
+                                        ip -= 1;
+                                        outcome!(Ok(Outcome::Enter(unit, FrameKind::Retry)));
+                                        continue 'frames;
                                     }
-                                    ok => ok,
+                                    Fallback::Result(r) => r,
                                 };
-                                if let Some(unit) = self.stdlib_unit_after(&r, g) {
-                                    task.stack.extend(values);
-                                    ip -= 1;
-                                    outcome!(Ok(Outcome::Enter(unit, FrameKind::Retry)));
-                                }
+                                task.stack.truncate(at);
                                 outcome!(r);
                                 yield_if_slow!(
-                                    args.iter().any(Value::is_bulky)
-                                        || task.stack.last().is_some_and(Value::is_bulky)
+                                    bulky || task.stack.last().is_some_and(Value::is_bulky)
                                 );
                             }
                         }

@@ -11,6 +11,14 @@ use crate::object::{self, InstanceObj, Method, Object, StructObj};
 use crate::task::Task;
 use crate::value::{Key, Map, Value};
 
+/// What to do after a call of an undefined global (see [`Interp::after_undefined_call`]).
+pub(crate) enum Fallback {
+    /// Run this stdlib file, then the call again.
+    Retry(Rc<crate::function::Closure>),
+    /// Go on with this outcome.
+    Result(KResult<Outcome>),
+}
+
 impl Interp {
     /// `MakeStruct`: builds a struct from its layout and the values on top of `stack`
     /// (base or null, static values, method closures).
@@ -62,9 +70,8 @@ impl Interp {
                 Rc::from(method.as_str()),
                 Method {
                     closure,
-                    is_static: flag & 1 != 0,
-                    is_private: flag & 2 != 0,
-                    is_abstract: flag & 4 != 0,
+                    is_private: flag & 1 != 0,
+                    is_abstract: flag & 2 != 0,
                 },
             );
         }
@@ -260,9 +267,32 @@ impl Interp {
         None
     }
 
+    /// What a native call of global `g` (arguments at `task.stack[at..]`) that failed because
+    /// no such function exists becomes: inside a method whose instance has a method of that
+    /// name, the call `@.name(args)`; else, if a stdlib file defines it, load that file and
+    /// retry; else the result as it was.
+    pub(crate) fn after_undefined_call(
+        &mut self,
+        task: &Task,
+        result: KResult<Outcome>,
+        g: u32,
+        at: usize,
+    ) -> Fallback {
+        if result.is_ok() {
+            return Fallback::Result(result);
+        }
+        if let Some(call) = self.implicit_self_call(task, &result, g, &task.stack[at..]) {
+            return Fallback::Result(Ok(call));
+        }
+        match self.stdlib_unit_after(&result, g) {
+            Some(unit) => Fallback::Retry(unit),
+            None => Fallback::Result(result),
+        }
+    }
+
     /// After a call of bare global `g` failed with `result` (no such function): inside a
     /// method whose instance has a method of that name, the call `@.name(args)` instead.
-    pub(crate) fn implicit_self_call(
+    fn implicit_self_call(
         &self,
         task: &Task,
         result: &KResult<Outcome>,
@@ -324,15 +354,13 @@ fn instance_builtin(
                 .unwrap_or_else(|| args.get(1).cloned().unwrap_or_default())
         }),
         "set" => arity("set", args, 2).and_then(|()| {
-            object::set_member(
-                &Object::Instance(InstanceObj {
-                    class: i.class.clone(),
-                    ivars: i.ivars.clone(),
-                }),
-                &args[0],
-                args[1].clone(),
-            )
-            .map(|()| recv.clone())
+            i.ivars
+                .try_borrow_mut()
+                .map_err(|_| {
+                    KiwiError::new(ErrorType::InvalidOperationError, "The object is in use.")
+                })?
+                .insert(Key(args[0].clone()), args[1].clone());
+            Ok(recv.clone())
         }),
         "has_key" => arity("has_key", args, 1)
             .map(|()| Value::Bool(ivars().get(&Key(args[0].clone())).is_some())),
