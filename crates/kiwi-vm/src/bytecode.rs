@@ -113,6 +113,10 @@ pub enum Op {
     Slice,
     /// Pop `obj`, push `obj.name` (constant `n` holds the name).
     GetMember(u32),
+    /// Pop value, object; `object.<str const n> = value`.
+    SetMember(u32),
+    /// `super.<str const n>(argc args)` in a method: `@` and the arguments are on the stack.
+    CallSuper(u32, u16),
     /// Call: callee and `argc` positional arguments on the stack.
     Call(u16),
     /// Call with named arguments or splats: callee and args; constant `n` holds the arg kinds.

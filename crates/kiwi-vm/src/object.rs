@@ -58,8 +58,8 @@ pub struct Method {
 pub struct InstanceObj {
     /// Its struct (an [`Object::Struct`]).
     pub class: Rc<Object>,
-    /// `@x` variables by name (without `@`).
-    pub ivars: Rc<RefCell<Map>>,
+    /// `@x` variables by name (without `@`), in the instance's own allocation.
+    pub ivars: RefCell<Map>,
 }
 
 /// An enum: a name and its members in definition order. Members are writable
@@ -132,6 +132,11 @@ pub fn is_a(class: &Rc<Object>, name: &str) -> bool {
     chain(class).any(|s| &*s.name == name)
 }
 
+/// The struct named `name` in the chain of `class` (itself or an ancestor).
+pub fn ancestor_named<'a>(class: &'a Rc<Object>, name: &str) -> Option<&'a StructObj> {
+    chain(class).find(|s| &*s.name == name)
+}
+
 /// Struct `class`, then its base, its base's base, ...
 fn chain(class: &Rc<Object>) -> impl Iterator<Item = &StructObj> {
     std::iter::successors(class.as_struct(), |s| {
@@ -143,7 +148,7 @@ fn chain(class: &Rc<Object>) -> impl Iterator<Item = &StructObj> {
 pub fn new_instance(class: &Rc<Object>) -> Value {
     Value::Obj(Rc::new(Object::Instance(InstanceObj {
         class: class.clone(),
-        ivars: Rc::new(RefCell::new(Map::new())),
+        ivars: RefCell::new(Map::new()),
     })))
 }
 

@@ -13,13 +13,22 @@ use std::hash::Hash;
 
 type Index<K> = HashMap<K, usize, foldhash::fast::RandomState>;
 
+/// Up to this many entries a map has no hash index: a lookup compares the keys in turn, which
+/// for a struct instance's few variables or a small record is faster than hashing, and
+/// creating the map allocates one vector instead of two tables.
+const SMALL: usize = 8;
+
 /// An insertion-ordered map (the subset of `IndexMap`'s API the runtime uses). Its entries are
 /// dropped through [`crate::release::release`] (hence `'static`), so a chain of maps nested
 /// 100,000 deep is freed without deep recursion.
+///
+/// While it is small (see [`SMALL`]) `index` stays empty and every live entry is found by a
+/// scan; once it grows past that, `index` holds every live key.
 #[derive(Clone)]
 pub struct OrderedMap<K: 'static, V: 'static> {
     entries: Vec<Option<(K, V)>>,
     index: Index<K>,
+    live: usize,
 }
 
 impl<K: 'static, V: 'static> Default for OrderedMap<K, V> {
@@ -27,6 +36,7 @@ impl<K: 'static, V: 'static> Default for OrderedMap<K, V> {
         OrderedMap {
             entries: Vec::new(),
             index: Index::default(),
+            live: 0,
         }
     }
 }
@@ -39,57 +49,97 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
 
     /// An empty map with room for `n` entries.
     pub fn with_capacity(n: usize) -> Self {
+        let index = if n > SMALL {
+            Index::with_capacity_and_hasher(n, Default::default())
+        } else {
+            Index::default()
+        };
         OrderedMap {
             entries: Vec::with_capacity(n),
-            index: Index::with_capacity_and_hasher(n, Default::default()),
+            index,
+            live: 0,
         }
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.live
     }
 
     /// Whether the map is empty.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.live == 0
+    }
+
+    /// Whether lookups scan the entries (no index). An indexed map whose keys were all
+    /// removed may count as small again: it then has no live entry to miss.
+    fn is_small(&self) -> bool {
+        self.index.is_empty() && self.entries.len() <= SMALL
+    }
+
+    /// Position of `key` in the entry vector.
+    fn find(&self, key: &K) -> Option<usize> {
+        if self.is_small() {
+            self.entries
+                .iter()
+                .position(|e| matches!(e, Some((k, _)) if k == key))
+        } else {
+            self.index.get(key).copied()
+        }
     }
 
     /// Inserts or replaces; a replaced entry keeps its position. Returns the old value.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        if let Some(&i) = self.index.get(&key) {
+        if let Some(i) = self.find(&key) {
             if let Some((_, v)) = self.entries[i].as_mut() {
                 return Some(std::mem::replace(v, value));
             }
         }
-        self.index.insert(key.clone(), self.entries.len());
+        if self.is_small() && self.entries.len() == SMALL {
+            // Growing past small: index the live entries where they are (positions must not
+            // move: a `for` loop over the map walks them by position).
+            for (i, e) in self.entries.iter().enumerate() {
+                if let Some((k, _)) = e {
+                    self.index.insert(k.clone(), i);
+                }
+            }
+            self.index.insert(key.clone(), self.entries.len());
+        } else if !self.is_small() {
+            self.index.insert(key.clone(), self.entries.len());
+        }
         self.entries.push(Some((key, value)));
+        self.live += 1;
         None
     }
 
     /// The value for `key`.
     pub fn get(&self, key: &K) -> Option<&V> {
-        let i = *self.index.get(key)?;
+        let i = self.find(key)?;
         self.entries[i].as_ref().map(|(_, v)| v)
     }
 
     /// The value for `key`, mutably.
     pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        let i = *self.index.get(key)?;
+        let i = self.find(key)?;
         self.entries[i].as_mut().map(|(_, v)| v)
     }
 
     /// Whether `key` is present.
     pub fn contains_key(&self, key: &K) -> bool {
-        self.index.contains_key(key)
+        self.find(key).is_some()
     }
 
     /// Removes `key`, keeping the order of the others. Returns its value.
     pub fn shift_remove(&mut self, key: &K) -> Option<V> {
-        let i = self.index.remove(key)?;
+        let i = if self.is_small() {
+            self.find(key)?
+        } else {
+            self.index.remove(key)?
+        };
         let (_, v) = self.entries[i].take()?;
-        let dead = self.entries.len() - self.index.len();
-        if dead > 16 && dead > self.index.len() {
+        self.live -= 1;
+        let dead = self.entries.len() - self.live;
+        if dead > 16 && dead > self.live {
             self.compact();
         }
         Some(v)
@@ -108,6 +158,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
     pub fn clear(&mut self) {
         self.entries.clear();
         self.index.clear();
+        self.live = 0;
     }
 
     /// Entries in insertion order.
@@ -219,5 +270,50 @@ mod tests {
         assert_eq!(m.iter().collect::<Vec<_>>(), vec![(&"a", &3), (&"b", &2)]);
         assert_eq!(m.first(), Some((&"a", &3)));
         assert_eq!(m.last(), Some((&"b", &2)));
+    }
+
+    /// Random inserts and removals over few keys, so maps cross between the scanned (small)
+    /// and the indexed form both ways, checked against a plain vector of pairs.
+    #[test]
+    fn matches_a_vector_model_across_the_small_threshold() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..200 {
+            let keys = 2 + round % 30;
+            let mut m = OrderedMap::new();
+            let mut model: Vec<(u64, u64)> = Vec::new();
+            for step in 0..400 {
+                let k = next(keys);
+                if next(3) == 0 {
+                    let want = model
+                        .iter()
+                        .position(|e| e.0 == k)
+                        .map(|i| model.remove(i).1);
+                    assert_eq!(m.shift_remove(&k), want);
+                } else {
+                    let old = model.iter_mut().find(|e| e.0 == k).map(|e| {
+                        let old = e.1;
+                        e.1 = step;
+                        old
+                    });
+                    if old.is_none() {
+                        model.push((k, step));
+                    }
+                    assert_eq!(m.insert(k, step), old);
+                }
+                assert_eq!(m.len(), model.len());
+                let probe = next(keys + 2);
+                let want = model.iter().find(|e| e.0 == probe).map(|e| e.1);
+                assert_eq!(m.get(&probe).copied(), want);
+                assert_eq!(m.contains_key(&probe), want.is_some());
+                let pairs: Vec<(u64, u64)> = m.iter().map(|(k, v)| (*k, *v)).collect();
+                assert_eq!(pairs, model);
+            }
+        }
     }
 }

@@ -329,11 +329,20 @@ fn values_eq(a: &Value, b: &Value, loose: bool) -> bool {
                 if let (crate::object::Object::Instance(p), crate::object::Object::Instance(q)) =
                     (&**x, &**y)
                 {
-                    work.push((
-                        Value::Map(p.ivars.clone()),
-                        Value::Map(q.ivars.clone()),
-                        false,
-                    ));
+                    if !seen.insert((Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize)) {
+                        continue;
+                    }
+                    // Compared as two hashmaps of their variables.
+                    let (p, q) = (p.ivars.borrow(), q.ivars.borrow());
+                    if p.len() != q.len() {
+                        return false;
+                    }
+                    for (k, v) in p.iter() {
+                        match q.get(k) {
+                            Some(w) => work.push((v.clone(), w.clone(), true)),
+                            None => return false,
+                        }
+                    }
                 }
             }
             (Value::Map(x), Value::Map(y)) => {
@@ -407,8 +416,13 @@ impl From<&str> for Key {
 }
 
 impl PartialEq for Key {
+    #[inline]
     fn eq(&self, other: &Self) -> bool {
-        strict_eq(&self.0, &other.0)
+        // String keys (instance variables, record fields) settle here without a call.
+        match (&self.0, &other.0) {
+            (Value::Str(a), Value::Str(b)) => Rc::ptr_eq(a, b) || a == b,
+            (a, b) => strict_eq(a, b),
+        }
     }
 }
 

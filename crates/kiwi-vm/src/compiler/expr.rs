@@ -222,6 +222,9 @@ impl Compiler<'_> {
     }
 
     fn call(&mut self, callee: &Expr, args: &[Arg], span: Span) {
+        if self.super_call(callee, args, span) {
+            return;
+        }
         let global = match &callee.kind {
             // These globals cannot be redefined by a user `fn` (§1.2): always the builtin.
             ExprKind::Ident(name)
@@ -249,6 +252,37 @@ impl Compiler<'_> {
                 }
             }
         };
+    }
+
+    /// `super.m(args)` (parsed as `__kiwi_super("Owner", "m", @, args...)`) in a method of
+    /// `Owner` with positional arguments: one `CallSuper` that enters the base's method
+    /// directly. Anything else (super outside a method, named or splatted arguments) stays a
+    /// call of the native, which reports the errors.
+    fn super_call(&mut self, callee: &Expr, args: &[Arg], span: Span) -> bool {
+        let ExprKind::Ident(name) = &callee.kind else {
+            return false;
+        };
+        let [Arg::Pos(owner), Arg::Pos(method), rest @ ..] = args else {
+            return false;
+        };
+        let (ExprKind::Str(owner), ExprKind::Str(method)) = (&owner.kind, &method.kind) else {
+            return false;
+        };
+        let in_owner = self.cur().owner.as_deref() == Some(owner.as_str());
+        let positional = rest.iter().all(|a| matches!(a, Arg::Pos(_)));
+        let argc_fits = !rest.is_empty() && rest.len() <= usize::from(u16::MAX);
+        if name != "__kiwi_super" || !in_owner || !positional || !argc_fits {
+            return false;
+        }
+        for arg in rest {
+            if let Arg::Pos(e) = arg {
+                self.expr(e);
+            }
+        }
+        let k = self.str_const(method);
+        // `rest` holds `@` first: argc counts the arguments after it.
+        self.emit(Op::CallSuper(k, (rest.len() - 1) as u16), span);
+        true
     }
 
     fn case(

@@ -31,6 +31,9 @@ pub struct Globals {
     index: HashMap<Rc<str>, u32>,
     /// Names that §5.3 calls "top-level names"; a function assigning one writes the global.
     pub toplevel: HashSet<String>,
+    /// Short string constants, one `Rc` per text across every compiled file: member and
+    /// method names then compare by pointer (`@x` written in one method, read in another).
+    strings: HashMap<String, Rc<String>>,
 }
 
 impl Globals {
@@ -44,6 +47,20 @@ impl Globals {
         self.names.push(rc.clone());
         self.index.insert(rc, i);
         i
+    }
+
+    /// The shared `Rc` of a short string constant (longer ones get their own).
+    fn string(&mut self, s: &str) -> Rc<String> {
+        const SHORT: usize = 64;
+        if s.len() > SHORT {
+            return Rc::new(s.to_string());
+        }
+        if let Some(rc) = self.strings.get(s) {
+            return rc.clone();
+        }
+        let rc = Rc::new(s.to_string());
+        self.strings.insert(s.to_string(), rc.clone());
+        rc
     }
 
     /// The slot of `name` if it was ever interned.
@@ -339,7 +356,8 @@ impl Compiler<'_> {
         if let Some(&i) = self.cur().str_consts.get(s) {
             return i;
         }
-        let i = self.konst(Const::Value(Value::str(s)));
+        let text = self.globals.string(s);
+        let i = self.konst(Const::Value(Value::Str(text)));
         self.cur().str_consts.insert(s.to_string(), i);
         i
     }

@@ -577,8 +577,13 @@ impl Compiler<'_> {
             AssignTarget::Member(obj, name) => {
                 self.expr(obj);
                 let k = self.str_const(name);
-                self.emit(Op::Const(k), span);
-                self.index_store(op, value, want, span);
+                self.assigned_value(op, value, span, |c| {
+                    // `o.x op= v` reads `o.x` as `o["x"]` does.
+                    c.emit(Op::Dup, span);
+                    c.emit(Op::Const(k), span);
+                    c.emit(Op::Index, span);
+                });
+                self.store_keeping_value(Op::SetMember(k), want, span);
             }
             AssignTarget::Slice { .. } if op != AssignOp::Assign => {
                 self.fail("A slice can only be assigned with '='.", span);
@@ -629,15 +634,20 @@ impl Compiler<'_> {
             c.emit(Op::Dup2, span);
             c.emit(Op::Index, span);
         });
+        self.store_keeping_value(Op::SetIndex, want, span);
+    }
+
+    /// Emits `store` (which pops the value it stores); with `want`, the value stays as the
+    /// expression's result.
+    fn store_keeping_value(&mut self, store: Op, want: bool, span: Span) {
         if want {
-            // Keep a copy of the value below obj/key/value for the expression result.
             let tmp = self.cur().new_local();
             self.emit(Op::Dup, span);
             self.emit(Op::StoreLocal(tmp), span);
-            self.emit(Op::SetIndex, span);
+            self.emit(store, span);
             self.emit(Op::LoadLocal(tmp), span);
         } else {
-            self.emit(Op::SetIndex, span);
+            self.emit(store, span);
         }
     }
 
@@ -676,9 +686,8 @@ impl Compiler<'_> {
                     self.emit(Op::StoreLocal(tmp), span);
                     self.expr(obj);
                     let k = self.str_const(name);
-                    self.emit(Op::Const(k), span);
                     self.emit(Op::LoadLocal(tmp), span);
-                    self.emit(Op::SetIndex, span);
+                    self.emit(Op::SetMember(k), span);
                 }
                 AssignTarget::Slice {
                     obj,

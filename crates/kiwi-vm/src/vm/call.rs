@@ -52,6 +52,17 @@ pub fn enter_frame(task: &mut Task, callee: Rc<Closure>, mut args: Vec<Value>, k
 /// Fast path for `Call(argc)` when the arguments are already in place as the first locals:
 /// no cells, no rest parameter. Returns false if the slow path is needed.
 pub fn enter_frame_in_place(task: &mut Task, callee: &Rc<Closure>, argc: usize) -> bool {
+    enter_frame_in_place_as(task, callee, argc, FrameKind::Call)
+}
+
+/// [`enter_frame_in_place`] with the frame's kind given (a constructor's frame returns its
+/// instance).
+pub fn enter_frame_in_place_as(
+    task: &mut Task,
+    callee: &Rc<Closure>,
+    argc: usize,
+    kind: FrameKind,
+) -> bool {
     let proto = &callee.proto;
     if !proto.simple_params {
         return false;
@@ -69,7 +80,7 @@ pub fn enter_frame_in_place(task: &mut Task, callee: &Rc<Closure>, argc: usize) 
         base,
         cells: Vec::new(),
         handler_base: task.handlers.len(),
-        kind: FrameKind::Call,
+        kind,
     });
     true
 }

@@ -7,7 +7,9 @@ use std::rc::Rc;
 use kiwi_syntax::ast::BinOp;
 use kiwi_syntax::Span;
 
-use super::call::{bind_named, enter_frame, enter_frame_in_place, flatten_args};
+use super::call::{
+    bind_named, enter_frame, enter_frame_in_place, enter_frame_in_place_as, flatten_args,
+};
 use super::generators::{generator_of_current_frame, GenStop};
 use super::objects::Fallback;
 use super::{Diagnostic, Interp, CLOCK_CHECK_EVERY, MAX_FRAMES};
@@ -58,6 +60,14 @@ fn konst(proto: &FnProto, k: u32) -> &Value {
     match &proto.consts[k as usize] {
         Const::Value(v) => v,
         _ => &Value::Null,
+    }
+}
+
+/// A string constant, borrowed.
+fn const_text(proto: &FnProto, k: u32) -> &str {
+    match konst(proto, k) {
+        Value::Str(s) => s.as_str(),
+        _ => "",
     }
 }
 
@@ -321,6 +331,25 @@ impl Interp {
                     if !enter_frame_in_place(task, &f, argc) {
                         let args = task.stack.split_off(at + 1);
                         enter_frame(task, f, args, FrameKind::Call);
+                    }
+                    continue 'frames;
+                }};
+            }
+            // Enters method `f` with its receiver at `at - 1` and `argc` arguments above it:
+            // the closure goes below the receiver, the values stay where they are.
+            macro_rules! enter_method {
+                ($f:expr, $argc:expr, $at:expr, $kind:expr) => {{
+                    let (f, argc, at, kind) = ($f, $argc as usize, $at, $kind);
+                    save_ip!();
+                    if task.frames.len() >= MAX_FRAMES {
+                        fail!(stack_overflow());
+                    }
+                    task.stack.insert(at - 1, Value::Func(f.clone()));
+                    if f.proto.simple_params {
+                        enter_frame_in_place_as(task, &f, argc + 1, kind);
+                    } else {
+                        let args = task.stack.split_off(at);
+                        enter_frame(task, f, args, kind);
                     }
                     continue 'frames;
                 }};
@@ -649,6 +678,20 @@ impl Interp {
                             outcome!(self.call_method(task, obj, &name, Vec::new()));
                         }
                     }
+                    Op::SetMember(k) => {
+                        let v = pop!();
+                        let obj = pop!();
+                        let name = Value::Str(const_str(proto, k));
+                        tri!(ops::set_index(&obj, &name, v));
+                    }
+                    Op::CallSuper(k, argc) => {
+                        let at = task.stack.len() - argc as usize;
+                        let owner = proto.owner.as_deref().unwrap_or("");
+                        let method = const_text(proto, k);
+                        let f = tri!(self.super_method(&task.stack[at - 1], owner, method));
+                        charge_call!();
+                        enter_method!(f, argc, at, FrameKind::Call);
+                    }
                     Op::Call(argc) => {
                         let argc = argc as usize;
                         let at = task.stack.len() - argc - 1;
@@ -764,6 +807,21 @@ impl Interp {
                     }
                     Op::CallMethod(k, argc) => {
                         let at = task.stack.len() - argc as usize;
+                        // Fast path: a struct's method is entered with its receiver and
+                        // arguments where they lie (the closure goes below them).
+                        if let Value::Obj(o) = &task.stack[at - 1] {
+                            if let Some(call) = self.direct_method(task, o, const_text(proto, k)) {
+                                charge_call!();
+                                let kind = match call.instance {
+                                    Some(instance) => {
+                                        task.stack[at - 1] = instance.clone();
+                                        FrameKind::Import(instance)
+                                    }
+                                    None => FrameKind::Call,
+                                };
+                                enter_method!(call.closure, argc, at, kind);
+                            }
+                        }
                         // Fast path: a builtin method of a plain value runs on the arguments
                         // where they lie, with no argument vector to allocate.
                         if !matches!(

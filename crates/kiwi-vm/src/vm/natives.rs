@@ -32,6 +32,8 @@ pub(crate) enum NativeSlot {
     Recv(Family),
     /// `socket::send` / `tls::send`.
     Send(Family),
+    /// `super.m(...)` (`__kiwi_super`), on every call of a constructor that calls its base's.
+    Super,
     /// Anything else, dispatched by name.
     ByName,
 }
@@ -44,6 +46,7 @@ impl NativeSlot {
             "socket::send" => NativeSlot::Send(Family::Tcp),
             "tls::recv" => NativeSlot::Recv(Family::Tls),
             "tls::send" => NativeSlot::Send(Family::Tls),
+            "__kiwi_super" => NativeSlot::Super,
             _ => NativeSlot::ByName,
         }
     }
@@ -69,6 +72,7 @@ impl Interp {
                 self.fused_await = true;
                 self.await_started(task, started)
             }
+            NativeSlot::Super => self.super_call(args),
             NativeSlot::Recv(family) => {
                 let op = self.net_recv(family, args)?;
                 Ok(Outcome::Value(self.detach_if_discarded(task, op)))

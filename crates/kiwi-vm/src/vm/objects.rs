@@ -19,6 +19,15 @@ pub(crate) enum Fallback {
     Result(KResult<Outcome>),
 }
 
+/// A method call entered directly (see [`Interp::direct_method`]).
+pub(crate) struct DirectCall {
+    /// The method.
+    pub closure: Rc<crate::function::Closure>,
+    /// For a constructor: the new instance, which replaces the struct as the receiver and is
+    /// what the call returns.
+    pub instance: Option<Value>,
+}
+
 impl Interp {
     /// `MakeStruct`: builds a struct from its layout and the values on top of `stack`
     /// (base or null, static values, method closures).
@@ -121,6 +130,36 @@ impl Interp {
         }
     }
 
+    /// The Kiwi function `recv.name(...)` runs when it can be entered with the arguments where
+    /// they lie: an instance's public (or reachable private) method, or `S.new(...)`. `None`
+    /// sends the call down the general path (builtins, errors, static methods).
+    pub(crate) fn direct_method(
+        &self,
+        task: &Task,
+        obj: &Rc<Object>,
+        name: &str,
+    ) -> Option<DirectCall> {
+        match &**obj {
+            Object::Instance(i) => {
+                let (_, m) = object::find_method(&i.class, name)?;
+                let callable = !m.is_abstract
+                    && (!m.is_private || self.caller_may_call_private(task, &i.class));
+                callable.then(|| DirectCall {
+                    closure: m.closure.clone(),
+                    instance: None,
+                })
+            }
+            Object::Struct(s) if name == "new" && !s.is_abstract => {
+                let (_, m) = object::find_method(obj, "new")?;
+                Some(DirectCall {
+                    closure: m.closure.clone(),
+                    instance: Some(object::new_instance(obj)),
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// `recv.name(args)` on an object (struct value or instance).
     pub(crate) fn object_method(
         &self,
@@ -198,36 +237,58 @@ impl Interp {
     /// `__kiwi_super(owner, method, @, args...)`: `super.method(args)` in a method of struct
     /// `owner`: the method of the nearest ancestor of `owner` that has it, run on `@`.
     pub(crate) fn super_call(&self, args: &[Value]) -> KResult<Outcome> {
-        let (Some(Value::Str(owner)), Some(Value::Str(method))) = (args.first(), args.get(1))
+        let (Some(Value::Str(owner)), Some(Value::Str(method)), Some(me)) =
+            (args.first(), args.get(1), args.get(2))
         else {
             return Err(super_outside());
         };
-        if owner.is_empty() || matches!(args.get(2), None | Some(Value::Null)) {
+        let f = self.super_method(me, owner, method)?;
+        Ok(Outcome::Call(Value::Func(f), args[2..].to_vec()))
+    }
+
+    /// The method `super.method` names in a method of struct `owner` running on `me`.
+    pub(crate) fn super_method(
+        &self,
+        me: &Value,
+        owner: &str,
+        method: &str,
+    ) -> KResult<Rc<crate::function::Closure>> {
+        if owner.is_empty() || matches!(me, Value::Null) {
             return Err(super_outside());
         }
-        let class = match self.global(owner) {
-            Some(Value::Obj(o)) if o.as_struct().is_some() => o,
-            _ => return Err(super_outside()),
+        // The defining struct is in `@`'s chain (no global lookup, and right even when the
+        // struct's global name was reassigned); a static method's fresh `@` is one too.
+        let in_chain = match me {
+            Value::Obj(o) => match &**o {
+                Object::Instance(i) => object::ancestor_named(&i.class, owner),
+                _ => None,
+            },
+            _ => None,
         };
-        let base = class
-            .as_struct()
-            .and_then(|s| s.base.clone())
-            .ok_or_else(|| {
-                KiwiError::new(
-                    ErrorType::RuntimeError,
-                    format!("Struct '{owner}' has no base for super.{method}."),
-                )
-            })?;
-        let (_, m) = object::find_method(&base, method).ok_or_else(|| {
+        let global;
+        let defining = match in_chain {
+            Some(s) => s,
+            None => {
+                global = match self.global(owner) {
+                    Some(Value::Obj(o)) if o.as_struct().is_some() => o,
+                    _ => return Err(super_outside()),
+                };
+                global.as_struct().ok_or_else(super_outside)?
+            }
+        };
+        let base = defining.base.as_ref().ok_or_else(|| {
+            KiwiError::new(
+                ErrorType::RuntimeError,
+                format!("Struct '{owner}' has no base for super.{method}."),
+            )
+        })?;
+        let (_, m) = object::find_method(base, method).ok_or_else(|| {
             KiwiError::new(
                 ErrorType::RuntimeError,
                 format!("Method '{method}' not found in base of '{owner}'."),
             )
         })?;
-        Ok(Outcome::Call(
-            Value::Func(m.closure.clone()),
-            args[2..].to_vec(),
-        ))
+        Ok(m.closure.clone())
     }
 
     /// `__kiwi_struct_of(@)`: the struct of an instance (what `@@x` reads from), else null.
@@ -367,7 +428,7 @@ fn instance_builtin(
         "clone" => arity("clone", args, 0).map(|()| {
             Value::Obj(Rc::new(Object::Instance(InstanceObj {
                 class: i.class.clone(),
-                ivars: Rc::new(std::cell::RefCell::new(ivars().clone())),
+                ivars: std::cell::RefCell::new(ivars().clone()),
             })))
         }),
         "is_a" => arity("is_a", args, 1).map(|()| {
