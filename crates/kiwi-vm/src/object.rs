@@ -38,14 +38,18 @@ pub struct StructObj {
     pub base: Option<Rc<Object>>,
     /// `abstract struct`.
     pub is_abstract: bool,
-    /// The methods it defines itself (looked up on every call: a fast hasher).
+    /// Every method its instances have: its own, then its bases' that it does not
+    /// override (copied in when it is defined, so a call is one lookup; a fast hasher).
     pub methods: HashMap<Rc<str>, Method, foldhash::fast::RandomState>,
     /// `static @x` variables (`@@x`, `S.x`).
     pub statics: RefCell<Map>,
 }
 
 /// A method of a struct.
+#[derive(Clone)]
 pub struct Method {
+    /// The name of the struct that defines it.
+    pub owner: Rc<str>,
     /// The function; its first parameter is the instance.
     pub closure: Rc<Closure>,
     /// `private fn`.
@@ -121,10 +125,18 @@ pub fn type_of(v: &Value) -> Value {
     }
 }
 
-/// The method `name` of struct `class` or the nearest ancestor that has it, with the struct
-/// that defines it.
-pub fn find_method<'a>(class: &'a Rc<Object>, name: &str) -> Option<(&'a StructObj, &'a Method)> {
-    chain(class).find_map(|s| s.methods.get(name).map(|m| (s, m)))
+/// The method `name` of struct `class` or the nearest ancestor that has it.
+pub fn find_method<'a>(class: &'a Rc<Object>, name: &str) -> Option<&'a Method> {
+    class.as_struct()?.methods.get(name)
+}
+
+/// The method an instance's struct chain defines for operator `symbol` (`+`, `==`, ...).
+pub fn operator_method<'a>(v: &'a Value, symbol: &str) -> Option<&'a Rc<Closure>> {
+    let Value::Obj(o) = v else { return None };
+    let Object::Instance(i) = &**o else {
+        return None;
+    };
+    find_method(&i.class, symbol).map(|m| &m.closure)
 }
 
 /// Whether struct `class` is named `name` or descends from a struct of that name.
@@ -154,13 +166,15 @@ pub fn new_instance(class: &Rc<Object>) -> Value {
 
 /// Abstract methods of the whole chain of `class` that no struct in it implements.
 pub fn unimplemented_abstract(class: &Rc<Object>) -> Vec<Rc<str>> {
-    let mut missing = Vec::new();
-    for (name, m) in chain(class).flat_map(|s| &s.methods) {
-        let implemented = find_method(class, name).is_some_and(|(_, found)| !found.is_abstract);
-        if m.is_abstract && !implemented && !missing.contains(name) {
-            missing.push(name.clone());
-        }
-    }
+    let Some(s) = class.as_struct() else {
+        return Vec::new();
+    };
+    let mut missing: Vec<Rc<str>> = s
+        .methods
+        .iter()
+        .filter(|(_, m)| m.is_abstract)
+        .map(|(name, _)| name.clone())
+        .collect();
     missing.sort();
     missing
 }

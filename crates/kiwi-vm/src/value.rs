@@ -420,7 +420,14 @@ impl PartialEq for Key {
     fn eq(&self, other: &Self) -> bool {
         // String keys (instance variables, record fields) settle here without a call.
         match (&self.0, &other.0) {
-            (Value::Str(a), Value::Str(b)) => Rc::ptr_eq(a, b) || a == b,
+            // Names are shared constants (equal by pointer); distinct ones mostly differ in
+            // length or first byte, which settles them without a memcmp call.
+            (Value::Str(a), Value::Str(b)) => {
+                Rc::ptr_eq(a, b)
+                    || (a.len() == b.len()
+                        && a.as_bytes().first() == b.as_bytes().first()
+                        && a == b)
+            }
             (a, b) => strict_eq(a, b),
         }
     }

@@ -499,6 +499,15 @@ impl Interp {
                             std::mem::forget(std::mem::replace(&mut task.stack[n - 2], r));
                             continue;
                         }
+                        // An operator method is entered with its operands where they lie.
+                        let n = task.stack.len();
+                        if let Some(f) =
+                            crate::object::operator_method(&task.stack[n - 2], bop.symbol())
+                        {
+                            let f = f.clone();
+                            charge_call!();
+                            enter_method!(f, 1, n - 1, FrameKind::Call);
+                        }
                         let b = pop!();
                         let a = pop!();
                         if let Some(o) = self.operator_method(bop, &a, &b) {
@@ -1267,8 +1276,8 @@ fn to_string_method(v: &Value) -> Option<Rc<Closure>> {
         return None;
     };
     crate::object::find_method(&i.class, "to_string")
-        .filter(|(_, m)| !m.is_abstract)
-        .map(|(_, m)| m.closure.clone())
+        .filter(|m| !m.is_abstract)
+        .map(|m| m.closure.clone())
 }
 
 impl Interp {

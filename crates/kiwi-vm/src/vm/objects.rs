@@ -69,6 +69,7 @@ impl Interp {
             }
         };
         let mut methods = HashMap::with_hasher(foldhash::fast::RandomState::default());
+        let owner: Rc<str> = Rc::from(name.as_str());
         for ((method, flag), closure) in names.iter().zip(&flags).zip(closures) {
             let (Value::Str(method), Value::Int(flag), Value::Func(closure)) =
                 (method, flag, closure)
@@ -78,11 +79,19 @@ impl Interp {
             methods.insert(
                 Rc::from(method.as_str()),
                 Method {
+                    owner: owner.clone(),
                     closure,
                     is_private: flag & 1 != 0,
                     is_abstract: flag & 2 != 0,
                 },
             );
+        }
+        if let Some(inherited) = base.as_deref().and_then(Object::as_struct) {
+            for (method, m) in &inherited.methods {
+                if !methods.contains_key(method) {
+                    methods.insert(method.clone(), m.clone());
+                }
+            }
         }
         let statics: Map = statics
             .into_iter()
@@ -90,7 +99,7 @@ impl Interp {
             .map(|(k, v)| (Key(k), v))
             .collect();
         let class = Rc::new(Object::Struct(StructObj {
-            name: Rc::from(name.as_str()),
+            name: owner,
             base,
             is_abstract,
             methods,
@@ -120,7 +129,7 @@ impl Interp {
         }
         let instance = object::new_instance(class);
         match object::find_method(class, "new") {
-            Some((_, m)) => {
+            Some(m) => {
                 let mut full = Vec::with_capacity(args.len() + 1);
                 full.push(instance.clone());
                 full.extend(args);
@@ -141,7 +150,7 @@ impl Interp {
     ) -> Option<DirectCall> {
         match &**obj {
             Object::Instance(i) => {
-                let (_, m) = object::find_method(&i.class, name)?;
+                let m = object::find_method(&i.class, name)?;
                 let callable = !m.is_abstract
                     && (!m.is_private || self.caller_may_call_private(task, &i.class));
                 callable.then(|| DirectCall {
@@ -150,7 +159,7 @@ impl Interp {
                 })
             }
             Object::Struct(s) if name == "new" && !s.is_abstract => {
-                let (_, m) = object::find_method(obj, "new")?;
+                let m = object::find_method(obj, "new")?;
                 Some(DirectCall {
                     closure: m.closure.clone(),
                     instance: Some(object::new_instance(obj)),
@@ -188,7 +197,7 @@ impl Interp {
         }
         // `S.m(args)` (static methods): run with a fresh empty instance as `@`.
         match object::find_method(class, name) {
-            Some((_, m)) => {
+            Some(m) => {
                 let mut full = vec![object::new_instance(class)];
                 full.extend(args);
                 Ok(Outcome::Call(Value::Func(m.closure.clone()), full))
@@ -205,14 +214,14 @@ impl Interp {
         name: &str,
         args: Vec<Value>,
     ) -> KResult<Outcome> {
-        if let Some((owner, m)) = object::find_method(&i.class, name) {
+        if let Some(m) = object::find_method(&i.class, name) {
             if m.is_abstract {
                 return Err(unimplemented(&i.struct_name(), name));
             }
             if m.is_private && !self.caller_may_call_private(task, &i.class) {
                 return Err(KiwiError::custom(
                     "InvalidOperationError",
-                    format!("Method `{name}` of struct `{}` is private.", owner.name),
+                    format!("Method `{name}` of struct `{}` is private.", m.owner),
                 ));
             }
             let mut full = Vec::with_capacity(args.len() + 1);
@@ -282,7 +291,7 @@ impl Interp {
                 format!("Struct '{owner}' has no base for super.{method}."),
             )
         })?;
-        let (_, m) = object::find_method(base, method).ok_or_else(|| {
+        let m = object::find_method(base, method).ok_or_else(|| {
             KiwiError::new(
                 ErrorType::RuntimeError,
                 format!("Method '{method}' not found in base of '{owner}'."),
@@ -310,18 +319,14 @@ impl Interp {
         a: &Value,
         b: &Value,
     ) -> Option<Outcome> {
-        let Value::Obj(o) = a else { return None };
-        let Object::Instance(i) = &**o else {
-            return None;
-        };
         let symbol = op.symbol();
-        if let Some((_, m)) = object::find_method(&i.class, symbol) {
+        if let Some(f) = object::operator_method(a, symbol) {
             return Some(Outcome::Call(
-                Value::Func(m.closure.clone()),
+                Value::Func(f.clone()),
                 vec![a.clone(), b.clone()],
             ));
         }
-        if symbol == "!=" && object::find_method(&i.class, "==").is_some() {
+        if symbol == "!=" && object::operator_method(a, "==").is_some() {
             let not_equal = self.global("__kiwi_not_equal")?;
             return Some(Outcome::Call(not_equal, vec![a.clone(), b.clone()]));
         }
@@ -374,7 +379,7 @@ impl Interp {
         let Object::Instance(i) = &**o else {
             return None;
         };
-        let (_, m) = object::find_method(&i.class, name)?;
+        let m = object::find_method(&i.class, name)?;
         let mut full = Vec::with_capacity(args.len() + 1);
         full.push(me.clone());
         full.extend_from_slice(args);
