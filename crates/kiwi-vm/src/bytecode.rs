@@ -225,6 +225,8 @@ pub struct FnProto {
     pub owner: Option<Rc<str>>,
     /// A struct method: its first parameter is the instance `@`.
     pub is_method: bool,
+    /// One cache per constant, used by the member and method sites naming that constant.
+    pub caches: Box<[crate::sitecache::SiteCache]>,
 }
 
 /// Where a variable lives at run time inside a function.

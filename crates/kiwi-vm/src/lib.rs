@@ -17,6 +17,7 @@ pub mod ops;
 pub mod ordmap;
 mod release;
 pub mod scheduler;
+pub mod sitecache;
 pub mod stdlib;
 pub mod task;
 pub mod value;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::function::Closure;
+use crate::sitecache::SiteCache;
 
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::methods::check::{arity, arity_range, str_arg};
@@ -251,17 +252,62 @@ fn table(obj: &Object) -> Option<&RefCell<Map>> {
     }
 }
 
+/// `obj.name` on an object with variables (null if it has no `name`); `None` if it has none.
+/// `cache` remembers where `name` was, for the next read or write at the same site.
+pub fn get_member(obj: &Object, name: &Rc<String>, cache: &SiteCache) -> Option<Value> {
+    let vars = table(obj)?.borrow();
+    if let Some((Key(Value::Str(k)), v)) = vars.entry_at(cache.slot()) {
+        if Rc::ptr_eq(k, name) {
+            return Some(v.clone());
+        }
+    }
+    let Some(pos) = vars.position(&Key(Value::Str(name.clone()))) else {
+        return Some(Value::Null);
+    };
+    cache.remember_slot(pos);
+    vars.entry_at(pos).map(|(_, v)| v.clone())
+}
+
+/// `obj.name = value` on an object, with the site's `cache` as for [`get_member`].
+pub fn set_member_cached(
+    obj: &Object,
+    name: &Rc<String>,
+    cache: &SiteCache,
+    value: Value,
+) -> KResult<()> {
+    let mut vars = table(obj)
+        .ok_or_else(not_settable)?
+        .try_borrow_mut()
+        .map_err(|_| in_use())?;
+    let value = match vars.entry_at_mut(cache.slot()) {
+        Some((Key(Value::Str(k)), v)) if Rc::ptr_eq(k, name) => {
+            *v = value;
+            return Ok(());
+        }
+        _ => value,
+    };
+    let (pos, _) = vars.insert_full(Key(Value::Str(name.clone())), value);
+    cache.remember_slot(pos);
+    Ok(())
+}
+
+fn not_settable() -> KiwiError {
+    KiwiError::new(
+        ErrorType::InvalidOperationError,
+        "Cannot set a member of this value.",
+    )
+}
+
+fn in_use() -> KiwiError {
+    KiwiError::new(ErrorType::InvalidOperationError, "The object is in use.")
+}
+
 /// `obj[key] = value` / `obj.key = value` on an object.
 pub fn set_member(obj: &Object, key: &Value, value: Value) -> KResult<()> {
     table(obj)
-        .ok_or_else(|| {
-            KiwiError::new(
-                ErrorType::InvalidOperationError,
-                "Cannot set a member of this value.",
-            )
-        })?
+        .ok_or_else(not_settable)?
         .try_borrow_mut()
-        .map_err(|_| KiwiError::new(ErrorType::InvalidOperationError, "The object is in use."))?
+        .map_err(|_| in_use())?
         .insert(Key(key.clone()), value);
     Ok(())
 }

@@ -88,11 +88,32 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
         }
     }
 
+    /// Position of `key` among the entries (see [`OrderedMap::entry_at`]).
+    pub fn position(&self, key: &K) -> Option<usize> {
+        self.find(key)
+    }
+
+    /// The entry at position `pos`, if it is live: a caller that remembers where a key was
+    /// can check it there without hashing.
+    pub fn entry_at(&self, pos: usize) -> Option<(&K, &V)> {
+        self.entries.get(pos)?.as_ref().map(|(k, v)| (k, v))
+    }
+
+    /// The entry at position `pos`, value mutable.
+    pub fn entry_at_mut(&mut self, pos: usize) -> Option<(&K, &mut V)> {
+        self.entries.get_mut(pos)?.as_mut().map(|(k, v)| (&*k, v))
+    }
+
     /// Inserts or replaces; a replaced entry keeps its position. Returns the old value.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        self.insert_full(key, value).1
+    }
+
+    /// [`OrderedMap::insert`], also giving the entry's position.
+    pub fn insert_full(&mut self, key: K, value: V) -> (usize, Option<V>) {
         if let Some(i) = self.find(&key) {
             if let Some((_, v)) = self.entries[i].as_mut() {
-                return Some(std::mem::replace(v, value));
+                return (i, Some(std::mem::replace(v, value)));
             }
         }
         if self.is_small() && self.entries.len() == SMALL {
@@ -109,7 +130,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
         }
         self.entries.push(Some((key, value)));
         self.live += 1;
-        None
+        (self.entries.len() - 1, None)
     }
 
     /// The value for `key`.

@@ -240,6 +240,7 @@ impl FnState {
             captures: self.captures.into_iter().map(|(_, c)| c).collect(),
             code: self.code,
             spans: self.spans,
+            caches: self.consts.iter().map(|_| Default::default()).collect(),
             consts: self.consts,
             file,
             owner: self.owner,

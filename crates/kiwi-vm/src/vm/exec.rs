@@ -680,7 +680,8 @@ impl Interp {
                             task.stack.push(v.unwrap_or_default());
                         } else if let Value::Obj(o) = &obj {
                             // Instance and static variables, enum members: never a method.
-                            let v = crate::object::index(o, &Value::Str(name));
+                            let cache = &proto.caches[k as usize];
+                            let v = crate::object::get_member(o, &name, cache);
                             task.stack.push(v.unwrap_or_default());
                         } else {
                             save_ip!();
@@ -690,8 +691,13 @@ impl Interp {
                     Op::SetMember(k) => {
                         let v = pop!();
                         let obj = pop!();
-                        let name = Value::Str(const_str(proto, k));
-                        tri!(ops::set_index(&obj, &name, v));
+                        let name = const_str(proto, k);
+                        if let Value::Obj(o) = &obj {
+                            let cache = &proto.caches[k as usize];
+                            tri!(crate::object::set_member_cached(o, &name, cache, v));
+                        } else {
+                            tri!(ops::set_index(&obj, &Value::Str(name), v));
+                        }
                     }
                     Op::CallSuper(k, argc) => {
                         let at = task.stack.len() - argc as usize;
@@ -819,7 +825,12 @@ impl Interp {
                         // Fast path: a struct's method is entered with its receiver and
                         // arguments where they lie (the closure goes below them).
                         if let Value::Obj(o) = &task.stack[at - 1] {
-                            if let Some(call) = self.direct_method(task, o, const_text(proto, k)) {
+                            if let Some(call) = self.direct_method(
+                                task,
+                                o,
+                                const_text(proto, k),
+                                &proto.caches[k as usize],
+                            ) {
                                 charge_call!();
                                 let kind = match call.instance {
                                     Some(instance) => {

@@ -8,6 +8,7 @@ use super::exec::Outcome;
 use super::Interp;
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::object::{self, InstanceObj, Method, Object, StructObj};
+use crate::sitecache::SiteCache;
 use crate::task::Task;
 use crate::value::{Key, Map, Value};
 
@@ -147,10 +148,21 @@ impl Interp {
         task: &Task,
         obj: &Rc<Object>,
         name: &str,
+        cache: &SiteCache,
     ) -> Option<DirectCall> {
         match &**obj {
             Object::Instance(i) => {
+                if let Some(closure) = cache.method(&i.class) {
+                    return Some(DirectCall {
+                        closure,
+                        instance: None,
+                    });
+                }
                 let m = object::find_method(&i.class, name)?;
+                if !m.is_abstract && !m.is_private {
+                    // Only public methods are remembered: a private one depends on the caller.
+                    cache.remember_method(&i.class, &m.closure);
+                }
                 let callable = !m.is_abstract
                     && (!m.is_private || self.caller_may_call_private(task, &i.class));
                 callable.then(|| DirectCall {

@@ -1,0 +1,47 @@
+//! Per-site caches. A method call or member access by a constant name remembers what it found
+//! last time: the method a struct resolved the name to, and where in an instance's variables
+//! the name sat. Instances of one struct are usually built alike, so the next run at that
+//! site checks one pointer instead of hashing the name. Weak references: a cache never keeps
+//! a struct or a function alive (and cannot form a cycle through a function's own code).
+
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
+use crate::function::Closure;
+use crate::object::Object;
+
+/// What one name constant of a function learned (see the module doc).
+#[derive(Default)]
+pub struct SiteCache {
+    method: RefCell<Option<(Weak<Object>, Weak<Closure>)>>,
+    slot: Cell<usize>,
+}
+
+impl SiteCache {
+    /// The method remembered for struct `class`, if this site last resolved it there.
+    pub fn method(&self, class: &Rc<Object>) -> Option<Rc<Closure>> {
+        let cached = self.method.borrow();
+        let (seen, f) = cached.as_ref()?;
+        // A Weak keeps its allocation, so the address cannot be reused by another struct.
+        if std::ptr::eq(seen.as_ptr(), Rc::as_ptr(class)) {
+            f.upgrade()
+        } else {
+            None
+        }
+    }
+
+    /// Remembers that struct `class` resolves this site's name to `f`.
+    pub fn remember_method(&self, class: &Rc<Object>, f: &Rc<Closure>) {
+        *self.method.borrow_mut() = Some((Rc::downgrade(class), Rc::downgrade(f)));
+    }
+
+    /// The position in an instance's variables where this site's name was found last.
+    pub fn slot(&self) -> usize {
+        self.slot.get()
+    }
+
+    /// Remembers the position of this site's name in an instance's variables.
+    pub fn remember_slot(&self, pos: usize) {
+        self.slot.set(pos);
+    }
+}
