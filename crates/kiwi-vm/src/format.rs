@@ -36,7 +36,7 @@ pub fn write_display(out: &mut String, v: &Value) {
         Value::Str(s) => out.push_str(s),
         Value::Int(i) => write_int(out, *i),
         _ => {
-            let _ = write_value(out, v, OnCycle::Placeholder);
+            let _ = write_value(out, v, Style::new(OnCycle::Placeholder));
         }
     }
 }
@@ -47,7 +47,7 @@ pub fn write_repr(out: &mut String, v: &Value) {
         Value::Str(s) => push_quoted(out, s),
         Value::Int(i) => write_int(out, *i),
         _ => {
-            let _ = write_value(out, v, OnCycle::Placeholder);
+            let _ = write_value(out, v, Style::new(OnCycle::Placeholder));
         }
     }
 }
@@ -87,6 +87,54 @@ enum OnCycle {
     Placeholder,
     /// Give up (serialize: the text could not be read back).
     Fail,
+}
+
+/// How to write: what to do on a cycle, and the texts to show for instances whose
+/// `to_string` method already ran (by address).
+#[derive(Clone, Copy)]
+struct Style<'a> {
+    cycle: OnCycle,
+    shown: &'a [(usize, Value)],
+}
+
+impl<'a> Style<'a> {
+    fn new(cycle: OnCycle) -> Self {
+        Style { cycle, shown: &[] }
+    }
+
+    fn text_of(&self, o: &std::rc::Rc<crate::object::Object>) -> Option<&'a str> {
+        let addr = address(o);
+        self.shown.iter().find_map(|(a, text)| match text {
+            Value::Str(t) if *a == addr => Some(t.as_str()),
+            _ => None,
+        })
+    }
+}
+
+/// The printed form of `v` where each instance of `objects` shows as the text at the same
+/// position of `texts` (what its `to_string` method returned; a text that is not a string
+/// is shown as printed).
+pub fn display_showing(v: &Value, objects: &[Value], texts: &[Value]) -> String {
+    let shown: Vec<(usize, Value)> = objects
+        .iter()
+        .zip(texts)
+        .filter_map(|(o, t)| match o {
+            Value::Obj(o) => Some((address(o), Value::str(to_display(t)))),
+            _ => None,
+        })
+        .collect();
+    let mut out = String::new();
+    let style = Style {
+        cycle: OnCycle::Placeholder,
+        shown: &shown,
+    };
+    match v {
+        Value::Str(s) => out.push_str(s),
+        _ => {
+            let _ = write_value(&mut out, v, style);
+        }
+    }
+    out
 }
 
 /// A container being written: what it is and how far it got.
@@ -163,7 +211,7 @@ impl Path {
 /// Non-string values, and the elements of containers (which are printed in repr form). A
 /// container met again inside itself is a cycle. Fails only with [`OnCycle::Fail`] on a cycle
 /// (or a container being modified meanwhile).
-fn write_value(out: &mut String, v: &Value, on_cycle: OnCycle) -> Result<(), ()> {
+fn write_value(out: &mut String, v: &Value, on_cycle: Style<'_>) -> Result<(), ()> {
     write_shallow(out, v, on_cycle, &mut Vec::new())
 }
 
@@ -172,7 +220,7 @@ fn write_value(out: &mut String, v: &Value, on_cycle: OnCycle) -> Result<(), ()>
 fn write_shallow(
     out: &mut String,
     v: &Value,
-    on_cycle: OnCycle,
+    on_cycle: Style<'_>,
     open: &mut Vec<usize>,
 ) -> Result<(), ()> {
     match v {
@@ -229,7 +277,7 @@ fn write_shallow(
 
 /// Containers at any depth, as a walk with its own stack (no recursion on the native stack);
 /// `outer` are the containers the recursive part is writing around this one.
-fn write_deep(out: &mut String, v: &Value, on_cycle: OnCycle, outer: &[usize]) -> Result<(), ()> {
+fn write_deep(out: &mut String, v: &Value, on_cycle: Style<'_>, outer: &[usize]) -> Result<(), ()> {
     let mut path = Path {
         outer: outer.to_vec(),
         ..Path::default()
@@ -299,7 +347,7 @@ fn write_deep(out: &mut String, v: &Value, on_cycle: OnCycle, outer: &[usize]) -
 }
 
 /// Writes a scalar whole, or the opening of a container (pushed on `path` to be continued).
-fn write_start(out: &mut String, v: Value, on_cycle: OnCycle, path: &mut Path) -> Result<(), ()> {
+fn write_start(out: &mut String, v: Value, on_cycle: Style<'_>, path: &mut Path) -> Result<(), ()> {
     match v {
         Value::List(list) => {
             // A list already being written (a cycle) or one that is mutably borrowed.
@@ -326,7 +374,7 @@ fn write_start(out: &mut String, v: Value, on_cycle: OnCycle, path: &mut Path) -
 }
 
 /// Writes a value that holds no lists or maps.
-fn write_scalar(out: &mut String, v: &Value, on_cycle: OnCycle) -> Result<(), ()> {
+fn write_scalar(out: &mut String, v: &Value, on_cycle: Style<'_>) -> Result<(), ()> {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -356,14 +404,17 @@ fn write_scalar(out: &mut String, v: &Value, on_cycle: OnCycle) -> Result<(), ()
         // Upstream's struct display really lacks the closing parenthesis.
         Value::Channel(_) => out.push_str("<struct(name=Channel, identifier=Channel>"),
         Value::Package(name) => out.push_str(name),
-        Value::Obj(o) => out.push_str(&o.display()),
+        Value::Obj(o) => match on_cycle.text_of(o) {
+            Some(text) => out.push_str(text),
+            None => out.push_str(&o.display()),
+        },
         Value::List(_) | Value::Map(_) => return placeholder(out, "[...]", on_cycle),
     }
     Ok(())
 }
 
-fn placeholder(out: &mut String, text: &str, on_cycle: OnCycle) -> Result<(), ()> {
-    match on_cycle {
+fn placeholder(out: &mut String, text: &str, on_cycle: Style<'_>) -> Result<(), ()> {
+    match on_cycle.cycle {
         OnCycle::Placeholder => {
             out.push_str(text);
             Ok(())
@@ -378,7 +429,7 @@ pub fn serialize(v: &Value) -> Option<String> {
     let mut out = String::new();
     match v {
         Value::Str(s) => push_quoted(&mut out, s),
-        _ => write_value(&mut out, v, OnCycle::Fail).ok()?,
+        _ => write_value(&mut out, v, Style::new(OnCycle::Fail)).ok()?,
     }
     Some(out)
 }

@@ -140,6 +140,54 @@ pub fn operator_method<'a>(v: &'a Value, symbol: &str) -> Option<&'a Rc<Closure>
     find_method(&i.class, symbol).map(|m| &m.closure)
 }
 
+/// The `to_string` method of an instance whose struct chain defines one.
+pub fn to_string_method(v: &Value) -> Option<&Rc<Closure>> {
+    let Value::Obj(o) = v else { return None };
+    let Object::Instance(i) = &**o else {
+        return None;
+    };
+    find_method(&i.class, "to_string")
+        .filter(|m| !m.is_abstract)
+        .map(|m| &m.closure)
+}
+
+/// Up to `limit` distinct instances with a `to_string` method inside list or hashmap `v` (keys
+/// and values, at any depth), in the order printing meets them.
+pub fn shown_instances(v: &Value, limit: usize) -> Vec<Value> {
+    let mut found: Vec<Value> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    // Reversed children on a work stack: popped in printing order, no recursion.
+    let mut work = vec![v.clone()];
+    while let Some(item) = work.pop() {
+        if found.len() >= limit {
+            break;
+        }
+        match &item {
+            Value::List(l) if seen.insert(Rc::as_ptr(l) as usize) => {
+                if let Ok(items) = l.try_borrow() {
+                    work.extend(items.iter().rev().cloned());
+                }
+            }
+            Value::Map(m) if seen.insert(Rc::as_ptr(m) as usize) => {
+                if let Ok(map) = m.try_borrow() {
+                    for (k, val) in map.iter().rev() {
+                        work.push(val.clone());
+                        work.push(k.0.clone());
+                    }
+                }
+            }
+            Value::Obj(o)
+                if to_string_method(&item).is_some()
+                    && seen.insert(Rc::as_ptr(o) as *const u8 as usize) =>
+            {
+                found.push(item.clone());
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 /// Whether struct `class` is named `name` or descends from a struct of that name.
 pub fn is_a(class: &Rc<Object>, name: &str) -> bool {
     chain(class).any(|s| &*s.name == name)

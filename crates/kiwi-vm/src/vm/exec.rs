@@ -514,7 +514,7 @@ impl Interp {
                             outcome!(Ok(o));
                             continue;
                         }
-                        if bop == BinOp::Add && concat_needs_to_string(&a, &b) {
+                        if bop == BinOp::Add && self.concat_needs_to_string(&a, &b) {
                             // `"s" + obj`: the instance shows through its to_string (§0).
                             if let Some(concat) = self.global("__kiwi_concat") {
                                 outcome!(Ok(Outcome::Call(concat, vec![a, b])));
@@ -636,7 +636,7 @@ impl Interp {
                         let custom = task.stack[at..]
                             .iter()
                             .enumerate()
-                            .find_map(|(i, v)| to_string_method(v).map(|m| (i, m)));
+                            .find_map(|(i, v)| self.shown_through(v).map(|m| (i, m)));
                         if let Some((i, method)) = custom {
                             let depth = (n as usize - i) as u32;
                             let me = task.stack[at + i].clone();
@@ -952,7 +952,7 @@ impl Interp {
                     }
                     Op::Print(stderr, newline) => {
                         let v = pop!();
-                        if let Some(method) = to_string_method(&v) {
+                        if let Some(method) = self.shown_through(&v) {
                             // Printed through its to_string method (objects brief §0).
                             save_ip!();
                             task.stack.push(Value::Func(method.clone()));
@@ -1270,25 +1270,6 @@ fn for_items(v: Value) -> (Value, Value) {
         ),
         _ => (Value::list(Vec::new()), Value::Null),
     }
-}
-
-/// Whether `a + b` concatenates a string with an instance that has a `to_string` method.
-fn concat_needs_to_string(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Str(_), other) | (other, Value::Str(_)) => to_string_method(other).is_some(),
-        _ => false,
-    }
-}
-
-/// The `to_string` method of an instance whose struct chain defines one.
-fn to_string_method(v: &Value) -> Option<Rc<Closure>> {
-    let Value::Obj(o) = v else { return None };
-    let crate::object::Object::Instance(i) = &**o else {
-        return None;
-    };
-    crate::object::find_method(&i.class, "to_string")
-        .filter(|m| !m.is_abstract)
-        .map(|m| m.closure.clone())
 }
 
 impl Interp {

@@ -101,6 +101,9 @@ pub struct Interp {
     pub(crate) tls_errors: std::collections::HashMap<TaskId, String>,
     /// Set by a native that also did the `await` right after it: the VM skips that call.
     pub(crate) fused_await: bool,
+    /// Some struct defines `to_string`: printed lists and hashmaps are searched for its
+    /// instances (until then printing them skips the search).
+    pub(crate) to_string_defined: std::cell::Cell<bool>,
     /// What each global slot calls when it holds no value (natives), by slot.
     pub(crate) native_slots: Vec<natives::NativeSlot>,
     /// Reused buffer for collecting network completions.
@@ -147,6 +150,7 @@ impl Interp {
             net_done: Vec::new(),
             native_slots: Vec::new(),
             fused_await: false,
+            to_string_defined: std::cell::Cell::new(false),
             tls_connects: Default::default(),
             tls_errors: Default::default(),
             clock: Box::new(Instant::now),

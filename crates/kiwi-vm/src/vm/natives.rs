@@ -178,6 +178,16 @@ impl Interp {
                 self.main_file.is_some() && self.location(task).map(|(f, _)| f) == self.main_file,
             ),
             "__kiwi_struct_of" => Self::struct_of(args),
+            "__kiwi_shown_instances" => Value::list(crate::object::shown_instances(
+                args.first().unwrap_or(&Value::Null),
+                usize::MAX,
+            )),
+            "__kiwi_display_showing" => match args {
+                [v, Value::List(objects), Value::List(texts)] => Value::str(
+                    crate::format::display_showing(v, &objects.borrow(), &texts.borrow()),
+                ),
+                _ => Value::Null,
+            },
             "__kiwi_on" => self.events_on(args)?,
             "__kiwi_off" => self.events_off(args)?,
             "__kiwi_handlers" => self.events_handlers(args)?,

@@ -94,6 +94,9 @@ impl Interp {
                 }
             }
         }
+        if methods.contains_key("to_string") {
+            self.to_string_defined.set(true);
+        }
         let statics: Map = statics
             .into_iter()
             .zip(static_values)
@@ -310,6 +313,33 @@ impl Interp {
             )
         })?;
         Ok(m.closure.clone())
+    }
+
+    /// The function that gives the printed text of `v` when Kiwi code must run for it
+    /// (objects brief §0): an instance's `to_string` method, or for a list or hashmap holding
+    /// such instances, the prelude's `__kiwi_show`. `None`: `v` prints as plain data.
+    pub(crate) fn shown_through(&self, v: &Value) -> Option<Rc<crate::function::Closure>> {
+        match v {
+            Value::Obj(_) => object::to_string_method(v).cloned(),
+            Value::List(_) | Value::Map(_) if self.to_string_defined.get() => {
+                if object::shown_instances(v, 1).is_empty() {
+                    return None;
+                }
+                match self.global("__kiwi_show") {
+                    Some(Value::Func(f)) => Some(f),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `a + b` concatenates a string with a value shown through Kiwi code.
+    pub(crate) fn concat_needs_to_string(&self, a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Str(_), other) | (other, Value::Str(_)) => self.shown_through(other).is_some(),
+            _ => false,
+        }
     }
 
     /// `__kiwi_struct_of(@)`: the struct of an instance (what `@@x` reads from), else null.
