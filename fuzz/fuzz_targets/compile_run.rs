@@ -26,8 +26,8 @@ fuzz_target!(|data: &[u8]| {
         Box::new(std::io::sink()),
         Box::new(std::io::sink()),
     );
-    for (name, call) in kiwi_stdlib::PACKAGES {
-        interp.register_package(name, *call);
+    for package in kiwi_stdlib::PACKAGES {
+        interp.register_package(package);
     }
     interp.set_fuel(64);
     let Ok(unit) = interp.compile_unit(Path::new("fuzz.kiwi"), text) else {

@@ -31,8 +31,8 @@ impl Runtime {
     /// A runtime whose scripts see `host` (arguments, script path) and write to `out`/`err`.
     pub fn new(host: HostEnv, out: Box<dyn Write>, err: Box<dyn Write>) -> Self {
         let mut interp = Interp::new(host, out, err);
-        for (name, call) in kiwi_stdlib::PACKAGES {
-            interp.register_package(name, *call);
+        for package in kiwi_stdlib::PACKAGES {
+            interp.register_package(package);
         }
         let net = Net::new(interp.id_counter());
         interp.set_net(Box::new(network::NetAdapter::new(net.clone())));

@@ -4,21 +4,22 @@
 use std::io::{IsTerminal, Write};
 
 use kiwi_vm::error::KResult;
-use kiwi_vm::methods::check::{self, arity, arity_range};
+use kiwi_vm::methods::check;
+use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::value::Value;
 
-/// Dispatches `console::<name>`.
-pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
-    Some(match name {
-        "fg" => colour("console::fg", args, 30),
-        "bg" => colour("console::bg", args, 40),
-        "reset" => arity("console::reset", args, 0).map(|()| {
+/// The `console` package.
+pub const PACKAGE: Package = Package {
+    name: "console",
+    functions: &[
+        NativeFn::pure("fg", Arity::between(0, 1), |a| colour("console::fg", a, 30)),
+        NativeFn::pure("bg", Arity::between(0, 1), |a| colour("console::bg", a, 40)),
+        NativeFn::pure("reset", Arity::exactly(0), |_| {
             emit("\x1b[0m");
-            Value::Null
+            Ok(Value::Null)
         }),
-        _ => return None,
-    })
-}
+    ],
+};
 
 /// The ANSI offset (0..=7 normal, 60..=67 bright) of a .NET `ConsoleColor` name.
 fn code(name: &str) -> u8 {
@@ -49,7 +50,6 @@ fn sequence(base: u8, name: &str) -> String {
 }
 
 fn colour(fname: &str, args: &[Value], base: u8) -> KResult<Value> {
-    arity_range(fname, args, 0, 1)?;
     let name = match args.first() {
         None | Some(Value::Null) => "black",
         Some(_) => check::str_arg(fname, args, 0)?,
@@ -70,6 +70,10 @@ fn emit(seq: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
+        crate::call_plain(&PACKAGE, name, args, &Default::default())
+    }
 
     #[test]
     fn colour_codes() {

@@ -1,36 +1,39 @@
 //! The `env` package: command-line arguments and environment variables.
 
 use kiwi_vm::error::KResult;
-use kiwi_vm::methods::check::{self, arity};
+use kiwi_vm::methods::check;
+use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::value::{Key, Map, Value};
 
-use kiwi_vm::stdlib::HostEnv;
-
-/// Dispatches `env::<name>`.
-pub fn call(name: &str, args: &[Value], host: &HostEnv) -> Option<KResult<Value>> {
-    Some(match name {
-        "args" => arity("env::args", args, 0)
-            .map(|()| Value::list(host.args.iter().map(|a| Value::str(a.as_str())).collect())),
-        "argv" => arity("__env_argv__", args, 0).map(|()| argv(&host.args)),
-        "opt" => opt(args, &host.args),
-        "get" => get(args),
-        "all" => arity("__env_getall__", args, 0).map(|()| {
+/// The `env` package.
+pub const PACKAGE: Package = Package {
+    name: "env",
+    functions: &[
+        NativeFn::host("args", Arity::exactly(0), |_, host| {
+            Ok(Value::list(
+                host.args.iter().map(|a| Value::str(a.as_str())).collect(),
+            ))
+        }),
+        NativeFn::host("argv", Arity::exactly(0), |_, host| Ok(argv(&host.args))),
+        NativeFn::host("opt", Arity::exactly(1), |a, host| opt(a, &host.args)),
+        NativeFn::pure("get", Arity::exactly(1), get),
+        NativeFn::pure("all", Arity::exactly(0), |_| {
             let vars: Map = std::env::vars_os()
                 .map(|(k, v)| {
                     let k = Key(Value::str(k.to_string_lossy()));
                     (k, Value::str(v.to_string_lossy()))
                 })
                 .collect();
-            Value::map(vars)
+            Ok(Value::map(vars))
         }),
-        "script" => arity("env::script", args, 0).map(|()| Value::str(host.script_path.as_str())),
-        _ => return None,
-    })
-}
+        NativeFn::host("script", Arity::exactly(0), |_, host| {
+            Ok(Value::str(host.script_path.as_str()))
+        }),
+    ],
+};
 
 /// `env::get(name)`: the variable's value, or `""`.
 fn get(args: &[Value]) -> KResult<Value> {
-    arity("__env_getenv__", args, 1)?;
     let name = check::str_arg("__env_getenv__", args, 0)?;
     // A name with `=` or NUL cannot exist, and `var_os` would panic on NUL.
     if name.is_empty() || name.contains(['=', '\0']) {
@@ -42,7 +45,6 @@ fn get(args: &[Value]) -> KResult<Value> {
 
 /// `env::opt(key)`: the `argv()` value for `key`, or `""`.
 fn opt(args: &[Value], raw: &[String]) -> KResult<Value> {
-    arity("__env_xarg__", args, 1)?;
     let key = check::str_arg("__env_xarg__", args, 0)?;
     let Value::Map(m) = argv(raw) else {
         unreachable!("argv builds a hashmap")
@@ -99,6 +101,11 @@ pub fn argv(raw: &[String]) -> Value {
 mod tests {
     use super::*;
     use kiwi_vm::format::to_display;
+    use kiwi_vm::stdlib::HostEnv;
+
+    fn call(name: &str, args: &[Value], host: &HostEnv) -> Option<KResult<Value>> {
+        crate::call_plain(&PACKAGE, name, args, host)
+    }
 
     fn parse(args: &[&str]) -> String {
         let raw: Vec<String> = args.iter().map(|s| s.to_string()).collect();

@@ -2,75 +2,81 @@
 
 use kiwi_vm::error::{KResult, KiwiError};
 use kiwi_vm::format;
-use kiwi_vm::methods::check::{arity, arity_range};
+use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::value::{loose_eq, Key, Map, Value};
 
-/// Named constructors and their default messages: upstream's `lib/error.kiwi` ones plus every
-/// runtime error type of §6.3.
-const CONSTRUCTORS: &[(&str, &str)] = &[
-    ("ArgumentError", "Invalid argument."),
-    ("AssertionError", "Assertion failed."),
-    ("IndexError", "Index out of bounds."),
-    ("IOError", "I/O error."),
-    ("KeyError", "Key not found."),
-    ("NetworkError", "Network error."),
-    ("NotFoundError", "Not found."),
-    ("NotImplementedError", "Not implemented."),
-    ("OverflowError", "Overflow."),
-    ("ParseError", "Parse error."),
-    ("PermissionError", "Permission denied."),
-    ("TimeoutError", "Operation timed out."),
-    ("TypeError", "Type error."),
-    ("ValueError", "Invalid value."),
-    ("InvalidRange", "Invalid range."),
-    ("InvalidOperation", "Invalid operation."),
-    ("SyntaxError", "An error occurred."),
-    ("VariableUndefinedError", "An error occurred."),
-    ("FunctionUndefinedError", "An error occurred."),
-    ("ParameterTypeMismatchError", "An error occurred."),
-    ("ParameterCountMismatchError", "An error occurred."),
-    ("ConversionError", "An error occurred."),
-    ("DivideByZeroError", "An error occurred."),
-    ("RangeError", "An error occurred."),
-    ("InvalidOperationError", "An error occurred."),
-    ("PackageUndefinedError", "An error occurred."),
-    ("RuntimeError", "An error occurred."),
-    ("SystemError", "An error occurred."),
-    ("KiwiError", "An error occurred."),
-];
+/// `error::Name(message = default)`: an error hashmap of type `Name`.
+macro_rules! constructor {
+    ($name:literal, $default:literal) => {
+        NativeFn::pure($name, Arity::between(0, 1), |a| {
+            Ok(make(Value::str($name), or_default(a.first(), $default)))
+        })
+    };
+}
 
-/// Dispatches `error::<name>`.
-pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
-    Some(match name {
-        "new" => arity_range("error::new", args, 0, 2).map(|()| {
-            make(
-                or_default(args.first(), "Error"),
-                or_default(args.get(1), "An error occurred."),
-            )
-        }),
-        "type_of" => arity("error::type_of", args, 1).map(|()| field(&args[0], "error")),
-        "message_of" => arity("error::message_of", args, 1).map(|()| field(&args[0], "message")),
-        "is_type" => arity("error::is_type", args, 2)
-            .map(|()| Value::Bool(loose_eq(&field(&args[0], "error"), &args[1]))),
-        "assert" => assert(args),
-        "expect_type" => expect_type(args),
-        "expect_not_null" => arity_range("error::expect_not_null", args, 1, 2).and_then(|()| {
-            if !matches!(args[0], Value::Null) {
-                return Ok(Value::Null);
-            }
-            let name = format::to_display(&or_default(args.get(1), "value"));
-            Err(KiwiError::custom(
-                "ValueError",
-                format!("{name} must not be null."),
+/// The `error` package: the helpers, then a named constructor (with its default message)
+/// for upstream's `lib/error.kiwi` errors and every runtime error type of §6.3.
+pub const PACKAGE: Package = Package {
+    name: "error",
+    functions: &[
+        NativeFn::pure("new", Arity::between(0, 2), |a| {
+            Ok(make(
+                or_default(a.first(), "Error"),
+                or_default(a.get(1), "An error occurred."),
             ))
         }),
-        _ => {
-            let (ty, default) = CONSTRUCTORS.iter().find(|(n, _)| *n == name)?;
-            let full = format!("error::{name}");
-            arity_range(&full, args, 0, 1)
-                .map(|()| make(Value::str(*ty), or_default(args.first(), default)))
-        }
-    })
+        NativeFn::pure("type_of", Arity::exactly(1), |a| Ok(field(&a[0], "error"))),
+        NativeFn::pure("message_of", Arity::exactly(1), |a| {
+            Ok(field(&a[0], "message"))
+        }),
+        NativeFn::pure("is_type", Arity::exactly(2), |a| {
+            Ok(Value::Bool(loose_eq(&field(&a[0], "error"), &a[1])))
+        }),
+        NativeFn::pure("assert", Arity::between(1, 2), assert),
+        NativeFn::pure("expect_type", Arity::between(2, 3), expect_type),
+        NativeFn::pure("expect_not_null", Arity::between(1, 2), expect_not_null),
+        constructor!("ArgumentError", "Invalid argument."),
+        constructor!("AssertionError", "Assertion failed."),
+        constructor!("IndexError", "Index out of bounds."),
+        constructor!("IOError", "I/O error."),
+        constructor!("KeyError", "Key not found."),
+        constructor!("NetworkError", "Network error."),
+        constructor!("NotFoundError", "Not found."),
+        constructor!("NotImplementedError", "Not implemented."),
+        constructor!("OverflowError", "Overflow."),
+        constructor!("ParseError", "Parse error."),
+        constructor!("PermissionError", "Permission denied."),
+        constructor!("TimeoutError", "Operation timed out."),
+        constructor!("TypeError", "Type error."),
+        constructor!("ValueError", "Invalid value."),
+        constructor!("InvalidRange", "Invalid range."),
+        constructor!("InvalidOperation", "Invalid operation."),
+        constructor!("SyntaxError", "An error occurred."),
+        constructor!("VariableUndefinedError", "An error occurred."),
+        constructor!("FunctionUndefinedError", "An error occurred."),
+        constructor!("ParameterTypeMismatchError", "An error occurred."),
+        constructor!("ParameterCountMismatchError", "An error occurred."),
+        constructor!("ConversionError", "An error occurred."),
+        constructor!("DivideByZeroError", "An error occurred."),
+        constructor!("RangeError", "An error occurred."),
+        constructor!("InvalidOperationError", "An error occurred."),
+        constructor!("PackageUndefinedError", "An error occurred."),
+        constructor!("RuntimeError", "An error occurred."),
+        constructor!("SystemError", "An error occurred."),
+        constructor!("KiwiError", "An error occurred."),
+    ],
+};
+
+/// `error::expect_not_null(val, name = "value")` raises a `ValueError` when `val` is null.
+fn expect_not_null(args: &[Value]) -> KResult<Value> {
+    if !matches!(args[0], Value::Null) {
+        return Ok(Value::Null);
+    }
+    let name = format::to_display(&or_default(args.get(1), "value"));
+    Err(KiwiError::custom(
+        "ValueError",
+        format!("{name} must not be null."),
+    ))
 }
 
 /// An argument, or `default` when it is missing or `null` (Kiwi default-parameter rules).
@@ -101,7 +107,6 @@ fn field(err: &Value, key: &str) -> Value {
 /// `error::expect_type(val, expected_type, name = "value")` raises a `TypeError` when
 /// `val.type()` is not `expected_type`.
 fn expect_type(args: &[Value]) -> KResult<Value> {
-    arity_range("error::expect_type", args, 2, 3)?;
     let actual = args[0].type_name();
     let expected = format::to_display(&args[1]);
     if actual == expected {
@@ -117,7 +122,6 @@ fn expect_type(args: &[Value]) -> KResult<Value> {
 /// `error::assert(cond, msg = "Assertion failed.")` raises an `AssertionError` when `cond` is
 /// falsy.
 fn assert(args: &[Value]) -> KResult<Value> {
-    arity_range("error::assert", args, 1, 2)?;
     if args[0].truthy() {
         return Ok(Value::Null);
     }
@@ -131,6 +135,10 @@ fn assert(args: &[Value]) -> KResult<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
+        crate::call_plain(&PACKAGE, name, args, &Default::default())
+    }
 
     fn shown(v: Option<KResult<Value>>) -> String {
         format::to_display(&v.expect("exists").expect("ok"))

@@ -2,29 +2,32 @@
 
 use kiwi_vm::error::KResult;
 use kiwi_vm::format;
-use kiwi_vm::methods::check::{self, arity, value_error};
+use kiwi_vm::methods::check::{self, value_error};
+use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::value::Value;
 
 use super::serial;
 
-/// Dispatches a global function.
-pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
-    Some(match name {
-        "typeof" => arity("typeof", args, 1).map(|()| kiwi_vm::object::type_of(&args[0])),
-        "char" => arity("char", args, 1).and_then(|()| char_of(&args[0])),
-        "serialize" => arity("serialize", args, 1).and_then(|()| {
-            format::serialize(&args[0]).map(Value::str).ok_or_else(|| {
+/// The global functions (the package with no name).
+pub const PACKAGE: Package = Package {
+    name: "",
+    functions: &[
+        NativeFn::pure("typeof", Arity::exactly(1), |a| {
+            Ok(kiwi_vm::object::type_of(&a[0]))
+        }),
+        NativeFn::pure("char", Arity::exactly(1), |a| char_of(&a[0])),
+        NativeFn::pure("serialize", Arity::exactly(1), |a| {
+            format::serialize(&a[0]).map(Value::str).ok_or_else(|| {
                 value_error(
                     "serialize: the value contains itself, so its text could not be read back",
                 )
             })
         }),
-        "deserialize" => arity("deserialize", args, 1)
-            .and_then(|()| check::str_arg("deserialize", args, 0))
-            .and_then(|s| serial::deserialize(s)),
-        _ => return None,
-    })
-}
+        NativeFn::pure("deserialize", Arity::exactly(1), |a| {
+            serial::deserialize(check::str_arg("deserialize", a, 0)?)
+        }),
+    ],
+};
 
 /// `char(code)`: a code point as an integer, or as hex text (`"1F600"`, `"U+1F40D"`,
 /// `"0x41"`), to a one-character string.
@@ -51,6 +54,10 @@ fn char_of(code: &Value) -> KResult<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
+        crate::call_plain(&PACKAGE, name, args, &Default::default())
+    }
 
     fn text(v: Option<KResult<Value>>) -> String {
         match v {

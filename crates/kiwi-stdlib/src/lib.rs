@@ -1,36 +1,61 @@
-//! The native Kiwi packages that need no scheduler: `time`, `env`, `console`, `math`,
-//! `error`, and the global functions `typeof`, `char`, `serialize`, `deserialize` (registered
-//! as the package `""`). Each package is one module with one `call` function; [`PACKAGES`]
-//! is the table the host registers with the VM.
+//! The native Kiwi packages: `task`, `socket`, `tls`, `time`, `env`, `console`, `math`,
+//! `error`, and the global functions `typeof`, `char`, `serialize`, `deserialize` (the
+//! package `""`). Each package is one module holding one [`Package`] table (name, arity and
+//! body of every function), written against the VM's native API ([`kiwi_vm::native`]);
+//! [`PACKAGES`] lists them for the host to register. Adding a package is one module plus
+//! one line there.
 
 mod console;
 mod env;
 mod error;
 mod globals;
 mod math;
+mod net;
 mod serial;
+mod task;
 mod time;
 
 use kiwi_vm::error::KResult;
-use kiwi_vm::stdlib::{HostEnv, PackageFn};
+use kiwi_vm::native::Package;
+use kiwi_vm::stdlib::HostEnv;
 use kiwi_vm::value::Value;
 
-/// Every package of this crate, by name (`""` for the global functions).
-pub const PACKAGES: &[(&str, PackageFn)] = &[
-    ("math", |f, a, _| math::call(f, a)),
-    ("time", |f, a, _| time::call(f, a)),
-    ("env", env::call),
-    ("console", |f, a, _| console::call(f, a)),
-    ("error", |f, a, _| error::call(f, a)),
-    ("", |f, a, _| globals::call(f, a)),
+/// Every package of this crate.
+pub const PACKAGES: &[&Package] = &[
+    &task::TASK,
+    &net::SOCKET,
+    &net::TLS,
+    &math::PACKAGE,
+    &time::PACKAGE,
+    &env::PACKAGE,
+    &console::PACKAGE,
+    &error::PACKAGE,
+    &globals::PACKAGE,
 ];
 
-/// Calls `name` as written in a script (`"math::random"`, `"typeof"`); `None` if no package
-/// here has it.
+/// Calls `name` of `package` when it needs no interpreter (see
+/// [`kiwi_vm::native::NativeFn::call_plain`]); `None` if there is no such function or it
+/// needs one.
+pub fn call_plain(
+    package: &Package,
+    name: &str,
+    args: &[Value],
+    host: &HostEnv,
+) -> Option<KResult<Value>> {
+    let full = if package.name.is_empty() {
+        name.to_string()
+    } else {
+        format!("{}::{name}", package.name)
+    };
+    package.function(name)?.call_plain(&full, args, host)
+}
+
+/// Calls `name` as written in a script (`"math::random"`, `"typeof"`) when it needs no
+/// interpreter; `None` if no package here has it (or it needs one).
 pub fn call_native(name: &str, args: &[Value], host: &HostEnv) -> Option<KResult<Value>> {
     let (package, function) = name.split_once("::").unwrap_or(("", name));
-    let (_, call) = PACKAGES.iter().find(|(p, _)| *p == package)?;
-    call(function, args, host)
+    let package = PACKAGES.iter().find(|p| p.name == package)?;
+    call_plain(package, function, args, host)
 }
 
 #[cfg(test)]

@@ -4,50 +4,63 @@
 use rand::Rng;
 
 use kiwi_vm::error::KResult;
-use kiwi_vm::methods::check::{self, arity, arity_range, value_error};
+use kiwi_vm::methods::check::{self, value_error};
+use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::value::Value;
 
-/// Dispatches `math::<name>`.
-pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
-    let unary: fn(f64) -> f64 = match name {
-        "random" => return Some(random(args)),
-        "round" => return Some(round(args)),
-        "abs" => return Some(abs(args)),
-        "min" | "max" => return Some(min_max(name, args)),
-        "pow" => return Some(binary("__pow__", args, f64::powf)),
-        "atan2" => return Some(binary("__atan2__", args, f64::atan2)),
-        "hypot" => return Some(binary("__hypot__", args, f64::hypot)),
-        "fmod" => return Some(binary("__fmod__", args, |x, y| x % y)),
-        "log" => return Some(log(args)),
-        "floor" => f64::floor,
-        "ceil" => f64::ceil,
-        "sqrt" => f64::sqrt,
-        "trunc" => f64::trunc,
-        "cbrt" => f64::cbrt,
-        "exp" => f64::exp,
-        "log2" => f64::log2,
-        "log10" => f64::log10,
-        "sin" => f64::sin,
-        "cos" => f64::cos,
-        "tan" => f64::tan,
-        "asin" => f64::asin,
-        "acos" => f64::acos,
-        "atan" => f64::atan,
-        "sinh" => f64::sinh,
-        "cosh" => f64::cosh,
-        "tanh" => f64::tanh,
-        _ => return None,
+/// One `math::name(x)` entry for a float function (errors name upstream's `__name__`).
+macro_rules! unary {
+    ($name:literal, $f:expr) => {
+        NativeFn::pure($name, Arity::exactly(1), |a| {
+            let x = check::float_arg(concat!("__", $name, "__"), a, 0)?;
+            Ok(Value::Float($f(x)))
+        })
     };
-    let internal = format!("__{name}__");
-    Some(
-        arity(&internal, args, 1)
-            .and_then(|()| check::float_arg(&internal, args, 0))
-            .map(|x| Value::Float(unary(x))),
-    )
 }
 
+/// The `math` package.
+pub const PACKAGE: Package = Package {
+    name: "math",
+    functions: &[
+        NativeFn::pure("random", Arity::between(0, 2), random),
+        NativeFn::pure("round", Arity::between(1, 2), round),
+        NativeFn::pure("abs", Arity::exactly(1), abs),
+        NativeFn::pure("min", Arity::exactly(2), |a| min_max("min", a)),
+        NativeFn::pure("max", Arity::exactly(2), |a| min_max("max", a)),
+        NativeFn::pure("pow", Arity::exactly(2), |a| {
+            binary("__pow__", a, f64::powf)
+        }),
+        NativeFn::pure("atan2", Arity::exactly(2), |a| {
+            binary("__atan2__", a, f64::atan2)
+        }),
+        NativeFn::pure("hypot", Arity::exactly(2), |a| {
+            binary("__hypot__", a, f64::hypot)
+        }),
+        NativeFn::pure("fmod", Arity::exactly(2), |a| {
+            binary("__fmod__", a, |x, y| x % y)
+        }),
+        NativeFn::pure("log", Arity::between(1, 2), log),
+        unary!("floor", f64::floor),
+        unary!("ceil", f64::ceil),
+        unary!("sqrt", f64::sqrt),
+        unary!("trunc", f64::trunc),
+        unary!("cbrt", f64::cbrt),
+        unary!("exp", f64::exp),
+        unary!("log2", f64::log2),
+        unary!("log10", f64::log10),
+        unary!("sin", f64::sin),
+        unary!("cos", f64::cos),
+        unary!("tan", f64::tan),
+        unary!("asin", f64::asin),
+        unary!("acos", f64::acos),
+        unary!("atan", f64::atan),
+        unary!("sinh", f64::sinh),
+        unary!("cosh", f64::cosh),
+        unary!("tanh", f64::tanh),
+    ],
+};
+
 fn binary(name: &str, args: &[Value], f: fn(f64, f64) -> f64) -> KResult<Value> {
-    arity(name, args, 2)?;
     let x = check::float_arg(name, args, 0)?;
     let y = check::float_arg(name, args, 1)?;
     Ok(Value::Float(f(x, y)))
@@ -55,7 +68,6 @@ fn binary(name: &str, args: &[Value], f: fn(f64, f64) -> f64) -> KResult<Value> 
 
 /// `math::log(x)` or `math::log(x, base)`.
 fn log(args: &[Value]) -> KResult<Value> {
-    arity_range("__log__", args, 1, 2)?;
     let x = check::float_arg("__log__", args, 0)?;
     if args.len() == 2 {
         let base = check::float_arg("__log__", args, 1)?;
@@ -127,7 +139,6 @@ fn picks(n: i64, pool: usize) -> KResult<usize> {
 
 /// `round(x, digits = 0)`: `x` must be a float; midpoints go to even; the result is a float.
 fn round(args: &[Value]) -> KResult<Value> {
-    arity_range("__round__", args, 1, 2)?;
     let x = check::float_arg("__round__", args, 0)?;
     let digits = match args.get(1) {
         None | Some(Value::Null) => 0,
@@ -156,7 +167,6 @@ fn round_to_even(x: f64, digits: i32) -> f64 {
 
 /// `abs(x)` keeps the type; `abs` of the most negative int wraps, like unary minus.
 fn abs(args: &[Value]) -> KResult<Value> {
-    arity("__abs__", args, 1)?;
     match &args[0] {
         Value::Int(i) => Ok(Value::Int(i.wrapping_abs())),
         Value::Float(f) => Ok(Value::Float(f.abs())),
@@ -167,7 +177,6 @@ fn abs(args: &[Value]) -> KResult<Value> {
 /// `min(a, b)` / `max(a, b)` of two numbers; the chosen value keeps its type.
 fn min_max(name: &str, args: &[Value]) -> KResult<Value> {
     let full = format!("math::{name}");
-    arity(&full, args, 2)?;
     check::num_arg(&full, args, 0)?;
     check::num_arg(&full, args, 1)?;
     let (a, b) = (&args[0], &args[1]);
@@ -186,7 +195,7 @@ mod tests {
     use super::*;
 
     fn run(name: &str, args: &[Value]) -> KResult<Value> {
-        call(name, args).expect("function exists")
+        crate::call_plain(&PACKAGE, name, args, &Default::default()).expect("function exists")
     }
 
     fn float(v: KResult<Value>) -> f64 {

@@ -4,19 +4,21 @@ use std::sync::OnceLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use kiwi_vm::error::KResult;
-use kiwi_vm::methods::check::{self, arity, arity_range};
+use kiwi_vm::methods::check;
+use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::value::Value;
 
-/// Dispatches `time::<name>`.
-pub fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
-    Some(match name {
-        "ticks" => arity("time::ticks", args, 0).map(|()| Value::Float(ticks())),
-        "ticksms" => ticksms(args),
-        "timestamp" => timestamp(args),
-        "now_ms" | "epochms" => arity("time::now_ms", args, 0).map(|()| Value::Int(epoch_ms())),
-        _ => return None,
-    })
-}
+/// The `time` package.
+pub const PACKAGE: Package = Package {
+    name: "time",
+    functions: &[
+        NativeFn::pure("ticks", Arity::exactly(0), |_| Ok(Value::Float(ticks()))),
+        NativeFn::pure("ticksms", Arity::exactly(1), ticksms),
+        NativeFn::pure("timestamp", Arity::between(0, 1), timestamp),
+        NativeFn::pure("now_ms", Arity::exactly(0), |_| Ok(Value::Int(epoch_ms()))),
+        NativeFn::pure("epochms", Arity::exactly(0), |_| Ok(Value::Int(epoch_ms()))),
+    ],
+};
 
 /// Nanoseconds since a process-wide origin: monotonic, not the epoch.
 pub fn ticks() -> f64 {
@@ -27,7 +29,6 @@ pub fn ticks() -> f64 {
 /// `ticksms(t)`: a float is nanoseconds → float milliseconds; an int is read as .NET
 /// 100 ns ticks and gives the milliseconds component of that TimeSpan (upstream's quirk).
 fn ticksms(args: &[Value]) -> KResult<Value> {
-    arity("time::ticksms", args, 1)?;
     match &args[0] {
         Value::Float(f) => Ok(Value::Float(f / 1e6)),
         Value::Int(t) => Ok(Value::Int((t / 10_000) % 1000)),
@@ -44,7 +45,6 @@ fn epoch_ms() -> i64 {
 
 /// `timestamp(fmt = "u")`: the current UTC time.
 fn timestamp(args: &[Value]) -> KResult<Value> {
-    arity_range("time::timestamp", args, 0, 1)?;
     let fmt = match args.first() {
         None | Some(Value::Null) => "u",
         Some(_) => check::str_arg("time::timestamp", args, 0)?,
@@ -139,6 +139,10 @@ fn format_time(t: &Civil, fmt: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
+        crate::call_plain(&PACKAGE, name, args, &Default::default())
+    }
 
     #[test]
     fn civil_dates() {

@@ -11,6 +11,7 @@ pub mod format;
 pub mod function;
 pub mod idtable;
 pub mod methods;
+pub mod native;
 pub mod net;
 pub mod object;
 pub mod ops;

@@ -10,16 +10,16 @@ mod cancel;
 mod deadlines;
 mod dispatch;
 mod events;
-mod exec;
+pub(crate) mod exec;
 mod generators;
 pub mod loader;
 mod modules;
-mod natives;
+pub(crate) mod natives;
+mod netops;
 mod objects;
 mod report;
-mod sockets;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -118,8 +118,13 @@ pub struct Interp {
     pub(crate) loader: loader::ModuleLoader,
     /// Handlers registered with `on` / `once`.
     pub(crate) events: events::EventBus,
-    /// Native packages the host registered (`math`, `time`, ...), by name.
-    packages: Vec<(&'static str, crate::stdlib::PackageFn)>,
+    /// The functions of the native packages the host registered, by qualified name
+    /// (`"math::sqrt"`, `"typeof"`): an index into `native_fns`.
+    native_index: HashMap<Rc<str>, u32>,
+    /// Qualified name and table entry of each registered native function.
+    pub(crate) native_fns: Vec<(Rc<str>, &'static crate::native::NativeFn)>,
+    /// The names of the registered packages.
+    packages: HashSet<&'static str>,
     /// Compiled wrappers that make natives values (`f = math::sqrt`), by name.
     pub(crate) native_values: std::collections::HashMap<String, Rc<Closure>>,
     /// The source file of the main script (`__main__()` is true in its code).
@@ -158,13 +163,12 @@ impl Interp {
             op_deadlines: Default::default(),
             loader: Default::default(),
             events: Default::default(),
-            packages: Vec::new(),
+            native_index: HashMap::new(),
+            native_fns: Vec::new(),
+            packages: HashSet::new(),
             native_values: Default::default(),
             main_file: None,
         };
-        for pkg in natives::NATIVE_PACKAGES {
-            interp.active_packages.insert(Rc::from(*pkg));
-        }
         interp.load_prelude();
         interp
     }
@@ -181,26 +185,38 @@ impl Interp {
         (self.clock)()
     }
 
-    /// Registers native package `name` (`""` for global functions): calls `pkg::f(...)` it
-    /// answers reach it. A package registered later wins over one of the same name.
-    pub fn register_package(&mut self, name: &'static str, call: crate::stdlib::PackageFn) {
-        self.packages.insert(0, (name, call));
+    /// Registers a native package: calls of its functions (`pkg::f(...)`, or `f(...)` for the
+    /// global package `""`) reach its table. It needs no `import`. A function registered later
+    /// wins over one of the same qualified name.
+    pub fn register_package(&mut self, package: &'static crate::native::Package) {
+        for f in package.functions {
+            let name: Rc<str> = if package.name.is_empty() {
+                Rc::from(f.name)
+            } else {
+                Rc::from(format!("{}::{}", package.name, f.name))
+            };
+            let i = self.native_fns.len() as u32;
+            self.native_fns.push((name.clone(), f));
+            self.native_index.insert(name, i);
+        }
+        self.packages.insert(package.name);
+        if !package.name.is_empty() {
+            self.active_packages.insert(Rc::from(package.name));
+        }
+        // Call sites resolved before this registration look again.
+        self.native_slots
+            .iter_mut()
+            .for_each(|s| *s = natives::NativeSlot::Unresolved);
     }
 
     /// Whether native package `name` was registered.
     pub(crate) fn has_package(&self, name: &str) -> bool {
-        self.packages.iter().any(|(p, _)| *p == name)
+        self.packages.contains(name)
     }
 
-    /// Calls native `name` (`"math::random"`, `"typeof"`) in the registered packages.
-    pub(crate) fn call_package(
-        &self,
-        name: &str,
-        args: &[Value],
-    ) -> Option<crate::error::KResult<Value>> {
-        let (package, function) = name.split_once("::").unwrap_or(("", name));
-        let (_, call) = self.packages.iter().find(|(p, _)| *p == package)?;
-        call(function, args, &self.host)
+    /// The registered native function of qualified name `name`, by index.
+    pub(crate) fn native_fn(&self, name: &str) -> Option<u32> {
+        self.native_index.get(name).copied()
     }
 
     /// Sets the standard-library search path: directories whose `<package>.kiwi` files are

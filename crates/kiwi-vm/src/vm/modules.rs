@@ -99,9 +99,7 @@ impl Interp {
     /// (`f = math::sqrt`). An unknown function fails when the lambda is called.
     pub(crate) fn native_as_value(&mut self, name: &str) -> Option<Rc<Closure>> {
         let (package, function) = name.rsplit_once("::")?;
-        let native = super::natives::NATIVE_PACKAGES.contains(&package)
-            || package == "tls"
-            || self.has_package(package);
+        let native = self.has_package(package);
         let plain = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_');
         if !native || !plain(package) || !plain(function) {
             return None;

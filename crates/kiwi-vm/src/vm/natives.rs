@@ -1,55 +1,37 @@
-//! Native functions that need the scheduler (the `task` package and the global `spawn`/`await`),
-//! `import`, and the fallback to the native packages the host registered ([`crate::stdlib`]).
+//! Calling natives: resolving a call site to a registered package's function (see
+//! [`crate::native`]) and calling it, and the natives that are part of the language itself:
+//! the global `spawn`/`await`, `input`, `import`, and the prelude's internal helpers.
 
 use std::rc::Rc;
 use std::time::Duration;
 
 use super::exec::Outcome;
-use super::sockets::Family;
 use super::Interp;
 use crate::bytecode::Op;
-use crate::channel::{Channel, TaskId};
+use crate::channel::TaskId;
 use crate::compiler::BUILTIN_PREFIX;
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::format::to_display;
-use crate::scheduler::{awaited_outcome, EntryKind, TaskState};
+use crate::native::{Body, NativeCx, NativeFn, Reply};
+use crate::scheduler::{awaited_outcome, EntryKind};
 use crate::task::{Blocked, FrameKind, Task};
 use crate::value::Value;
 
-/// Packages available without `import` (§7 REC).
-pub const NATIVE_PACKAGES: &[&str] = &["task", "time", "env", "console", "math", "error", "socket"];
-
-/// What a global slot that holds no value calls, once looked up. The natives on every
-/// message's path of a network script are told apart here, so calling them costs no string
-/// comparisons after the first call.
+/// What a global slot that holds no value calls, once looked up. A registered package's
+/// function is found by index, so calling a native costs no string comparisons after the
+/// first call.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NativeSlot {
     /// Not looked up yet.
     Unresolved,
     /// `task::await` / `await`.
     Await,
-    /// `socket::recv` / `tls::recv`.
-    Recv(Family),
-    /// `socket::send` / `tls::send`.
-    Send(Family),
-    /// `super.m(...)` (`__kiwi_super`), on every call of a constructor that calls its base's.
+    /// `super.m(...)` (`__kiwi_super`) where it is not compiled to `CallSuper`.
     Super,
+    /// A registered package's function (an index into `native_fns`).
+    Table(u32),
     /// Anything else, dispatched by name.
     ByName,
-}
-
-impl NativeSlot {
-    fn of(name: &str) -> NativeSlot {
-        match name {
-            "task::await" | "await" => NativeSlot::Await,
-            "socket::recv" => NativeSlot::Recv(Family::Tcp),
-            "socket::send" => NativeSlot::Send(Family::Tcp),
-            "tls::recv" => NativeSlot::Recv(Family::Tls),
-            "tls::send" => NativeSlot::Send(Family::Tls),
-            "__kiwi_super" => NativeSlot::Super,
-            _ => NativeSlot::ByName,
-        }
-    }
 }
 
 impl Interp {
@@ -62,25 +44,8 @@ impl Interp {
     ) -> KResult<Outcome> {
         match self.native_slot(g) {
             NativeSlot::Await => self.await_task(task, args),
-            NativeSlot::Recv(family) if self.awaited_at_once(task) => {
-                let started = self.begin_recv(family, args)?;
-                self.fused_await = true;
-                self.await_started(task, started)
-            }
-            NativeSlot::Send(family) if self.awaited_at_once(task) => {
-                let started = self.begin_send(family, args)?;
-                self.fused_await = true;
-                self.await_started(task, started)
-            }
             NativeSlot::Super => self.super_call(args),
-            NativeSlot::Recv(family) => {
-                let op = self.net_recv(family, args)?;
-                Ok(Outcome::Value(self.detach_if_discarded(task, op)))
-            }
-            NativeSlot::Send(family) => {
-                let op = self.net_send(family, args)?;
-                Ok(Outcome::Value(self.detach_if_discarded(task, op)))
-            }
+            NativeSlot::Table(i) => self.call_table(task, i, args),
             _ => {
                 let name = self.names.name(g).clone();
                 let name = name.strip_prefix(BUILTIN_PREFIX).unwrap_or(&name);
@@ -89,23 +54,55 @@ impl Interp {
         }
     }
 
+    /// Calls registered native function `i`: its arity checked, then its body.
+    pub(crate) fn call_table(
+        &mut self,
+        task: &mut Task,
+        i: u32,
+        args: &[Value],
+    ) -> KResult<Outcome> {
+        let (name, f) = &self.native_fns[i as usize];
+        let f: &'static NativeFn = f;
+        if !f.arity.accepts(args.len()) {
+            return Err(f.count_error(name, args.len()));
+        }
+        match f.body {
+            Body::Pure(call) => call(args).map(Outcome::Value),
+            Body::Host(call) => call(args, &self.host).map(Outcome::Value),
+            Body::Cx(call) => {
+                let mut cx = NativeCx { interp: self, task };
+                Ok(match call(&mut cx, args)? {
+                    Reply::Value(v) => Outcome::Value(v),
+                    Reply::Suspended => Outcome::Block,
+                    Reply::Call(f, args) => Outcome::Call(f, args),
+                })
+            }
+        }
+    }
+
     /// What global slot `g` calls as a native, looked up by name the first time.
     fn native_slot(&mut self, g: u32) -> NativeSlot {
-        let slot = &mut self.native_slots[g as usize];
-        if *slot == NativeSlot::Unresolved {
-            *slot = NativeSlot::of(
-                self.names
-                    .name(g)
-                    .strip_prefix(BUILTIN_PREFIX)
-                    .unwrap_or(self.names.name(g)),
-            );
+        let slot = self.native_slots[g as usize];
+        if slot != NativeSlot::Unresolved {
+            return slot;
         }
-        *slot
+        let name = self.names.name(g);
+        let name = name.strip_prefix(BUILTIN_PREFIX).unwrap_or(name);
+        let resolved = match name {
+            "task::await" | "await" => NativeSlot::Await,
+            "__kiwi_super" => NativeSlot::Super,
+            _ => match self.native_fn(name) {
+                Some(i) => NativeSlot::Table(i),
+                None => NativeSlot::ByName,
+            },
+        };
+        self.native_slots[g as usize] = resolved;
+        resolved
     }
 
     /// Whether the instruction after the current call is `task::await(it)` / `await(it)` (the
     /// native, not a script's own function of that name): the result is awaited at once.
-    fn awaited_at_once(&mut self, task: &Task) -> bool {
+    pub(crate) fn awaited_at_once(&mut self, task: &Task) -> bool {
         let Some(f) = task.frames.last() else {
             return false;
         };
@@ -137,41 +134,11 @@ impl Interp {
         args: &[Value],
     ) -> KResult<Outcome> {
         let v = match name {
-            "task::await" | "await" => return self.await_task(task, args),
-            _ if name.starts_with("socket::") => {
-                return self.net_native(task, Family::Tcp, name, args)
-            }
-            _ if name.starts_with("tls::") => {
-                return self.net_native(task, Family::Tls, name, args)
-            }
-            "task::spawn" | "spawn" => {
+            "await" => return self.await_task(task, args),
+            "spawn" => {
                 let id = self.spawn(args)?;
                 self.detach_if_discarded(task, id)
             }
-            "task::status" => {
-                let s = match args.first() {
-                    Some(Value::Int(id)) => match self.sched.state(*id) {
-                        Some(TaskState::Running) => "Running",
-                        Some(TaskState::Completed(_)) => "Completed",
-                        Some(TaskState::Faulted(_)) => "Faulted",
-                        None => "Unknown",
-                    },
-                    _ => "Unknown",
-                };
-                Value::str(s)
-            }
-            "task::result" => match args.first() {
-                Some(Value::Int(id)) => {
-                    // Reading a failure this way counts as handling it: it is not reported.
-                    self.sched.mark_retrieved(*id);
-                    match self.sched.state(*id) {
-                        Some(TaskState::Completed(v)) => v.clone(),
-                        _ => Value::Null,
-                    }
-                }
-                _ => Value::Null,
-            },
-            "task::cancel" => self.cancel(task, args)?,
             "__kiwi_super" => return self.super_call(args),
             // True in the main script's own code, false in included or imported files.
             "__main__" => Value::Bool(
@@ -191,59 +158,13 @@ impl Interp {
             "__kiwi_on" => self.events_on(args)?,
             "__kiwi_off" => self.events_off(args)?,
             "__kiwi_handlers" => self.events_handlers(args)?,
-            "task::busy" => Value::Bool(self.sched.running_count() > 0),
-            "task::list" => Value::list(
-                self.sched
-                    .running_ids()
-                    .into_iter()
-                    .map(Value::Int)
-                    .collect(),
-            ),
-            "task::wait" => {
-                task.blocked = Some(Blocked::WaitAll);
-                self.sched.add_wait_all(task.id);
-                return Ok(Outcome::Block);
-            }
-            "task::sleep" => {
-                let ms = sleep_ms(args.first())?;
-                if ms <= 0 {
-                    return Ok(Outcome::Value(Value::Null));
-                }
-                task.blocked = Some(Blocked::Sleep);
-                let at = self.now() + Duration::from_millis(ms as u64);
-                self.sched.add_timer(at, task.id, task.wake_gen);
-                return Ok(Outcome::Block);
-            }
-            "task::timer" => return self.prelude_fn("__kiwi_timer", args.to_vec()),
-            "task::interval" => return self.prelude_fn("__kiwi_interval", args.to_vec()),
-            "task::channel" => {
-                let cap = match args.first() {
-                    None | Some(Value::Null) => 0,
-                    Some(Value::Int(c)) => *c,
-                    Some(other) => {
-                        return Err(KiwiError::param_type(
-                            "task::channel",
-                            1,
-                            "Integer",
-                            other.dotnet_type_name(),
-                        ))
-                    }
-                };
-                Value::Channel(Rc::new(Channel::new(cap)))
-            }
             "input" => return self.input(task, args),
-            _ => match self.call_package(name, args) {
-                Some(r) => r?,
+            _ => match self.native_fn(name) {
+                Some(i) => return self.call_table(task, i, args),
                 None => return Err(self.unknown_native(name)),
             },
         };
         Ok(Outcome::Value(v))
-    }
-
-    fn prelude_fn(&self, name: &str, args: Vec<Value>) -> KResult<Outcome> {
-        self.global(name)
-            .map(|f| Outcome::Call(f, args))
-            .ok_or_else(|| KiwiError::new(ErrorType::RuntimeError, "Internal error: no prelude."))
     }
 
     fn unknown_native(&self, name: &str) -> KiwiError {
@@ -264,7 +185,7 @@ impl Interp {
     }
 
     /// `task::spawn(fn, args = [])`: any callable; the new task runs when the scheduler gets to it.
-    fn spawn(&mut self, args: &[Value]) -> KResult<Value> {
+    pub(crate) fn spawn(&mut self, args: &[Value]) -> KResult<Value> {
         let f = match args.first() {
             Some(Value::Func(f)) => f.clone(),
             other => {
@@ -295,7 +216,7 @@ impl Interp {
     }
 
     /// `task::await(id, timeout_ms = null)`.
-    fn await_task(&mut self, task: &mut Task, args: &[Value]) -> KResult<Outcome> {
+    pub(crate) fn await_task(&mut self, task: &mut Task, args: &[Value]) -> KResult<Outcome> {
         let id = task_id_arg(args)?;
         let timeout = match args.get(1) {
             None | Some(Value::Null) => None,
@@ -397,7 +318,7 @@ pub(crate) fn task_id_arg(args: &[Value]) -> KResult<TaskId> {
 }
 
 /// Milliseconds from a sleep/timeout argument: ints as is, floats rounded half-to-even.
-fn sleep_ms(v: Option<&Value>) -> KResult<i64> {
+pub fn sleep_ms(v: Option<&Value>) -> KResult<i64> {
     match v {
         Some(Value::Int(i)) => Ok(*i),
         Some(Value::Float(f)) if f.is_finite() => Ok(f.round_ties_even() as i64),

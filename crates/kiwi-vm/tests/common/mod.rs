@@ -67,8 +67,8 @@ pub fn run_full(src: &str, fuel: u32, tick: Duration, net: Option<MakeNet>) -> R
         Box::new(out.clone()),
         Box::new(err.clone()),
     );
-    for (name, call) in kiwi_stdlib::PACKAGES {
-        interp.register_package(name, *call);
+    for package in kiwi_stdlib::PACKAGES {
+        interp.register_package(package);
     }
     let start = Instant::now();
     let now = Rc::new(Cell::new(start));
