@@ -466,7 +466,15 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
         Value::Func(f) => (Rc::as_ptr(f) as usize).hash(state),
         Value::Channel(c) => (Rc::as_ptr(c) as usize).hash(state),
         Value::Package(p) => p.hash(state),
-        Value::Obj(o) => (Rc::as_ptr(o) as usize).hash(state),
+        // Instances compare structurally (same struct, equal variables), so they hash by
+        // what equal ones share: the struct and the number of variables.
+        Value::Obj(o) => match &**o {
+            crate::object::Object::Instance(i) => {
+                (Rc::as_ptr(&i.class) as *const u8 as usize).hash(state);
+                i.ivars.try_borrow().map_or(0, |m| m.len()).hash(state);
+            }
+            _ => (Rc::as_ptr(o) as *const u8 as usize).hash(state),
+        },
     }
 }
 
