@@ -27,6 +27,9 @@ pub enum FrameKind {
     /// An operator method called by a compare-and-branch: the caller jumps to this target
     /// if the result is falsy, and the result is dropped.
     BranchIfFalse(u32),
+    /// The bottom frame of a generator running for a `for` loop: a `yield` hands the value
+    /// to that loop, a return ends the loop.
+    Generator(crate::vm::generators::Consumer),
 }
 
 /// One activation record.

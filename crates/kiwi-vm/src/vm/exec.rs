@@ -10,7 +10,7 @@ use kiwi_syntax::Span;
 use super::call::{
     bind_named, enter_frame, enter_frame_in_place, enter_frame_in_place_as, flatten_args,
 };
-use super::generators::{generator_of_current_frame, GenStop};
+use super::generators::{enter_generator, generator_of_current_frame, leave_generator, Consumer};
 use super::objects::Fallback;
 use super::{Diagnostic, Interp, CLOCK_CHECK_EVERY, MAX_FRAMES};
 use crate::bytecode::{CaptureFrom, Const, FnProto, Op};
@@ -34,8 +34,6 @@ pub(crate) enum Halt {
     Block,
     /// The script called `exit`.
     Exit(i32),
-    /// A generator's body yielded this value (it is suspended at the next instruction).
-    Yielded(Value),
 }
 
 /// What a native function or builtin method asks the VM to do next.
@@ -97,15 +95,6 @@ impl Interp {
                 None
             }
             Halt::Faulted(err, at) => self.task_faulted(task.id, is_main, err, at),
-            Halt::Yielded(_) => {
-                // Only generator bodies yield; anywhere else it is an error.
-                let err = KiwiError::new(
-                    ErrorType::RuntimeError,
-                    "'yield' used outside of a generator.",
-                );
-                let at = self.location(&task);
-                self.task_faulted(task.id, is_main, err, at)
-            }
             Halt::Yield | Halt::Block if task.cancel_requested => {
                 self.deliver_cancel(task);
                 None
@@ -943,6 +932,13 @@ impl Interp {
                                 }
                                 continue 'frames;
                             }
+                            FrameKind::Generator(consumer) => {
+                                // The generator ended (it stays ended: its frames are gone).
+                                if let Some(f) = task.frames.last_mut() {
+                                    f.ip = consumer.exit as usize;
+                                }
+                                continue 'frames;
+                            }
                         };
                         if task.frames.is_empty() {
                             return Halt::Done(result);
@@ -1042,23 +1038,18 @@ impl Interp {
                             ip = exit as usize;
                             continue;
                         };
+                        // The index counts values already taken (the one coming included).
+                        task.stack[s + 1] = Value::Int(i + 1);
                         let generator = task.stack[s].clone();
+                        let consumer = Consumer { slot, two, exit };
                         save_ip!();
-                        match self.resume_generator(task, &generator) {
-                            Ok(Some(item)) => {
-                                task.stack[s + 1] = Value::Int(i + 1);
-                                task.stack.push(item);
-                                if two {
-                                    task.stack.push(Value::Int(i));
-                                }
-                            }
-                            Ok(None) => ip = exit as usize,
-                            Err(GenStop::Fault(e, at)) => match self.throw_from(task, e, at) {
-                                Ok(()) => continue 'frames,
-                                Err(h) => return h,
-                            },
-                            Err(GenStop::Exit(code)) => return Halt::Exit(code),
+                        if task.frames.len() >= MAX_FRAMES {
+                            fail!(stack_overflow());
                         }
+                        if enter_generator(task, &generator, consumer) {
+                            continue 'frames;
+                        }
+                        ip = exit as usize;
                     }
                     Op::ForNext(slot, two, exit) => {
                         let s = base + slot as usize;
@@ -1106,7 +1097,26 @@ impl Interp {
                     Op::Yield => {
                         let v = pop!();
                         save_ip!();
-                        return Halt::Yielded(v);
+                        let Some(consumer) = leave_generator(task) else {
+                            fail!(KiwiError::new(
+                                ErrorType::RuntimeError,
+                                "'yield' used outside of a generator."
+                            ));
+                        };
+                        // Back in the loop's frame: the value (and its index) for the body.
+                        let Some(f) = task.frames.last() else {
+                            return Halt::Done(Value::Null);
+                        };
+                        let s = f.base + consumer.slot as usize;
+                        task.stack.push(v);
+                        if consumer.two {
+                            let taken = match task.stack[s + 1] {
+                                Value::Int(n) => n,
+                                _ => 0,
+                            };
+                            task.stack.push(Value::Int(taken - 1));
+                        }
+                        continue 'frames;
                     }
                     Op::SetSlice => {
                         let value = pop!();

@@ -11,7 +11,7 @@ mod deadlines;
 mod dispatch;
 mod events;
 pub(crate) mod exec;
-mod generators;
+pub(crate) mod generators;
 pub mod loader;
 mod modules;
 pub(crate) mod natives;
