@@ -115,6 +115,10 @@ pub enum Op {
     GetMember(u32),
     /// Pop value, object; `object.<str const n> = value`.
     SetMember(u32),
+    /// Push `local.<str const n>` (`GetMember` of a local, without copying it to the stack).
+    GetLocalMember(u16, u32),
+    /// Pop value; `local.<str const n> = value`.
+    SetLocalMember(u16, u32),
     /// `super.<str const n>(argc args)` in a method: `@` and the arguments are on the stack.
     CallSuper(u32, u16),
     /// Call: callee and `argc` positional arguments on the stack.

@@ -13,26 +13,32 @@ use crate::object::Object;
 /// What one name constant of a function learned (see the module doc).
 #[derive(Default)]
 pub struct SiteCache {
-    method: RefCell<Option<(Weak<Object>, Weak<Closure>)>>,
+    method: MethodEntry,
+    base_method: MethodEntry,
     slot: Cell<usize>,
 }
 
 impl SiteCache {
     /// The method remembered for struct `class`, if this site last resolved it there.
     pub fn method(&self, class: &Rc<Object>) -> Option<Rc<Closure>> {
-        let cached = self.method.borrow();
-        let (seen, f) = cached.as_ref()?;
-        // A Weak keeps its allocation, so the address cannot be reused by another struct.
-        if std::ptr::eq(seen.as_ptr(), Rc::as_ptr(class)) {
-            f.upgrade()
-        } else {
-            None
-        }
+        lookup(&self.method, class)
     }
 
     /// Remembers that struct `class` resolves this site's name to `f`.
     pub fn remember_method(&self, class: &Rc<Object>, f: &Rc<Closure>) {
-        *self.method.borrow_mut() = Some((Rc::downgrade(class), Rc::downgrade(f)));
+        remember(&self.method, class, f);
+    }
+
+    /// The method `super.name` resolved to last for an instance of struct `class` (kept apart
+    /// from [`SiteCache::method`]: in one function, `S.new()` and `super.new()` share the
+    /// name and the struct but not the method).
+    pub fn base_method(&self, class: &Rc<Object>) -> Option<Rc<Closure>> {
+        lookup(&self.base_method, class)
+    }
+
+    /// Remembers what `super.name` resolves to for an instance of struct `class`.
+    pub fn remember_base_method(&self, class: &Rc<Object>, f: &Rc<Closure>) {
+        remember(&self.base_method, class, f);
     }
 
     /// The position in an instance's variables where this site's name was found last.
@@ -44,4 +50,21 @@ impl SiteCache {
     pub fn remember_slot(&self, pos: usize) {
         self.slot.set(pos);
     }
+}
+
+type MethodEntry = RefCell<Option<(Weak<Object>, Weak<Closure>)>>;
+
+fn lookup(entry: &MethodEntry, class: &Rc<Object>) -> Option<Rc<Closure>> {
+    let cached = entry.borrow();
+    let (seen, f) = cached.as_ref()?;
+    // A Weak keeps its allocation, so the address cannot be reused by another struct.
+    if std::ptr::eq(seen.as_ptr(), Rc::as_ptr(class)) {
+        f.upgrade()
+    } else {
+        None
+    }
+}
+
+fn remember(entry: &MethodEntry, class: &Rc<Object>, f: &Rc<Closure>) {
+    *entry.borrow_mut() = Some((Rc::downgrade(class), Rc::downgrade(f)));
 }

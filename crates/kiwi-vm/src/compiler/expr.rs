@@ -117,9 +117,14 @@ impl Compiler<'_> {
                 };
             }
             ExprKind::Member(obj, name) => {
-                self.expr(obj);
                 let k = self.str_const(name);
-                self.emit(Op::GetMember(k), span);
+                match self.plain_local(obj) {
+                    Some(slot) => self.emit(Op::GetLocalMember(slot, k), span),
+                    None => {
+                        self.expr(obj);
+                        self.emit(Op::GetMember(k), span)
+                    }
+                };
             }
             ExprKind::Index(obj, idx) => {
                 self.expr(obj);
@@ -252,6 +257,21 @@ impl Compiler<'_> {
                 }
             }
         };
+    }
+
+    /// The slot of `e` when it is a name held in a plain local slot (`@` in a method, a
+    /// parameter, a local variable): member accesses on it need not copy it to the stack.
+    pub(super) fn plain_local(&mut self, e: &Expr) -> Option<u16> {
+        let ExprKind::Ident(name) = &e.kind else {
+            return None;
+        };
+        if name == kiwi_syntax::ast::DECORATED_METHOD {
+            return None;
+        }
+        match self.resolve(name) {
+            Var::Local(slot) => Some(slot),
+            _ => None,
+        }
     }
 
     /// `super.m(args)` (parsed as `__kiwi_super("Owner", "m", @, args...)`) in a method of

@@ -575,15 +575,25 @@ impl Compiler<'_> {
                 self.push_null_if(want && !gives_value, span);
             }
             AssignTarget::Member(obj, name) => {
-                self.expr(obj);
                 let k = self.str_const(name);
+                let local = self.plain_local(obj);
+                if local.is_none() {
+                    self.expr(obj);
+                }
                 self.assigned_value(op, value, span, |c| {
                     // `o.x op= v` reads `o.x` as `o["x"]` does.
-                    c.emit(Op::Dup, span);
+                    match local {
+                        Some(slot) => c.emit(Op::LoadLocal(slot), span),
+                        None => c.emit(Op::Dup, span),
+                    };
                     c.emit(Op::Const(k), span);
                     c.emit(Op::Index, span);
                 });
-                self.store_keeping_value(Op::SetMember(k), want, span);
+                let store = match local {
+                    Some(slot) => Op::SetLocalMember(slot, k),
+                    None => Op::SetMember(k),
+                };
+                self.store_keeping_value(store, want, span);
             }
             AssignTarget::Slice { .. } if op != AssignOp::Assign => {
                 self.fail("A slice can only be assigned with '='.", span);

@@ -61,6 +61,22 @@ fn konst(proto: &FnProto, k: u32) -> &Value {
     }
 }
 
+/// The error for a member instruction whose name constant is not a string (never emitted).
+fn not_a_name() -> KiwiError {
+    KiwiError::new(
+        ErrorType::RuntimeError,
+        "Internal error: a member name is not a string.",
+    )
+}
+
+/// A string constant's `Rc`, borrowed (`None` if constant `k` is not a string).
+fn const_rc(proto: &FnProto, k: u32) -> Option<&Rc<String>> {
+    match konst(proto, k) {
+        Value::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
 /// A string constant, borrowed.
 fn const_text(proto: &FnProto, k: u32) -> &str {
     match konst(proto, k) {
@@ -677,6 +693,43 @@ impl Interp {
                             outcome!(self.call_method(task, obj, &name, Vec::new()));
                         }
                     }
+                    Op::GetLocalMember(i, k) => {
+                        let Some(name) = const_rc(proto, k) else {
+                            fail!(not_a_name());
+                        };
+                        let cache = &proto.caches[k as usize];
+                        let v = match &task.stack[base + i as usize] {
+                            Value::Obj(o) => crate::object::get_member(o, name, cache),
+                            Value::Map(m) => Some(
+                                m.borrow()
+                                    .get(&Key(Value::Str(name.clone())))
+                                    .cloned()
+                                    .unwrap_or_default(),
+                            ),
+                            _ => None,
+                        };
+                        match v {
+                            Some(v) => task.stack.push(v),
+                            None => {
+                                let obj = task.stack[base + i as usize].clone();
+                                save_ip!();
+                                outcome!(self.call_method(task, obj, name, Vec::new()));
+                            }
+                        }
+                    }
+                    Op::SetLocalMember(i, k) => {
+                        let v = pop!();
+                        let Some(name) = const_rc(proto, k) else {
+                            fail!(not_a_name());
+                        };
+                        let obj = &task.stack[base + i as usize];
+                        if let Value::Obj(o) = obj {
+                            let cache = &proto.caches[k as usize];
+                            tri!(crate::object::set_member_cached(o, name, cache, v));
+                        } else {
+                            tri!(ops::set_index(obj, &Value::Str(name.clone()), v));
+                        }
+                    }
                     Op::SetMember(k) => {
                         let v = pop!();
                         let obj = pop!();
@@ -692,7 +745,27 @@ impl Interp {
                         let at = task.stack.len() - argc as usize;
                         let owner = proto.owner.as_deref().unwrap_or("");
                         let method = const_text(proto, k);
-                        let f = tri!(self.super_method(&task.stack[at - 1], owner, method));
+                        // The base method depends only on `@`'s struct at this site.
+                        let cache = &proto.caches[k as usize];
+                        let cached = match &task.stack[at - 1] {
+                            Value::Obj(o) => match &**o {
+                                crate::object::Object::Instance(i) => cache.base_method(&i.class),
+                                _ => None,
+                            },
+                            _ => None,
+                        };
+                        let f = match cached {
+                            Some(f) => f,
+                            None => {
+                                let f = tri!(self.super_method(&task.stack[at - 1], owner, method));
+                                if let Value::Obj(o) = &task.stack[at - 1] {
+                                    if let crate::object::Object::Instance(i) = &**o {
+                                        cache.remember_base_method(&i.class, &f);
+                                    }
+                                }
+                                f
+                            }
+                        };
                         charge_call!();
                         enter_method!(f, argc, at, FrameKind::Call);
                     }

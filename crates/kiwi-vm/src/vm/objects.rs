@@ -174,9 +174,16 @@ impl Interp {
                 })
             }
             Object::Struct(s) if name == "new" && !s.is_abstract => {
-                let m = object::find_method(obj, "new")?;
+                let closure = match cache.method(obj) {
+                    Some(f) => f,
+                    None => {
+                        let f = object::find_method(obj, "new")?.closure.clone();
+                        cache.remember_method(obj, &f);
+                        f
+                    }
+                };
                 Some(DirectCall {
-                    closure: m.closure.clone(),
+                    closure,
                     instance: Some(object::new_instance(obj)),
                 })
             }
