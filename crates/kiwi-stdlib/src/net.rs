@@ -109,97 +109,61 @@ enum Want {
     Any,
 }
 
-/// The `socket` package.
-pub const SOCKET: Package = Package {
-    name: "socket",
-    functions: &[
-        NativeFn::cx("tcpserver", Arity::between(2, 3), |cx, a| {
-            server(cx, Family::Tcp, a)
-        }),
-        NativeFn::cx("tcpconnect", Arity::between(2, 3), |cx, a| {
-            connect(cx, Family::Tcp, a)
-        }),
-        NativeFn::cx("accept", Arity::exactly(1), |cx, a| {
-            accept(cx, Family::Tcp, a)
-        }),
-        NativeFn::cx("recv", Arity::between(1, 3), |cx, a| {
-            recv(cx, Family::Tcp, a)
-        }),
-        NativeFn::cx("recv_until", Arity::between(2, 4), |cx, a| {
-            recv_until(cx, Family::Tcp, a)
-        }),
-        NativeFn::cx("send", Arity::exactly(2), |cx, a| send(cx, Family::Tcp, a)),
-        NativeFn::cx("close", Arity::exactly(1), |cx, a| {
-            close(cx, Family::Tcp, a)
-        }),
-        NativeFn::cx("shutdown", Arity::exactly(1), |cx, a| {
-            shutdown(cx, Family::Tcp, a)
-        }),
-        NativeFn::cx("local_addr", Arity::exactly(1), |cx, a| {
-            address(cx, Family::Tcp, "local_addr", a)
-        }),
-        NativeFn::cx("peer_addr", Arity::exactly(1), |cx, a| {
-            address(cx, Family::Tcp, "peer_addr", a)
-        }),
-        NativeFn::cx("setopt", Arity::between(2, 3), |cx, a| {
-            setopt(cx, Family::Tcp, a)
-        }),
-        NativeFn::cx("getopt", Arity::exactly(2), |cx, a| {
-            getopt(cx, Family::Tcp, a)
-        }),
-        NativeFn::cx("resolve", Arity::exactly(1), |cx, a| {
-            resolve(cx, Family::Tcp, a)
-        }),
-    ],
-};
+/// A network package: the functions `socket` and `tls` share (over `$family`, with the given
+/// arities of `tcpserver` and `tcpconnect`), then `$extra` ones.
+macro_rules! net_package {
+    ($name:literal, $family:expr, server: $server:expr, connect: $connect:expr, [$($extra:expr),*]) => {
+        Package {
+            name: $name,
+            functions: &[
+                NativeFn::cx("tcpserver", $server, |cx, a| server(cx, $family, a)),
+                NativeFn::cx("tcpconnect", $connect, |cx, a| connect(cx, $family, a)),
+                NativeFn::cx("accept", Arity::exactly(1), |cx, a| accept(cx, $family, a)),
+                NativeFn::cx("recv", Arity::between(1, 3), |cx, a| recv(cx, $family, a)),
+                NativeFn::cx("recv_until", Arity::between(2, 4), |cx, a| {
+                    recv_until(cx, $family, a)
+                }),
+                NativeFn::cx("send", Arity::exactly(2), |cx, a| send(cx, $family, a)),
+                NativeFn::cx("close", Arity::exactly(1), |cx, a| close(cx, $family, a)),
+                NativeFn::cx("shutdown", Arity::exactly(1), |cx, a| shutdown(cx, $family, a)),
+                NativeFn::cx("local_addr", Arity::exactly(1), |cx, a| {
+                    address(cx, $family, "local_addr", a)
+                }),
+                NativeFn::cx("peer_addr", Arity::exactly(1), |cx, a| {
+                    address(cx, $family, "peer_addr", a)
+                }),
+                NativeFn::cx("setopt", Arity::between(2, 3), |cx, a| setopt(cx, $family, a)),
+                NativeFn::cx("getopt", Arity::exactly(2), |cx, a| getopt(cx, $family, a)),
+                NativeFn::cx("resolve", Arity::exactly(1), |cx, a| resolve(cx, $family, a)),
+                $($extra),*
+            ],
+        }
+    };
+}
 
-/// The `tls` package: the `socket` functions over TLS, plus `trust` and `last_error`.
-pub const TLS: Package = Package {
-    name: "tls",
-    functions: &[
-        NativeFn::cx("tcpserver", Arity::between(2, 5), |cx, a| {
-            server(cx, Family::Tls, a)
-        }),
-        NativeFn::cx("tcpconnect", Arity::between(1, 4), |cx, a| {
-            connect(cx, Family::Tls, a)
-        }),
-        NativeFn::cx("accept", Arity::exactly(1), |cx, a| {
-            accept(cx, Family::Tls, a)
-        }),
-        NativeFn::cx("recv", Arity::between(1, 3), |cx, a| {
-            recv(cx, Family::Tls, a)
-        }),
-        NativeFn::cx("recv_until", Arity::between(2, 4), |cx, a| {
-            recv_until(cx, Family::Tls, a)
-        }),
-        NativeFn::cx("send", Arity::exactly(2), |cx, a| send(cx, Family::Tls, a)),
-        NativeFn::cx("close", Arity::exactly(1), |cx, a| {
-            close(cx, Family::Tls, a)
-        }),
-        NativeFn::cx("shutdown", Arity::exactly(1), |cx, a| {
-            shutdown(cx, Family::Tls, a)
-        }),
-        NativeFn::cx("local_addr", Arity::exactly(1), |cx, a| {
-            address(cx, Family::Tls, "local_addr", a)
-        }),
-        NativeFn::cx("peer_addr", Arity::exactly(1), |cx, a| {
-            address(cx, Family::Tls, "peer_addr", a)
-        }),
-        NativeFn::cx("setopt", Arity::between(2, 3), |cx, a| {
-            setopt(cx, Family::Tls, a)
-        }),
-        NativeFn::cx("getopt", Arity::exactly(2), |cx, a| {
-            getopt(cx, Family::Tls, a)
-        }),
-        NativeFn::cx("resolve", Arity::exactly(1), |cx, a| {
-            resolve(cx, Family::Tls, a)
-        }),
+/// The `socket` package: plain TCP.
+pub const SOCKET: Package = net_package!(
+    "socket",
+    Family::Tcp,
+    server: Arity::between(2, 3),
+    connect: Arity::between(2, 3),
+    []
+);
+
+/// The `tls` package: the `socket` functions over TLS (`tcpserver` also takes a certificate
+/// and key, `tcpconnect` a server name), plus `trust` and `last_error`.
+pub const TLS: Package = net_package!(
+    "tls",
+    Family::Tls,
+    server: Arity::between(2, 5),
+    connect: Arity::between(1, 4),
+    [
         NativeFn::cx("trust", Arity::exactly(1), trust),
         NativeFn::cx("last_error", Arity::exactly(0), |cx, _| {
             Ok(Value::str(cx.tls_last_error()).into())
-        }),
-    ],
-};
+        })
+    ]
+);
 
 /// The value of a started operation: awaited in the call when the script awaits it at once
 /// (`task::await(socket::recv(...))`), else its task id.

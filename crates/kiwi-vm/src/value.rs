@@ -333,15 +333,8 @@ fn values_eq(a: &Value, b: &Value, loose: bool) -> bool {
                         continue;
                     }
                     // Compared as two hashmaps of their variables.
-                    let (p, q) = (p.ivars.borrow(), q.ivars.borrow());
-                    if p.len() != q.len() {
+                    if !pair_entries(&p.ivars.borrow(), &q.ivars.borrow(), &mut work) {
                         return false;
-                    }
-                    for (k, v) in p.iter() {
-                        match q.get(k) {
-                            Some(w) => work.push((v.clone(), w.clone(), true)),
-                            None => return false,
-                        }
                     }
                 }
             }
@@ -349,18 +342,26 @@ fn values_eq(a: &Value, b: &Value, loose: bool) -> bool {
                 if !seen.insert((Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize)) {
                     continue;
                 }
-                let (x, y) = (x.borrow(), y.borrow());
-                if x.len() != y.len() {
+                if !pair_entries(&x.borrow(), &y.borrow(), &mut work) {
                     return false;
-                }
-                for (k, v) in x.iter() {
-                    match y.get(k) {
-                        Some(w) => work.push((v.clone(), w.clone(), true)),
-                        None => return false,
-                    }
                 }
             }
             _ => return false,
+        }
+    }
+    true
+}
+
+/// Queues the value pairs of two maps for comparison (loosely, as hashmap values compare);
+/// false if their keys differ.
+fn pair_entries(x: &Map, y: &Map, work: &mut Vec<(Value, Value, bool)>) -> bool {
+    if x.len() != y.len() {
+        return false;
+    }
+    for (k, v) in x.iter() {
+        match y.get(k) {
+            Some(w) => work.push((v.clone(), w.clone(), true)),
+            None => return false,
         }
     }
     true
