@@ -1,5 +1,7 @@
-//! The Kiwi virtual machine: values, the bytecode compiler, the VM, the task scheduler and the
-//! builtin methods and packages. It does no I/O scheduling of its own; `kiwi-runtime` drives it.
+//! The Kiwi virtual machine: values, the object model, the bytecode compiler, the VM, the task
+//! scheduler, the built-in methods of the core types, and the native API packages are written
+//! against ([`native`]; the packages themselves are in `kiwi-stdlib`). It does no I/O
+//! scheduling of its own; `kiwi-runtime` drives it.
 
 #![forbid(unsafe_code)]
 
