@@ -930,14 +930,25 @@ impl Parser<'_> {
         }
     }
 
+    /// A type name: a builtin type, `null`, or a struct name, also one in a package
+    /// (`geo::Point`, a superset of upstream's single-word hints).
     fn type_word(&mut self) -> PResult<String> {
-        let word = match self.kind() {
+        let mut word = match self.kind() {
             Tok::Type(name) => name.to_string(),
             Tok::Ident(name) => name.clone(),
             Tok::Kw(Kw::Null) => "null".to_string(),
             _ => return Err(self.unexpected("a type name")),
         };
+        let qualifiable = matches!(self.kind(), Tok::Ident(_));
         self.bump_span();
+        while qualifiable && self.check(&Tok::ColonColon) {
+            let Tok::Ident(part) = &self.peek_at(1).kind else {
+                break;
+            };
+            word = format!("{word}::{part}");
+            self.bump_span();
+            self.bump_span();
+        }
         Ok(word)
     }
 
