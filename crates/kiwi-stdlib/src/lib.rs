@@ -23,6 +23,7 @@ use kiwi_vm::value::Value;
 /// Every package of this crate.
 pub const PACKAGES: &[&Package] = &[
     &task::TASK,
+    &task::CHANNEL,
     &net::SOCKET,
     &net::TLS,
     &math::PACKAGE,

@@ -43,6 +43,12 @@ pub const TASK: Package = Package {
     ],
 };
 
+/// `Channel.new(capacity = 0)`: upstream's name for `task::channel` (its `Channel` struct).
+pub const CHANNEL: Package = Package {
+    name: "Channel",
+    functions: &[NativeFn::pure("new", Arity::between(0, 1), channel)],
+};
+
 /// `status(id)`: `"Running"`, `"Completed"`, `"Faulted"` or `"Unknown"` (also for a value
 /// that is no task id).
 fn status(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
