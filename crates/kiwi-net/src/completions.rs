@@ -15,7 +15,39 @@ pub enum Done {
     Line(Option<String>),
     /// The addresses a host name resolved to.
     Addresses(Vec<std::net::IpAddr>),
+    /// What a blocking job ([`crate::Net::run_blocking`]) produced.
+    Data(Payload),
 }
+
+/// A blocking job's result, opaque to this crate: the caller that made the job knows its type.
+#[derive(Clone)]
+pub struct Payload(std::sync::Arc<dyn std::any::Any + Send + Sync>);
+
+impl Payload {
+    /// Wraps `value`.
+    pub fn new<T: std::any::Any + Send + Sync>(value: T) -> Payload {
+        Payload(std::sync::Arc::new(value))
+    }
+
+    /// The value, if it is a `T`.
+    pub fn get<T: std::any::Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Payload")
+    }
+}
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Payload {}
 
 /// A completed operation that was pending: the op id the caller chose, and its result.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -73,7 +73,7 @@ mod tls_stream;
 mod tls_verify;
 mod wake;
 
-pub use completions::{Completion, Done};
+pub use completions::{Completion, Done, Payload};
 pub use error::{ErrorKind, NetError};
 pub use linger::LINGER;
 pub use net::{Cancelled, Net, SocketKind};

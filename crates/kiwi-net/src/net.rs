@@ -730,6 +730,26 @@ impl Net {
         st.resolves.retain(|t| !t.is_finished());
     }
 
+    /// Runs `job` on a worker thread of the runtime's blocking pool (file I/O, processes: work
+    /// that would stall this thread); completes with its result. Without a runtime it fails.
+    pub fn run_blocking(&self, op: Id, job: Box<dyn FnOnce() -> Result<Done, NetError> + Send>) {
+        let mut st = self.inner.state.borrow_mut();
+        st.completions.started();
+        let shared = self.inner.shared.clone();
+        if tokio::runtime::Handle::try_current().is_err() {
+            st.completions.push(op, Err(no_runtime()));
+            drop(st);
+            return shared.wake_host();
+        }
+        drop(st);
+        // Not cancellable once started: a cancelled task's job still finishes, and its
+        // result is dropped by the scheduler (nobody awaits it).
+        drop(tokio::task::spawn_blocking(move || {
+            let result = job();
+            shared.push_finished((op, result));
+        }));
+    }
+
     /// How many closed connections are still lingering (see [`crate::LINGER`]).
     pub fn lingering(&self) -> usize {
         self.inner.state.borrow().lingering.count()

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use kiwi_net::{Completion, Done, ErrorKind, Net, NetError};
 use kiwi_vm::net::{
-    Cancelled, FailureKind, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue,
-    OptionValue, SocketKind,
+    blocking_result, BlockingJob, Cancelled, FailureKind, Identity, NetDriver, NetFailure, NetId,
+    NetResult, NetValue, OptionValue, Plain, SocketKind,
 };
 
 /// `kiwi-net` as the VM sees it. Clones of the inner [`Net`] share its state, so the host loop
@@ -26,14 +26,21 @@ impl NetAdapter {
     }
 }
 
-fn value(done: Done) -> NetValue {
-    match done {
+fn value(done: Done) -> NetResult {
+    Ok(match done {
         Done::Socket(id) => NetValue::Socket(id),
         Done::Bytes(b) => NetValue::Bytes(b),
         Done::Sent(n) => NetValue::Sent(n),
         Done::Line(line) => NetValue::Line(line),
         Done::Addresses(ips) => NetValue::Addresses(ips.iter().map(|ip| ip.to_string()).collect()),
-    }
+        // Only `run_blocking` makes payloads, always of a job's result.
+        Done::Data(payload) => {
+            return match payload.get::<JobResult>() {
+                Some(job) => blocking_result(job.clone()),
+                None => Ok(NetValue::Data(Plain::Null)),
+            }
+        }
+    })
 }
 
 /// The VM's view of a `kiwi-net` error. The kinds decide `tls::tcpconnect`'s negative code:
@@ -53,10 +60,22 @@ fn failure(e: NetError) -> NetFailure {
 }
 
 fn result(r: Result<Done, NetError>) -> NetResult {
-    r.map(value).map_err(failure)
+    r.map_err(failure).and_then(value)
 }
 
+/// What a blocking job hands back through `kiwi-net` (as an opaque payload).
+type JobResult = Result<Plain, (&'static str, String)>;
+
 impl NetDriver for NetAdapter {
+    fn run_blocking(&mut self, op: NetId, job: BlockingJob) -> Option<NetResult> {
+        // The job's own failures travel inside the payload: to `kiwi-net` the job succeeded.
+        self.net.run_blocking(
+            op,
+            Box::new(move || Ok(Done::Data(kiwi_net::Payload::new::<JobResult>(job())))),
+        );
+        None
+    }
+
     fn tcp_server(&mut self, host: &str, port: u16, backlog: u32) -> Result<NetId, NetFailure> {
         self.net.tcp_server(host, port, backlog).map_err(failure)
     }

@@ -6,8 +6,10 @@
 //! one line there.
 
 mod console;
+mod encode;
 mod env;
 mod error;
+mod fio;
 mod globals;
 mod math;
 mod net;
@@ -26,6 +28,8 @@ pub const PACKAGES: &[&Package] = &[
     &task::CHANNEL,
     &net::SOCKET,
     &net::TLS,
+    &fio::PACKAGE,
+    &encode::PACKAGE,
     &math::PACKAGE,
     &time::PACKAGE,
     &env::PACKAGE,

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::channel::TaskId;
 use crate::error::{ErrorType, KResult, KiwiError};
-use crate::net::{NetDriver, NetId, NetResult};
+use crate::net::{BlockingJob, NetDriver, NetId, NetResult};
 use crate::scheduler::{EntryKind, TaskState};
 use crate::stdlib::HostEnv;
 use crate::task::{Blocked, Task};
@@ -398,6 +398,17 @@ impl NativeCx<'_> {
             .get(&self.task.id)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// Runs `job` (file or process work that may block) off the interpreter's thread: only the
+    /// calling task waits, and the call's value is the job's result, made a Kiwi value here.
+    pub fn run_blocking(&mut self, job: BlockingJob) -> KResult<Reply> {
+        let started = self
+            .interp
+            .begin_op(Ok(()), move |net, op| net.run_blocking(op, job));
+        self.interp
+            .await_started(self.task, started)
+            .map(Reply::from)
     }
 
     /// Writes `text` to the script's standard output and flushes it.

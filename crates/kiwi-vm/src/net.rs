@@ -25,7 +25,59 @@ pub enum NetValue {
     Line(Option<String>),
     /// The addresses a name resolved to (`"127.0.0.1"`, `"::1"`).
     Addresses(Vec<String>),
+    /// What a blocking job ([`NetDriver::run_blocking`]) produced.
+    Data(Plain),
 }
+
+/// Plain data that can cross threads: what a blocking job (a file read, a directory listing,
+/// a process's output) hands back, made into a Kiwi value on the interpreter's thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plain {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
+    /// A list.
+    List(Vec<Plain>),
+    /// A hashmap with string keys, in order.
+    Map(Vec<(String, Plain)>),
+}
+
+impl Eq for Plain {}
+
+impl Plain {
+    /// The Kiwi value.
+    pub fn into_value(self) -> crate::value::Value {
+        use crate::value::{Key, Map, Value};
+        match self {
+            Plain::Null => Value::Null,
+            Plain::Bool(b) => Value::Bool(b),
+            Plain::Int(i) => Value::Int(i),
+            Plain::Float(f) => Value::Float(f),
+            Plain::Str(s) => Value::str(s),
+            Plain::Bytes(b) => Value::bytes(b),
+            Plain::List(items) => Value::list(items.into_iter().map(Plain::into_value).collect()),
+            Plain::Map(entries) => Value::map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (Key(Value::str(k)), v.into_value()))
+                    .collect::<Map>(),
+            ),
+        }
+    }
+}
+
+/// Work that may block (files, processes): run off the interpreter's thread by the host. `Err`
+/// is the Kiwi error it raises: its type (`"IOError"`) and message.
+pub type BlockingJob = Box<dyn FnOnce() -> Result<Plain, (&'static str, String)> + Send>;
 
 /// Why an operation failed: a kind (for the `tls::tcpconnect` codes) and a one-line reason
 /// (an OS reason, a closed socket, a bad id, a rejected certificate...).
@@ -51,6 +103,8 @@ pub enum FailureKind {
     /// The script passed a value that cannot work (a TLS server name that is not a DNS name
     /// or an IP address): `tls::tcpconnect` raises a `ValueError` instead of a code.
     Argument,
+    /// A blocking job failed: raise a Kiwi error of this type.
+    Raised(&'static str),
     /// Anything else.
     Other,
 }
@@ -69,7 +123,10 @@ impl NetFailure {
         match self.kind {
             FailureKind::Resolve => -1,
             FailureKind::Connect => -2,
-            FailureKind::Handshake | FailureKind::Argument | FailureKind::Other => -3,
+            FailureKind::Handshake
+            | FailureKind::Argument
+            | FailureKind::Raised(_)
+            | FailureKind::Other => -3,
             FailureKind::CertRejected => -4,
         }
     }
@@ -206,6 +263,17 @@ pub trait NetDriver {
     fn cancel(&mut self, op: NetId, on: Option<NetId>) -> Option<Cancelled>;
     /// Appends every finished operation to `out`.
     fn take_completions(&mut self, out: &mut Vec<(NetId, NetResult)>);
+    /// Runs `job` where it cannot block the interpreter's thread; completes with
+    /// [`NetValue::Data`]. This default runs it at once (for hosts without worker threads).
+    fn run_blocking(&mut self, _op: NetId, job: BlockingJob) -> Option<NetResult> {
+        Some(blocking_result(job()))
+    }
+}
+
+/// A blocking job's result as an operation result.
+pub fn blocking_result(r: Result<Plain, (&'static str, String)>) -> NetResult {
+    r.map(NetValue::Data)
+        .map_err(|(kind, message)| NetFailure::new(FailureKind::Raised(kind), message))
 }
 
 /// The driver of an interpreter that has no network (embedding without a host runtime):

@@ -159,6 +159,11 @@ impl Interp {
                 Ok(Value::list(ips.into_iter().map(Value::str).collect()))
             }
             Ok(NetValue::Line(None)) => Ok(Value::Null),
+            Ok(NetValue::Data(plain)) => Ok(plain.into_value()),
+            Err(NetFailure {
+                kind: FailureKind::Raised(kind),
+                message,
+            }) => Err(KiwiError::custom(kind, message)),
             Ok(NetValue::Line(Some(mut line))) => {
                 while line.ends_with('\n') || line.ends_with('\r') {
                     line.pop();
