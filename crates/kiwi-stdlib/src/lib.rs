@@ -11,6 +11,7 @@ mod env;
 mod error;
 mod fio;
 mod globals;
+mod json;
 mod math;
 mod net;
 mod serial;
@@ -30,6 +31,7 @@ pub const PACKAGES: &[&Package] = &[
     &net::TLS,
     &fio::PACKAGE,
     &encode::PACKAGE,
+    &json::PACKAGE,
     &math::PACKAGE,
     &time::PACKAGE,
     &env::PACKAGE,
