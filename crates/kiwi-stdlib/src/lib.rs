@@ -14,6 +14,7 @@ mod globals;
 mod json;
 mod math;
 mod net;
+mod regex;
 mod serial;
 mod task;
 mod time;
@@ -32,6 +33,7 @@ pub const PACKAGES: &[&Package] = &[
     &fio::PACKAGE,
     &encode::PACKAGE,
     &json::PACKAGE,
+    &regex::PACKAGE,
     &math::PACKAGE,
     &time::PACKAGE,
     &env::PACKAGE,

@@ -15,7 +15,7 @@ mod fixed;
 mod list;
 mod map;
 mod number;
-mod pattern;
+pub mod pattern;
 #[cfg(test)]
 mod robust;
 mod string;

@@ -1,5 +1,6 @@
-//! Regex-backed string methods (`rsplit`, `rreplace`) with .NET `Regex.Split`/`Regex.Replace`
-//! semantics on top of the `regex` crate.
+//! Regex-backed string methods (`find`, `match`, `matches`, `matches_all`, `scan`,
+//! `scan_groups`, `named_captures`, `regex_escape`, `rsplit`, `rreplace`) with upstream's
+//! .NET semantics on top of the `regex` crate; the `regex` package calls the same functions.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -7,6 +8,7 @@ use std::collections::HashMap;
 use regex::{Captures, Regex};
 
 use crate::error::KResult;
+use crate::value::{Key, Value};
 
 use super::check::value_error;
 
@@ -145,6 +147,100 @@ pub fn replace(re: &Regex, text: &str, template: &str) -> String {
         out
     })
     .into_owned()
+}
+
+/// The first match of `re` in `text` (`""` if none).
+pub fn find_first(re: &Regex, text: &str) -> String {
+    re.find(text)
+        .map_or_else(String::new, |m| m.as_str().to_string())
+}
+
+/// The capture groups of one match, group 0 excluded (an unmatched group is `""`).
+pub fn groups(caps: &Captures<'_>) -> Vec<String> {
+    caps.iter()
+        .skip(1)
+        .map(|g| g.map_or_else(String::new, |m| m.as_str().to_string()))
+        .collect()
+}
+
+/// The groups of the first match (empty if none).
+pub fn first_groups(re: &Regex, text: &str) -> Vec<String> {
+    re.captures(text).map(|c| groups(&c)).unwrap_or_default()
+}
+
+/// The groups of every match.
+pub fn all_groups(re: &Regex, text: &str) -> Vec<Vec<String>> {
+    re.captures_iter(text).map(|c| groups(&c)).collect()
+}
+
+/// Every match.
+pub fn scan(re: &Regex, text: &str) -> Vec<String> {
+    re.find_iter(text).map(|m| m.as_str().to_string()).collect()
+}
+
+/// The named groups of the first match, by name in pattern order (empty if no match).
+pub fn named_captures(re: &Regex, text: &str) -> Vec<(String, String)> {
+    let Some(caps) = re.captures(text) else {
+        return Vec::new();
+    };
+    re.capture_names()
+        .flatten()
+        .map(|name| {
+            let value = caps.name(name).map_or("", |m| m.as_str());
+            (name.to_string(), value.to_string())
+        })
+        .collect()
+}
+
+/// Whether the first match spans all of `text`.
+pub fn matches_whole(re: &Regex, text: &str) -> bool {
+    re.find(text)
+        .is_some_and(|m| m.start() == 0 && m.end() == text.len())
+}
+
+/// Whether the matches, one after another, cover all of `text`.
+pub fn matches_all(re: &Regex, text: &str) -> bool {
+    re.find_iter(text).map(|m| m.len()).sum::<usize>() == text.len()
+}
+
+/// `text` with every regex metacharacter escaped, as .NET's `Regex.Escape` (which also
+/// escapes `#` and whitespace: `"2.0 (beta)"` becomes `2\.0\ \(beta\)`).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' | '*' | '+' | '?' | '|' | '{' | '[' | '(' | ')' | '^' | '$' | '.' | '#' | ' ' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{c}' => out.push_str("\\f"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// What the string method `name` (`find`, `match`, `matches`, `matches_all`, `scan`,
+/// `scan_groups`, `named_captures`) gives for `text` with `re`.
+pub fn regex_result(re: &Regex, text: &str, name: &str) -> Value {
+    let texts = |items: Vec<String>| Value::list(items.into_iter().map(Value::str).collect());
+    match name {
+        "find" => Value::str(find_first(re, text)),
+        "match" => texts(first_groups(re, text)),
+        "matches" => Value::Bool(matches_whole(re, text)),
+        "matches_all" => Value::Bool(matches_all(re, text)),
+        "scan" => texts(scan(re, text)),
+        "scan_groups" => Value::list(all_groups(re, text).into_iter().map(texts).collect()),
+        _ => Value::map(
+            named_captures(re, text)
+                .into_iter()
+                .map(|(k, v)| (Key(Value::str(k)), Value::str(v)))
+                .collect(),
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,9 @@ pub fn call(s: &Rc<String>, recv: &Value, name: &str, args: &[Value]) -> Option<
         "replace" => replace(s, args),
         "rreplace" => rreplace(s, args),
         "rsplit" => rsplit(s, args),
+        "find" | "match" | "matches" | "matches_all" | "scan" | "scan_groups"
+        | "named_captures" => regex_method(s, name, args),
+        "regex_escape" => arity(name, args, 0).map(|()| Value::str(pattern::escape(s))),
         "lines" => arity("lines", args, 0).map(|()| strings(s.split('\n'))),
         "chomp" => chomp(s, recv, args),
         "uppercase" => arity("uppercase", args, 0).map(|()| Value::str(s.to_uppercase())),
@@ -203,6 +206,14 @@ fn rreplace(s: &str, args: &[Value]) -> KResult<Value> {
     }
     let re = pattern::compile(pat)?;
     Ok(Value::str(pattern::replace(&re, s, repl)))
+}
+
+/// The regex methods of upstream's builtins (`find(regex)`, `match`, `matches`,
+/// `matches_all`, `scan`, `scan_groups`, `named_captures`).
+fn regex_method(s: &str, name: &str, args: &[Value]) -> KResult<Value> {
+    arity(name, args, 1)?;
+    let re = pattern::compile(string_args(args, 0)?)?;
+    Ok(pattern::regex_result(&re, s, name))
 }
 
 /// `rsplit(pattern, limit?)`: regex split; without a limit empty parts are dropped.
