@@ -6,6 +6,7 @@
 //! one line there.
 
 mod console;
+mod crypto;
 mod encode;
 mod env;
 mod error;
@@ -34,6 +35,7 @@ pub const PACKAGES: &[&Package] = &[
     &encode::PACKAGE,
     &json::PACKAGE,
     &regex::PACKAGE,
+    &crypto::PACKAGE,
     &math::PACKAGE,
     &time::PACKAGE,
     &env::PACKAGE,
