@@ -48,12 +48,14 @@ pub const PACKAGE: Package = Package {
                 "MD5" => Algo::Md5,
                 "SHA256" => Algo::Sha256,
                 "SHA512" => Algo::Sha512,
-                _ => return Err(KiwiError::custom(
-                    "ValueError",
-                    format!(
+                _ => {
+                    return Err(KiwiError::custom(
+                        "ValueError",
+                        format!(
                         "crypto::hmac: unsupported algorithm '{name}'. Use MD5, SHA256, or SHA512."
                     ),
-                )),
+                    ))
+                }
             };
             hmac_hex("crypto::hmac", algo, &a[1], &a[2])
         }),

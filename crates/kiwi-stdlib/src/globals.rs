@@ -23,11 +23,47 @@ pub const PACKAGE: Package = Package {
                 )
             })
         }),
+        NativeFn::pure("d", Arity::between(0, 7), make_date),
         NativeFn::pure("deserialize", Arity::exactly(1), |a| {
             serial::deserialize(check::str_arg("deserialize", a, 0)?)
         }),
     ],
 };
+
+/// `d(year = now, month = 1, day = 1, hour = 0, minute = 0, second = 0, millisecond = 0)`: a
+/// date; `year` may instead be text to read as `to_date()` does. Fields that make no date
+/// give the default date (0001-01-01), as upstream's.
+fn make_date(args: &[Value]) -> KResult<Value> {
+    match args.first() {
+        None | Some(Value::Null) => return Ok(Value::Date(crate::time::local_now())),
+        Some(text @ Value::Str(_)) => {
+            return kiwi_vm::methods::call_method(text, "to_date", &[])
+                .unwrap_or(Ok(Value::Date(kiwi_vm::date::MIN)))
+        }
+        _ => {}
+    }
+    let mut fields = [1i64, 1, 1, 0, 0, 0, 0];
+    for (i, slot) in fields.iter_mut().enumerate() {
+        match args.get(i) {
+            None | Some(Value::Null) => {}
+            Some(_) => *slot = check::int_arg("d", args, i)?,
+        }
+    }
+    let small = |v: i64| u32::try_from(v).ok();
+    let ms = (|| {
+        kiwi_vm::date::Civil {
+            year: fields[0],
+            month: small(fields[1])?,
+            day: small(fields[2])?,
+            hour: small(fields[3])?,
+            minute: small(fields[4])?,
+            second: small(fields[5])?,
+            milli: small(fields[6])?,
+        }
+        .to_ms()
+    })();
+    Ok(Value::Date(ms.unwrap_or(kiwi_vm::date::MIN)))
+}
 
 /// `char(code)`: a code point as an integer, or as hex text (`"1F600"`, `"U+1F40D"`,
 /// `"0x41"`), to a one-character string.

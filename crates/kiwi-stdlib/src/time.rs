@@ -1,12 +1,39 @@
-//! The `time` package: a monotonic nanosecond clock and UTC wall-clock formatting (std only).
+//! The `time` package: a monotonic nanosecond clock, the local date and time (`now`), date
+//! arithmetic and components as functions (`time::add_days(dt, n)`, `time::hour(dt)`), and
+//! calendar helpers (upstream's `docs/lib/time.md`). Dates are the VM's `date` values
+//! ([`kiwi_vm::date`]); a component function without a date reads the current time.
 
 use std::sync::OnceLock;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use kiwi_vm::error::KResult;
-use kiwi_vm::methods::check;
+use chrono::{Datelike, Offset, TimeZone};
+
+use kiwi_vm::date::{self, Civil};
+use kiwi_vm::error::{KResult, KiwiError};
+use kiwi_vm::methods::{self, check};
 use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::value::Value;
+
+/// One `time::<name>(dt?)` component entry: the date method of the same name, of `dt` or of
+/// now.
+macro_rules! component {
+    ($name:literal, $method:literal) => {
+        NativeFn::pure($name, Arity::between(0, 1), |a| {
+            let dt = date_or_now(concat!("time::", $name), a)?;
+            date_method(&dt, $method, &[])
+        })
+    };
+}
+
+/// One `time::<name>(dt, n)` arithmetic entry: `dt.<name>(n)`.
+macro_rules! arithmetic {
+    ($name:literal) => {
+        NativeFn::pure($name, Arity::exactly(2), |a| {
+            let dt = date_arg(concat!("time::", $name), a, 0)?;
+            date_method(&dt, $name, &a[1..])
+        })
+    };
+}
 
 /// The `time` package.
 pub const PACKAGE: Package = Package {
@@ -17,8 +44,139 @@ pub const PACKAGE: Package = Package {
         NativeFn::pure("timestamp", Arity::between(0, 1), timestamp),
         NativeFn::pure("now_ms", Arity::exactly(0), |_| Ok(Value::Int(epoch_ms()))),
         NativeFn::pure("epochms", Arity::exactly(0), |_| Ok(Value::Int(epoch_ms()))),
+        NativeFn::pure("now", Arity::exactly(0), |_| Ok(Value::Date(local_now()))),
+        arithmetic!("add_days"),
+        arithmetic!("add_months"),
+        arithmetic!("add_years"),
+        arithmetic!("add_hours"),
+        arithmetic!("add_minutes"),
+        arithmetic!("add_seconds"),
+        arithmetic!("add_milliseconds"),
+        component!("year", "year"),
+        component!("month", "month"),
+        component!("day", "day"),
+        component!("hour", "hour"),
+        component!("minute", "minute"),
+        component!("second", "second"),
+        component!("millisecond", "millisecond"),
+        component!("ampm", "ampm"),
+        component!("weekday", "weekday"),
+        component!("yearday", "yearday"),
+        NativeFn::pure("isdst", Arity::between(0, 1), |a| {
+            let dt = date_or_now("time::isdst", a)?;
+            let Value::Date(ms) = dt else {
+                return Ok(Value::Bool(false));
+            };
+            Ok(Value::Bool(is_dst(ms)))
+        }),
+        NativeFn::pure("leapyear", Arity::exactly(1), |a| {
+            Ok(Value::Bool(date::leap_year(check::int_arg(
+                "time::leapyear",
+                a,
+                0,
+            )?)))
+        }),
+        NativeFn::pure("monthdays", Arity::exactly(2), |a| {
+            let year = check::int_arg("time::monthdays", a, 0)?;
+            let month = check::int_arg("time::monthdays", a, 1)?;
+            Ok(Value::Int(i64::from(month_days(year, month))))
+        }),
+        NativeFn::pure("valid_day", Arity::exactly(3), |a| {
+            let year = check::int_arg("time::valid_day", a, 0)?;
+            let month = check::int_arg("time::valid_day", a, 1)?;
+            let day = check::int_arg("time::valid_day", a, 2)?;
+            Ok(Value::Bool(
+                day > 0 && day <= i64::from(month_days(year, month)),
+            ))
+        }),
+        NativeFn::pure("first_day", Arity::exactly(0), |_| year_edge(1, 1)),
+        NativeFn::pure("last_day", Arity::exactly(0), |_| year_edge(12, 31)),
     ],
 };
+
+/// The days in `month` of `year` (0 for a month that is not 1..=12).
+fn month_days(year: i64, month: i64) -> u32 {
+    u32::try_from(month).map_or(0, |m| date::month_days(year, m))
+}
+
+/// The current local date and time, as a date value's milliseconds.
+pub fn local_now() -> i64 {
+    let now = chrono::Local::now();
+    let offset_ms = i64::from(now.offset().fix().local_minus_utc()) * 1000;
+    now.timestamp_millis() + offset_ms
+}
+
+/// Whether local date `ms` falls in daylight-saving time: its offset from UTC is larger
+/// than the smaller of January's and July's in that year.
+fn is_dst(ms: i64) -> bool {
+    let offset_at = |local_ms: i64| {
+        chrono::Local
+            .timestamp_millis_opt(local_ms)
+            .earliest()
+            .map(|t| t.offset().fix().local_minus_utc())
+    };
+    let year = Civil::of(ms).year;
+    let at = |month: u32| {
+        Civil {
+            year,
+            month,
+            day: 1,
+            hour: 12,
+            minute: 0,
+            second: 0,
+            milli: 0,
+        }
+        .to_ms()
+        .and_then(offset_at)
+    };
+    match (offset_at(ms), at(1), at(7)) {
+        (Some(now), Some(jan), Some(jul)) => now > jan.min(jul),
+        _ => false,
+    }
+}
+
+/// January 1st or December 31st of this year, at midnight.
+fn year_edge(month: u32, day: u32) -> KResult<Value> {
+    let year = chrono::Local::now().year();
+    date::checked(
+        Civil {
+            year: i64::from(year),
+            month,
+            day,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            milli: 0,
+        }
+        .to_ms(),
+    )
+}
+
+/// Argument `i` as a date.
+fn date_arg(name: &str, args: &[Value], i: usize) -> KResult<Value> {
+    match args.get(i) {
+        Some(v @ Value::Date(_)) => Ok(v.clone()),
+        Some(other) => Err(check::expected(name, i, "Date", other)),
+        None => Err(check::expected(name, i, "Date", &Value::Null)),
+    }
+}
+
+/// The first argument as a date, or now when it is missing or null.
+fn date_or_now(name: &str, args: &[Value]) -> KResult<Value> {
+    match args.first() {
+        None | Some(Value::Null) => Ok(Value::Date(local_now())),
+        Some(_) => date_arg(name, args, 0),
+    }
+}
+
+fn date_method(dt: &Value, method: &str, args: &[Value]) -> KResult<Value> {
+    methods::call_method(dt, method, args).unwrap_or_else(|| {
+        Err(KiwiError::custom(
+            "FunctionUndefinedError",
+            format!("Function `{method}` is undefined."),
+        ))
+    })
+}
 
 /// Nanoseconds since a process-wide origin: monotonic, not the epoch.
 pub fn ticks() -> f64 {
@@ -43,97 +201,14 @@ fn epoch_ms() -> i64 {
     }
 }
 
-/// `timestamp(fmt = "u")`: the current UTC time.
+/// `timestamp(fmt = "u")`: the current local time, formatted (upstream's
+/// `time::now().to_string(fmt)`).
 fn timestamp(args: &[Value]) -> KResult<Value> {
     let fmt = match args.first() {
         None | Some(Value::Null) => "u",
         Some(_) => check::str_arg("time::timestamp", args, 0)?,
     };
-    Ok(Value::str(format_time(
-        &Civil::from_epoch_ms(epoch_ms()),
-        fmt,
-    )))
-}
-
-/// A UTC calendar time.
-#[derive(Debug, PartialEq, Eq)]
-struct Civil {
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
-    milli: u32,
-}
-
-impl Civil {
-    fn from_epoch_ms(ms: i64) -> Civil {
-        let days = ms.div_euclid(86_400_000);
-        let rem = ms.rem_euclid(86_400_000) as u32;
-        let (year, month, day) = civil_from_days(days);
-        Civil {
-            year,
-            month,
-            day,
-            hour: rem / 3_600_000,
-            minute: rem / 60_000 % 60,
-            second: rem / 1000 % 60,
-            milli: rem % 1000,
-        }
-    }
-}
-
-/// Howard Hinnant's `civil_from_days`: days since 1970-01-01 → (year, month, day).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// .NET-style formatting: the standard formats `u`, `s`, `o` and the custom tokens `yyyy yy MM
-/// dd HH mm ss fff`; any other character is copied.
-fn format_time(t: &Civil, fmt: &str) -> String {
-    let pattern = match fmt {
-        "u" => "yyyy-MM-dd HH:mm:ssZ",
-        "s" => "yyyy-MM-ddTHH:mm:ss",
-        "o" | "O" => "yyyy-MM-ddTHH:mm:ss.fffZ",
-        other => other,
-    };
-    let tokens: [(&str, String); 8] = [
-        ("yyyy", format!("{:04}", t.year)),
-        ("yy", format!("{:02}", t.year.rem_euclid(100))),
-        ("MM", format!("{:02}", t.month)),
-        ("dd", format!("{:02}", t.day)),
-        ("HH", format!("{:02}", t.hour)),
-        ("mm", format!("{:02}", t.minute)),
-        ("ss", format!("{:02}", t.second)),
-        ("fff", format!("{:03}", t.milli)),
-    ];
-    let mut out = String::new();
-    let mut rest = pattern;
-    'outer: while !rest.is_empty() {
-        for (tok, text) in &tokens {
-            if let Some(after) = rest.strip_prefix(tok) {
-                out.push_str(text);
-                rest = after;
-                continue 'outer;
-            }
-        }
-        let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
-            out.push(c);
-        }
-        rest = chars.as_str();
-    }
-    out
+    Ok(Value::str(date::format(local_now(), fmt)))
 }
 
 #[cfg(test)]
@@ -142,23 +217,6 @@ mod tests {
 
     fn call(name: &str, args: &[Value]) -> Option<KResult<Value>> {
         crate::call_plain(&PACKAGE, name, args, &Default::default())
-    }
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        let t = Civil::from_epoch_ms(1_795_684_993_000);
-        assert_eq!(format_time(&t, "u"), "2026-11-26 09:23:13Z");
-        assert_eq!(
-            format_time(&t, "yyyy/MM/dd HH:mm:ss.fff"),
-            "2026/11/26 09:23:13.000"
-        );
-        assert_eq!(
-            format_time(&Civil::from_epoch_ms(-1), "o"),
-            "1969-12-31T23:59:59.999Z"
-        );
     }
 
     #[test]

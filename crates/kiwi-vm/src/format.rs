@@ -382,6 +382,7 @@ fn write_scalar(out: &mut String, v: &Value, on_cycle: Style<'_>) -> Result<(), 
         Value::Int(i) => write_int(out, *i),
         Value::Float(f) => write_float(out, *f),
         Value::Str(s) => push_quoted(out, s),
+        Value::Date(ms) => out.push_str(&crate::date::display(*ms)),
         Value::Bytes(b) => {
             let Ok(bytes) = b.try_borrow() else {
                 return placeholder(out, "[...]", on_cycle);

@@ -8,6 +8,7 @@
 pub mod bytecode;
 pub mod channel;
 pub mod compiler;
+pub mod date;
 pub mod error;
 pub mod format;
 pub mod function;

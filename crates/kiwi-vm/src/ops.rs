@@ -480,6 +480,7 @@ fn rank(v: &Value) -> u8 {
         Value::Null => 8,
         Value::Package(_) => 9,
         Value::Bytes(_) => 10,
+        Value::Date(_) => 11,
     }
 }
 
@@ -505,6 +506,7 @@ fn compare(a: &Value, b: &Value) -> Option<Ordering> {
         (Value::List(x), Value::List(y)) => Some(list_len(x).cmp(&list_len(y))),
         (Value::Map(x), Value::Map(y)) => Some(map_len(x).cmp(&map_len(y))),
         (Value::Null, Value::Null) => Some(Ordering::Equal),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
         _ => {
             let (ra, rb) = (rank(a), rank(b));
             if ra == rb {
@@ -543,6 +545,7 @@ pub fn total_cmp(a: &Value, b: &Value) -> Ordering {
             _ => Ordering::Equal,
         },
         (Value::Package(x), Value::Package(y)) => x.cmp(y),
+        (Value::Date(x), Value::Date(y)) => x.cmp(y),
         _ => rank(a).cmp(&rank(b)),
     }
 }

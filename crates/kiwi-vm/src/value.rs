@@ -70,6 +70,9 @@ pub enum Value {
     Package(Rc<String>),
     /// An object of the object model (an enum, ...), compared by identity.
     Obj(Rc<crate::object::Object>),
+    /// A date and time of day (wall-clock, no time zone): milliseconds since
+    /// 1970-01-01 00:00:00 in that same reckoning (see [`crate::date`]).
+    Date(i64),
 }
 
 impl Value {
@@ -123,6 +126,7 @@ impl Value {
             Value::Channel(_) => "Channel",
             Value::Package(_) => "",
             Value::Obj(o) => o.type_name(),
+            Value::Date(_) => "date",
         }
     }
 
@@ -140,6 +144,7 @@ impl Value {
             Value::Func(_) => "Lambda",
             Value::Channel(_) => "Object",
             Value::Package(_) | Value::Obj(_) => "Object",
+            Value::Date(_) => "Date",
         }
     }
 
@@ -155,7 +160,7 @@ impl Value {
             Value::List(l) => !l.borrow().is_empty(),
             Value::Map(m) => !m.borrow().is_empty(),
             Value::Bytes(b) => !b.borrow().is_empty(),
-            Value::Func(_) | Value::Channel(_) | Value::Obj(_) => true,
+            Value::Func(_) | Value::Channel(_) | Value::Obj(_) | Value::Date(_) => true,
             Value::Package(_) => false,
         }
     }
@@ -385,6 +390,7 @@ fn shallow_eq(a: &Value, b: &Value, loose: bool) -> Option<bool> {
         (Value::Func(_), Value::Func(_)) => false,
         (Value::Channel(x), Value::Channel(y)) => Rc::ptr_eq(x, y),
         (Value::Package(x), Value::Package(y)) => x == y,
+        (Value::Date(x), Value::Date(y)) => x == y,
         (Value::Obj(x), Value::Obj(y)) if Rc::ptr_eq(x, y) => true,
         // Instances of one struct are equal when their variables are (structural).
         (Value::Obj(x), Value::Obj(y)) => match (&**x, &**y) {
@@ -464,6 +470,7 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
         // Order-insensitive equality, so only the size goes into the hash.
         Value::Map(m) => m.borrow().len().hash(state),
         Value::Bytes(b) => b.borrow().hash(state),
+        Value::Date(ms) => ms.hash(state),
         Value::Func(f) => (Rc::as_ptr(f) as usize).hash(state),
         Value::Channel(c) => (Rc::as_ptr(c) as usize).hash(state),
         Value::Package(p) => p.hash(state),

@@ -11,6 +11,7 @@ mod any;
 mod bytes;
 pub mod check;
 mod convert;
+mod date;
 mod fixed;
 mod list;
 mod map;
@@ -46,8 +47,12 @@ pub fn call_method(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<V
         Value::Int(_) | Value::Float(_) => number::call(recv, name, args),
         Value::Channel(_) if is_channel_method(name) => return None,
         Value::Obj(o) => crate::object::call(o, name, args),
+        Value::Date(ms) => date::call(*ms, name, args),
         _ => None,
     };
+    if name == "to_date" && matches!(recv, Value::Str(_) | Value::Int(_)) {
+        return Some(date::to_date(recv, args));
+    }
     own.or_else(|| any::call(recv, name, args))
         .or_else(|| wrong_receiver(recv, name, args))
 }
