@@ -5,6 +5,7 @@
 //! [`PACKAGES`] lists them for the host to register. Adding a package is one module plus
 //! one line there.
 
+mod compress;
 mod console;
 mod crypto;
 mod encode;
@@ -36,6 +37,7 @@ pub const PACKAGES: &[&Package] = &[
     &json::PACKAGE,
     &regex::PACKAGE,
     &crypto::PACKAGE,
+    &compress::PACKAGE,
     &math::PACKAGE,
     &time::PACKAGE,
     &env::PACKAGE,

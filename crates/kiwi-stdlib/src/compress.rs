@@ -1,0 +1,222 @@
+//! The `compress` package (upstream's `docs/lib/compress.md`): raw DEFLATE, gzip, Brotli and
+//! Zstandard of bytes (or text, as UTF-8), and ZIP archives of `{name, content}` entries, on
+//! flate2, brotli, zstd and zip. Decompression stops at [`MAX_OUTPUT`] bytes, so a small
+//! malicious input cannot exhaust memory; corrupt input is an `InvalidOperationError`.
+
+use std::io::{Cursor, Read, Write};
+
+use kiwi_vm::error::{KResult, KiwiError};
+use kiwi_vm::native::{Arity, NativeFn, Package};
+use kiwi_vm::value::{Key, Map, Value};
+
+/// The most bytes one decompression may produce (1 GiB).
+pub const MAX_OUTPUT: u64 = 1 << 30;
+
+/// The `compress` package.
+pub const PACKAGE: Package = Package {
+    name: "compress",
+    functions: &[
+        NativeFn::pure("deflate", Arity::exactly(1), |a| {
+            let mut enc =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            finish(enc.write_all(&input(&a[0])?).and_then(|()| enc.finish()))
+        }),
+        NativeFn::pure("inflate", Arity::exactly(1), |a| {
+            expand(
+                "inflate",
+                flate2::read::DeflateDecoder::new(Cursor::new(input(&a[0])?)),
+            )
+        }),
+        NativeFn::pure("gzip", Arity::exactly(1), |a| {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            finish(enc.write_all(&input(&a[0])?).and_then(|()| enc.finish()))
+        }),
+        NativeFn::pure("gunzip", Arity::exactly(1), |a| {
+            expand(
+                "gunzip",
+                flate2::read::MultiGzDecoder::new(Cursor::new(input(&a[0])?)),
+            )
+        }),
+        NativeFn::pure("brotli", Arity::exactly(1), |a| {
+            let data = input(&a[0])?;
+            let mut out = Vec::new();
+            {
+                let mut enc = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
+                enc.write_all(&data).map_err(corrupt("brotli"))?;
+            }
+            Ok(Value::bytes(out))
+        }),
+        NativeFn::pure("unbrotli", Arity::exactly(1), |a| {
+            expand(
+                "unbrotli",
+                brotli::Decompressor::new(Cursor::new(input(&a[0])?), 4096),
+            )
+        }),
+        NativeFn::pure("zstd", Arity::between(1, 2), |a| {
+            let level = match a.get(1) {
+                None | Some(Value::Null) => 3,
+                Some(Value::Int(n)) => i32::try_from(*n).unwrap_or(3).clamp(1, 22),
+                Some(other) => {
+                    return Err(kiwi_vm::methods::check::expected(
+                        "compress::zstd",
+                        1,
+                        "Integer",
+                        other,
+                    ))
+                }
+            };
+            zstd::bulk::compress(&input(&a[0])?, level)
+                .map(Value::bytes)
+                .map_err(corrupt("zstd"))
+        }),
+        NativeFn::pure("unzstd", Arity::exactly(1), |a| {
+            let data = input(&a[0])?;
+            let decoder =
+                zstd::stream::read::Decoder::new(Cursor::new(data)).map_err(corrupt("unzstd"))?;
+            expand("unzstd", decoder)
+        }),
+        NativeFn::pure("zip_create", Arity::between(1, 2), zip_create),
+        NativeFn::pure("zip_extract", Arity::exactly(1), zip_extract),
+    ],
+};
+
+/// The bytes of a bytes value, or of text as UTF-8.
+fn input(v: &Value) -> KResult<Vec<u8>> {
+    match v {
+        Value::Bytes(b) => Ok(b.borrow().clone()),
+        Value::Str(s) => Ok(s.as_bytes().to_vec()),
+        other => Err(KiwiError::param_type(
+            "compression function",
+            0,
+            "Bytes or String",
+            other.dotnet_type_name(),
+        )),
+    }
+}
+
+fn corrupt(what: &'static str) -> impl Fn(std::io::Error) -> KiwiError {
+    move |e| KiwiError::custom("InvalidOperationError", format!("compress::{what}: {e}"))
+}
+
+fn finish(r: std::io::Result<Vec<u8>>) -> KResult<Value> {
+    r.map(Value::bytes).map_err(corrupt("deflate"))
+}
+
+/// Everything `reader` produces, up to [`MAX_OUTPUT`] bytes.
+fn expand(what: &'static str, reader: impl Read) -> KResult<Value> {
+    expand_at_most(what, reader, MAX_OUTPUT)
+}
+
+fn expand_at_most(what: &'static str, reader: impl Read, limit: u64) -> KResult<Value> {
+    let mut out = Vec::new();
+    let mut limited = reader.take(limit + 1);
+    limited.read_to_end(&mut out).map_err(corrupt(what))?;
+    if out.len() as u64 > limit {
+        return Err(KiwiError::custom(
+            "InvalidOperationError",
+            format!("compress::{what}: the output would exceed {limit} bytes"),
+        ));
+    }
+    Ok(Value::bytes(out))
+}
+
+/// `zip_create(entries, level = 1)`: a ZIP archive of `{name, content}` entries (level 0 stores,
+/// 1 compresses well, 2 fast, as .NET's `CompressionLevel`).
+fn zip_create(args: &[Value]) -> KResult<Value> {
+    let Value::List(entries) = &args[0] else {
+        return Err(kiwi_vm::methods::check::expected(
+            "compress::zip_create",
+            0,
+            "List",
+            &args[0],
+        ));
+    };
+    let method = match args.get(1) {
+        Some(Value::Int(0)) => zip::CompressionMethod::Stored,
+        _ => zip::CompressionMethod::Deflated,
+    };
+    let level = match args.get(1) {
+        Some(Value::Int(2)) => Some(1),
+        _ => None,
+    };
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(method)
+        .compression_level(level);
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let bad = |m: &str| KiwiError::custom("InvalidOperationError", m.to_string());
+    for entry in entries.borrow().iter() {
+        let Value::Map(m) = entry else {
+            return Err(bad(
+                "Each zip entry must be a hashmap with 'name' and 'content'",
+            ));
+        };
+        let m = m.borrow();
+        let Some(Value::Str(name)) = m.get(&Key::from("name")) else {
+            return Err(bad("Each zip entry must have a 'name' string key"));
+        };
+        let Some(content) = m.get(&Key::from("content")) else {
+            return Err(bad("Each zip entry must have a 'content' key"));
+        };
+        let data = input(content)?;
+        writer
+            .start_file(name.as_str(), options)
+            .map_err(|e| bad(&format!("compress::zip_create: {e}")))?;
+        writer.write_all(&data).map_err(corrupt("zip_create"))?;
+    }
+    let out = writer
+        .finish()
+        .map_err(|e| bad(&format!("compress::zip_create: {e}")))?;
+    Ok(Value::bytes(out.into_inner()))
+}
+
+/// `zip_extract(data)`: the entries of a ZIP archive as `{name, content}` (directories
+/// included, with empty content).
+fn zip_extract(args: &[Value]) -> KResult<Value> {
+    let data = input(&args[0])?;
+    let bad = |e: zip::result::ZipError| {
+        KiwiError::custom(
+            "InvalidOperationError",
+            format!("compress::zip_extract: {e}"),
+        )
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(data)).map_err(bad)?;
+    let mut out = Vec::with_capacity(archive.len());
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).map_err(bad)?;
+        let name = file.name().to_string();
+        let mut content = Vec::new();
+        (&mut file)
+            .take(MAX_OUTPUT + 1 - total.min(MAX_OUTPUT))
+            .read_to_end(&mut content)
+            .map_err(corrupt("zip_extract"))?;
+        total += content.len() as u64;
+        if total > MAX_OUTPUT {
+            return Err(KiwiError::custom(
+                "InvalidOperationError",
+                format!("compress::zip_extract: the output would exceed {MAX_OUTPUT} bytes"),
+            ));
+        }
+        let mut m = Map::new();
+        m.insert(Key::from("name"), Value::str(name));
+        m.insert(Key::from("content"), Value::bytes(content));
+        out.push(Value::map(m));
+    }
+    Ok(Value::list(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bomb_stops_at_the_limit() {
+        // 10 MB of zeros compresses to a few KB; with a 1 MB limit it must not expand.
+        let zeros = vec![0u8; 10_000_000];
+        let packed = zstd::bulk::compress(&zeros, 3).expect("compresses");
+        assert!(packed.len() < 10_000);
+        let reader = zstd::stream::read::Decoder::new(Cursor::new(packed)).expect("decoder");
+        let e = expand_at_most("unzstd", reader, 1_000_000).unwrap_err();
+        assert!(e.message.contains("exceed 1000000 bytes"), "{}", e.message);
+    }
+}
