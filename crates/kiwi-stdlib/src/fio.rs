@@ -75,6 +75,7 @@ pub const PACKAGE: Package = Package {
         NativeFn::cx("readlines", Arity::exactly(1), readlines),
         NativeFn::cx("readslice", Arity::exactly(3), readslice),
         NativeFn::cx("filesize", Arity::exactly(1), filesize),
+        NativeFn::cx("fileinfo", Arity::exactly(1), fileinfo),
         // Writing.
         NativeFn::cx("write", Arity::between(1, 2), |cx, a| {
             write_text(cx, "fio::write", a, false)
@@ -130,7 +131,7 @@ fn fs_error(what: &str, e: std::io::Error) -> KiwiError {
 }
 
 /// The OS's reason without Rust's " (os error N)" suffix.
-fn os_reason(e: &std::io::Error) -> String {
+pub(crate) fn os_reason(e: &std::io::Error) -> String {
     let text = e.to_string();
     match text.find(" (os error") {
         Some(i) => text[..i].to_string(),
@@ -306,6 +307,72 @@ fn filesize(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     cx.run_blocking(Box::new(move || {
         let meta = fs::metadata(&path).map_err(|e| read_failed(&path, e))?;
         Ok(Plain::Int(i64::try_from(meta.len()).unwrap_or(i64::MAX)))
+    }))
+}
+
+/// `fileinfo(path)`: `{creation_time, name, extension, full_name, last_access_time,
+/// last_write_time, attributes}` of a file or directory; the times are local dates, the
+/// attributes .NET's `FileAttributes` flags as booleans (on Unix only `ReadOnly`, `Hidden`,
+/// `Directory`, `Normal` and `ReparsePoint` can be set).
+fn fileinfo(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
+    let path = path_arg("fio::fileinfo", args, 0)?;
+    cx.run_blocking(Box::new(move || {
+        let failed = |e| fs_failed("Could not list path metadata", &path, e);
+        let link = fs::symlink_metadata(&path).map_err(failed)?;
+        let meta = fs::metadata(&path).unwrap_or_else(|_| link.clone());
+        let time = |t: std::io::Result<std::time::SystemTime>| {
+            let ms = t
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+            Plain::Date(crate::time::local_of(ms))
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let hidden = name.starts_with('.');
+        let read_only = meta.permissions().readonly();
+        let dir = meta.is_dir();
+        let symlink = link.file_type().is_symlink();
+        let flags: [(&str, bool); 16] = [
+            ("ReadOnly", read_only),
+            ("Hidden", hidden),
+            ("System", false),
+            ("Directory", dir),
+            ("Archive", false),
+            ("Device", false),
+            ("Normal", !(read_only || hidden || dir || symlink)),
+            ("Temporary", false),
+            ("SparseFile", false),
+            ("ReparsePoint", symlink),
+            ("Compressed", false),
+            ("Offline", false),
+            ("NotContentIndexed", false),
+            ("Encrypted", false),
+            ("IntegrityStream", false),
+            ("NoScrubData", false),
+        ];
+        Ok(Plain::Map(vec![
+            ("creation_time".into(), time(meta.created())),
+            ("name".into(), Plain::Str(name)),
+            ("extension".into(), Plain::Str(extension(&path))),
+            (
+                "full_name".into(),
+                Plain::Str(absolute(&path).to_string_lossy().into_owned()),
+            ),
+            ("last_access_time".into(), time(meta.accessed())),
+            ("last_write_time".into(), time(meta.modified())),
+            (
+                "attributes".into(),
+                Plain::Map(
+                    flags
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), Plain::Bool(*v)))
+                        .collect(),
+                ),
+            ),
+        ]))
     }))
 }
 

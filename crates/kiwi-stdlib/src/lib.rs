@@ -18,6 +18,7 @@ mod math;
 mod net;
 mod regex;
 mod serial;
+mod sys;
 mod task;
 mod time;
 
@@ -38,6 +39,7 @@ pub const PACKAGES: &[&Package] = &[
     &regex::PACKAGE,
     &crypto::PACKAGE,
     &compress::PACKAGE,
+    &sys::PACKAGE,
     &math::PACKAGE,
     &time::PACKAGE,
     &env::PACKAGE,

@@ -106,6 +106,16 @@ pub fn local_now() -> i64 {
     now.timestamp_millis() + offset_ms
 }
 
+/// The local wall-clock date (a date value's milliseconds) of instant `utc_ms` (milliseconds
+/// since the Unix epoch).
+pub fn local_of(utc_ms: i64) -> i64 {
+    let offset = chrono::Local
+        .timestamp_millis_opt(utc_ms)
+        .earliest()
+        .map_or(0, |t| t.offset().fix().local_minus_utc());
+    utc_ms + i64::from(offset) * 1000
+}
+
 /// Whether local date `ms` falls in daylight-saving time: its offset from UTC is larger
 /// than the smaller of January's and July's in that year.
 fn is_dst(ms: i64) -> bool {

@@ -173,6 +173,9 @@ pub struct StructDef {
     pub methods: Vec<MethodDef>,
     /// `static @name = value` declarations in order.
     pub statics: Vec<(String, Option<Expr>)>,
+    /// `@name = value` declarations in order: instance variables every new instance starts
+    /// with (the value is evaluated once, at the definition; each instance gets a copy).
+    pub fields: Vec<(String, Option<Expr>)>,
 }
 
 /// The name a method's decorators refer to the undecorated method by (not a name a script

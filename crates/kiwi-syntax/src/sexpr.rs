@@ -249,8 +249,9 @@ fn write_stmt(out: &mut String, s: &Stmt) {
             if let Some(base) = &def.base {
                 let _ = write!(out, " < {base}");
             }
-            for (name, value) in &def.statics {
-                let _ = write!(out, " (static @{name}");
+            let declared = def.statics.iter().map(|d| ("static @", d));
+            for (kind, (name, value)) in declared.chain(def.fields.iter().map(|d| ("@", d))) {
+                let _ = write!(out, " ({kind}{name}");
                 if let Some(v) = value {
                     out.push(' ');
                     write_expr(out, v);

@@ -43,7 +43,7 @@ const CASES: &[(&str, &str)] = &[
     ("var 1", "Expected a variable name, found '1' at 1:5"),
     ("end", "Unexpected 'end' with no open block to match it at 1:1"),
     ("when x", "Unexpected 'when' (a guard must follow a statement) at 1:1"),
-    ("struct S\n  x = 1\nend", "Expected 'fn' or 'static @name = value' in the struct body, found 'x' at 2:3"),
+    ("struct S\n  x = 1\nend", "Expected 'fn', '@name = value' or 'static @name = value' in the struct body, found 'x' at 2:3"),
     ("println", "'println' needs exactly one expression (write println \"\" for an empty line) at 1:1"),
     ("eprint", "'eprint' needs exactly one expression (write eprint \"\" for an empty line) at 1:1"),
     ("x = 1 when y else", "Unexpected end of file: expected an expression at 1:18"),

@@ -49,6 +49,8 @@ pub enum Plain {
     List(Vec<Plain>),
     /// A hashmap with string keys, in order.
     Map(Vec<(String, Plain)>),
+    /// A date (see [`crate::date`]).
+    Date(i64),
 }
 
 impl Eq for Plain {}
@@ -64,6 +66,7 @@ impl Plain {
             Plain::Float(f) => Value::Float(f),
             Plain::Str(s) => Value::str(s),
             Plain::Bytes(b) => Value::bytes(b),
+            Plain::Date(ms) => Value::Date(ms),
             Plain::List(items) => Value::list(items.into_iter().map(Plain::into_value).collect()),
             Plain::Map(entries) => Value::map(
                 entries

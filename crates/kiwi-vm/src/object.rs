@@ -44,6 +44,8 @@ pub struct StructObj {
     pub methods: HashMap<Rc<str>, Method, foldhash::fast::RandomState>,
     /// `static @x` variables (`@@x`, `S.x`).
     pub statics: RefCell<Map>,
+    /// `@x = value` declarations (its bases' included): what each new instance starts with.
+    pub fields: Map,
 }
 
 /// A method of a struct.
@@ -205,11 +207,20 @@ fn chain(class: &Rc<Object>) -> impl Iterator<Item = &StructObj> {
     })
 }
 
-/// A new instance of struct `class` with no instance variables.
+/// A new instance of struct `class`, with its own copies of the struct's declared instance
+/// variables.
 pub fn new_instance(class: &Rc<Object>) -> Value {
+    let ivars = match class.as_struct() {
+        Some(s) if !s.fields.is_empty() => s
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), v.deep_copy()))
+            .collect(),
+        _ => Map::new(),
+    };
     Value::Obj(Rc::new(Object::Instance(InstanceObj {
         class: class.clone(),
-        ivars: RefCell::new(Map::new()),
+        ivars: RefCell::new(ivars),
     })))
 }
 

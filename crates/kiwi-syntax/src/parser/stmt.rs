@@ -663,7 +663,11 @@ impl Parser<'_> {
         let outer = self.current_struct.replace(name.clone());
         let members = self.parse_struct_body(&opener);
         self.current_struct = outer;
-        let (methods, statics) = members?;
+        let StructBody {
+            methods,
+            statics,
+            fields,
+        } = members?;
         self.expect_end(&opener)?;
         Ok(StmtKind::Struct(Rc::new(StructDef {
             name,
@@ -671,16 +675,41 @@ impl Parser<'_> {
             is_abstract,
             methods,
             statics,
+            fields,
         })))
     }
 
-    #[allow(clippy::type_complexity)]
-    fn parse_struct_body(
-        &mut self,
-        opener: &Token,
-    ) -> PResult<(Vec<MethodDef>, Vec<(String, Option<Expr>)>)> {
-        let (mut methods, mut statics) = (Vec::new(), Vec::new());
+    /// `@name [: type] [= value]` after `@` (or `static @`): the name and the value.
+    fn parse_variable_declaration(&mut self, what: &str) -> PResult<(String, Option<Expr>)> {
+        self.bump_span();
+        let Some(name) = self.kind().word().map(str::to_string) else {
+            return Err(self.unexpected(what));
+        };
+        self.bump_span();
+        self.skip_return_hint()?;
+        let value = if self.check_op(Op::Assign) {
+            self.bump_span();
+            Some(self.parse_expr()?)
+        } else {
+            None
+        };
+        Ok((name, value))
+    }
+
+    fn parse_struct_body(&mut self, opener: &Token) -> PResult<StructBody> {
+        let (mut methods, mut statics, mut fields) = (Vec::new(), Vec::new(), Vec::new());
         loop {
+            // `@name = value` / `@name: type = value` declares an instance variable's starting
+            // value (upstream's own library writes these; a superset of upstream, which drops
+            // them). An `@name` line followed by anything else is a decorator.
+            if self.check(&Tok::At)
+                && self.peek_at(1).kind.word().is_some()
+                && matches!(self.peek_at(2).kind, Tok::Op(Op::Assign) | Tok::Colon)
+            {
+                fields
+                    .push(self.parse_variable_declaration("an instance variable name after '@'")?);
+                continue;
+            }
             // `@deco` lines before a method (objects brief §0): outside struct bodies `@`
             // starts decorators too.
             let decorators = self.parse_decorator_lines()?;
@@ -722,27 +751,22 @@ impl Parser<'_> {
                     return Err(self.unexpected("'fn' after the decorators"))
                 }
                 Tok::At if is_static => {
-                    self.bump_span();
-                    let Some(name) = self.kind().word().map(str::to_string) else {
-                        return Err(self.unexpected("a static variable name after '@'"));
-                    };
-                    self.bump_span();
-                    self.skip_return_hint()?;
-                    let value = if self.check_op(Op::Assign) {
-                        self.bump_span();
-                        Some(self.parse_expr()?)
-                    } else {
-                        None
-                    };
-                    statics.push((name, value));
+                    statics
+                        .push(self.parse_variable_declaration("a static variable name after '@'")?);
                 }
                 Tok::Eof => return Err(self.unclosed("'end'", "the struct", opener.span.line)),
                 _ => {
-                    return Err(self.unexpected("'fn' or 'static @name = value' in the struct body"))
+                    return Err(self.unexpected(
+                        "'fn', '@name = value' or 'static @name = value' in the struct body",
+                    ))
                 }
             }
         }
-        Ok((methods, statics))
+        Ok(StructBody {
+            methods,
+            statics,
+            fields,
+        })
     }
 
     /// A method: like `fn`, but its name may also be an operator (`fn +(other)`), and it takes
@@ -1142,4 +1166,11 @@ pub(crate) fn apply_decorators(decorators: Vec<Expr>, function: Expr) -> Expr {
         current = Expr { kind, span };
     }
     current
+}
+
+/// What a struct body declares.
+struct StructBody {
+    methods: Vec<MethodDef>,
+    statics: Vec<(String, Option<Expr>)>,
+    fields: Vec<(String, Option<Expr>)>,
 }

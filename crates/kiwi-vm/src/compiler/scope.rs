@@ -406,7 +406,8 @@ impl Walker<'_> {
                 }
             }
             StmtKind::Struct(def) => {
-                for value in def.statics.iter().filter_map(|(_, v)| v.as_ref()) {
+                let declared = def.statics.iter().chain(&def.fields);
+                for value in declared.filter_map(|(_, v)| v.as_ref()) {
                     self.expr(value);
                 }
                 for m in &def.methods {

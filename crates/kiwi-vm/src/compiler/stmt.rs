@@ -395,7 +395,7 @@ impl Compiler<'_> {
                 self.emit(Op::Null, span);
             }
         }
-        for (_, value) in &def.statics {
+        for (_, value) in def.statics.iter().chain(&def.fields) {
             self.expr_or_null(value.as_ref(), span);
         }
         let owner: Rc<str> = Rc::from(def.name.as_str());
@@ -432,6 +432,7 @@ impl Compiler<'_> {
             ),
             Value::list(def.methods.iter().map(flags).collect()),
             Value::list(def.statics.iter().map(|(n, _)| text(n)).collect()),
+            Value::list(def.fields.iter().map(|(n, _)| text(n)).collect()),
         ]);
         let k = self.konst(Const::Value(layout));
         self.emit(Op::MakeStruct(k), span);

@@ -48,12 +48,14 @@ impl Interp {
         let name = text(layout.first());
         let is_abstract = layout.get(1).is_some_and(Value::truthy);
         let has_base = layout.get(2).is_some_and(Value::truthy);
-        let (names, flags, statics) = (
+        let (names, flags, statics, field_names) = (
             list(layout.get(3)),
             list(layout.get(4)),
             list(layout.get(5)),
+            list(layout.get(6)),
         );
         let closures = stack.split_off(stack.len() - names.len());
+        let field_values = stack.split_off(stack.len() - field_names.len());
         let static_values = stack.split_off(stack.len() - statics.len());
         let base = stack.pop().unwrap_or_default();
         let base = match base {
@@ -97,6 +99,16 @@ impl Interp {
         if methods.contains_key("to_string") {
             self.to_string_defined.set(true);
         }
+        // Instance variables every instance starts with: the base's, then this struct's own
+        // (which replace a base's of the same name in place).
+        let mut fields: Map = base
+            .as_deref()
+            .and_then(Object::as_struct)
+            .map(|b| b.fields.clone())
+            .unwrap_or_default();
+        for (k, v) in field_names.into_iter().zip(field_values) {
+            fields.insert(Key(k), v);
+        }
         let statics: Map = statics
             .into_iter()
             .zip(static_values)
@@ -108,6 +120,7 @@ impl Interp {
             is_abstract,
             methods,
             statics: std::cell::RefCell::new(statics),
+            fields,
         }));
         if !is_abstract {
             if let Some(missing) = object::unimplemented_abstract(&class).first() {
