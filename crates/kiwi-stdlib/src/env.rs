@@ -17,14 +17,22 @@ pub const PACKAGE: Package = Package {
         NativeFn::host("argv", Arity::exactly(0), |_, host| Ok(argv(&host.args))),
         NativeFn::host("opt", Arity::exactly(1), |a, host| opt(a, &host.args)),
         NativeFn::pure("get", Arity::exactly(1), get),
+        NativeFn::pure("set", Arity::exactly(2), set),
         NativeFn::pure("all", Arity::exactly(0), |_| {
-            let vars: Map = std::env::vars_os()
+            let mut vars: Map = std::env::vars_os()
                 .map(|(k, v)| {
                     let k = Key(Value::str(k.to_string_lossy()));
                     (k, Value::str(v.to_string_lossy()))
                 })
                 .collect();
+            for (k, v) in overlay() {
+                vars.insert(Key(Value::str(k)), Value::str(v));
+            }
             Ok(Value::map(vars))
+        }),
+        NativeFn::pure("bin", Arity::exactly(0), |_| {
+            let exe = std::env::current_exe().map(|p| p.to_string_lossy().into_owned());
+            Ok(Value::str(exe.unwrap_or_default()))
         }),
         NativeFn::host("script", Arity::exactly(0), |_, host| {
             Ok(Value::str(host.script_path.as_str()))
@@ -32,15 +40,58 @@ pub const PACKAGE: Package = Package {
     ],
 };
 
+thread_local! {
+    /// Variables `env::set` changed. The process environment itself is left alone: changing
+    /// it while worker threads may read it is undefined behaviour in C libraries. `env::get`
+    /// and `env::all` read these first, and `sys` gives them to the programs it starts.
+    static OVERLAY: std::cell::RefCell<Vec<(String, String)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The variables `env::set` changed, in the order they were first set.
+pub fn overlay() -> Vec<(String, String)> {
+    OVERLAY.with(|o| o.borrow().clone())
+}
+
+/// A name that can be a variable (`=` and NUL cannot be part of one).
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['=', '\0'])
+}
+
 /// `env::get(name)`: the variable's value, or `""`.
 fn get(args: &[Value]) -> KResult<Value> {
     let name = check::str_arg("__env_getenv__", args, 0)?;
-    // A name with `=` or NUL cannot exist, and `var_os` would panic on NUL.
-    if name.is_empty() || name.contains(['=', '\0']) {
+    if !valid_name(name) {
         return Ok(Value::str(""));
+    }
+    if let Some(v) = OVERLAY.with(|o| {
+        o.borrow()
+            .iter()
+            .find(|(k, _)| k == name.as_str())
+            .map(|(_, v)| v.clone())
+    }) {
+        return Ok(Value::str(v));
     }
     let value = std::env::var_os(&**name).unwrap_or_default();
     Ok(Value::str(value.to_string_lossy()))
+}
+
+/// `env::set(name, value)`: true; a name with `=` or NUL is a `ValueError`.
+fn set(args: &[Value]) -> KResult<Value> {
+    let name = check::str_arg("env::set", args, 0)?;
+    let value = check::str_arg("env::set", args, 1)?;
+    if !valid_name(name) || value.contains('\0') {
+        return Err(kiwi_vm::methods::check::value_error(format!(
+            "env::set: '{name}' cannot be an environment variable name (or its value holds NUL)"
+        )));
+    }
+    OVERLAY.with(|o| {
+        let mut o = o.borrow_mut();
+        match o.iter_mut().find(|(k, _)| k == name.as_str()) {
+            Some(entry) => entry.1 = value.to_string(),
+            None => o.push((name.to_string(), value.to_string())),
+        }
+    });
+    Ok(Value::Bool(true))
 }
 
 /// `env::opt(key)`: the `argv()` value for `key`, or `""`.

@@ -77,6 +77,8 @@ fn system_error(message: String) -> KiwiError {
 fn command(name: &str, args: &[Value]) -> KResult<Command> {
     let program = check::str_arg(name, args, 0)?;
     let mut cmd = Command::new(program.as_str());
+    // What `env::set` changed reaches the program.
+    cmd.envs(crate::env::overlay());
     match args.get(1) {
         None | Some(Value::Null) => {}
         Some(Value::List(items)) => {
