@@ -29,6 +29,9 @@ fuzz_target!(|data: &[u8]| {
     for package in kiwi_stdlib::PACKAGES {
         interp.register_package(package);
     }
+    for (name, source) in kiwi_stdlib::SOURCES {
+        interp.register_kiwi_source(name, source);
+    }
     interp.set_fuel(64);
     let Ok(unit) = interp.compile_unit(Path::new("fuzz.kiwi"), text) else {
         return;

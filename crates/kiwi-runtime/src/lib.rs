@@ -34,6 +34,9 @@ impl Runtime {
         for package in kiwi_stdlib::PACKAGES {
             interp.register_package(package);
         }
+        for (name, source) in kiwi_stdlib::SOURCES {
+            interp.register_kiwi_source(name, source);
+        }
         let net = Net::new(interp.id_counter());
         interp.set_net(Box::new(network::NetAdapter::new(net.clone())));
         let io = tokio::runtime::Builder::new_current_thread()

@@ -18,6 +18,7 @@ mod math;
 mod net;
 mod regex;
 mod serial;
+mod signal;
 mod sys;
 mod task;
 mod time;
@@ -40,6 +41,7 @@ pub const PACKAGES: &[&Package] = &[
     &crypto::PACKAGE,
     &compress::PACKAGE,
     &sys::PACKAGE,
+    &signal::PACKAGE,
     &math::PACKAGE,
     &time::PACKAGE,
     &env::PACKAGE,
@@ -47,6 +49,10 @@ pub const PACKAGES: &[&Package] = &[
     &error::PACKAGE,
     &globals::PACKAGE,
 ];
+
+/// The Kiwi parts of packages (name, source), for the host to register with
+/// `Interp::register_kiwi_source`.
+pub const SOURCES: &[(&str, &str)] = &[("signal", signal::SOURCE)];
 
 /// Calls `name` of `package` when it needs no interpreter (see
 /// [`kiwi_vm::native::NativeFn::call_plain`]); `None` if there is no such function or it

@@ -125,6 +125,9 @@ pub struct Interp {
     pub(crate) native_fns: Vec<(Rc<str>, &'static crate::native::NativeFn)>,
     /// The names of the registered packages.
     packages: HashSet<&'static str>,
+    /// The Kiwi parts of registered packages, by package, until first used (then compiled
+    /// and run like a stdlib file).
+    pub(crate) kiwi_sources: HashMap<&'static str, &'static str>,
     /// Compiled wrappers that make natives values (`f = math::sqrt`), by name.
     pub(crate) native_values: std::collections::HashMap<String, Rc<Closure>>,
     /// The source file of the main script (`__main__()` is true in its code).
@@ -166,6 +169,7 @@ impl Interp {
             native_index: HashMap::new(),
             native_fns: Vec::new(),
             packages: HashSet::new(),
+            kiwi_sources: HashMap::new(),
             native_values: Default::default(),
             main_file: None,
         };
@@ -207,6 +211,15 @@ impl Interp {
         self.native_slots
             .iter_mut()
             .for_each(|s| *s = natives::NativeSlot::Unresolved);
+    }
+
+    /// Registers the Kiwi part of package `name` (functions, constants and structs written in
+    /// Kiwi over its natives): it runs the first time a `name::x` it defines is used.
+    pub fn register_kiwi_source(&mut self, name: &'static str, source: &'static str) {
+        self.kiwi_sources.insert(name, source);
+        if self.packages.insert(name) {
+            self.active_packages.insert(Rc::from(name));
+        }
     }
 
     /// Whether native package `name` was registered.

@@ -1,7 +1,7 @@
 //! Running other files: `include`, and loading a stdlib package file the first time a call
 //! needs it. Where files are found is the [`loader`](super::loader)'s job; this runs them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::exec::Outcome;
@@ -77,6 +77,18 @@ impl Interp {
     /// The compiled unit of package `name`'s stdlib file, the first time it is asked for. A
     /// file that does not compile is reported on stderr (the call then fails as before).
     pub(crate) fn stdlib_unit(&mut self, name: &str) -> Option<Rc<Closure>> {
+        // A package's Kiwi part built into the binary comes before any file of that name.
+        if let Some(source) = self.kiwi_sources.remove(name) {
+            let path = PathBuf::from(format!("<stdlib {name}.kiwi>"));
+            return match self.compile_module(&path, source) {
+                Ok((unit, _)) => Some(unit),
+                Err(diags) => {
+                    let message = format!("[SyntaxError]: {} ({name})\n", diags[0].error.message);
+                    let _ = std::io::Write::write_all(&mut self.err, message.as_bytes());
+                    None
+                }
+            };
+        }
         let file = self.loader.take_stdlib_package(name)?;
         self.compile_stdlib_file(&file)
     }

@@ -70,6 +70,9 @@ pub fn run_full(src: &str, fuel: u32, tick: Duration, net: Option<MakeNet>) -> R
     for package in kiwi_stdlib::PACKAGES {
         interp.register_package(package);
     }
+    for (name, source) in kiwi_stdlib::SOURCES {
+        interp.register_kiwi_source(name, source);
+    }
     let start = Instant::now();
     let now = Rc::new(Cell::new(start));
     let clock = now.clone();
