@@ -48,6 +48,9 @@ def run_file(kiwi, upstream, timeout, path, workdir):
     with open(driver, "w", encoding="utf-8") as f:
         f.write(DRIVER.format(path=path.replace("\\", "/").replace('"', '\\"')))
     env = dict(os.environ, KIWI_STDLIB=os.path.join(upstream, "lib"))
+    if os.environ.get("OWN_LIB") == "1":
+        # Mode 2: kiwi-rs's own packages only (its own tester), no upstream files at all.
+        env.pop("KIWI_STDLIB", None)
     try:
         out = subprocess.run([kiwi, driver], cwd=upstream, env=env, capture_output=True,
                              text=True, errors="replace", timeout=timeout)

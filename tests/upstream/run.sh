@@ -9,7 +9,8 @@
 #                 outside the repo, e.g. git archive into /tmp/kiwi-upstream)
 #   FILE_FILTER   only files whose name contains this
 # Knobs: KIWI=/path/to/kiwi (default: target/release/kiwi, built if missing),
-#        TIMEOUT=60 (seconds per file).
+#        TIMEOUT=60 (seconds per file),
+#        OWN_LIB=1 (no upstream files at all: kiwi-rs's own packages, its own tester).
 # Exit status 0 when it ran (whatever passed); 2 on a usage error.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -52,7 +52,10 @@ pub const PACKAGES: &[&Package] = &[
 
 /// The Kiwi parts of packages (name, source), for the host to register with
 /// `Interp::register_kiwi_source`.
-pub const SOURCES: &[(&str, &str)] = &[("signal", signal::SOURCE)];
+pub const SOURCES: &[(&str, &str)] = &[
+    ("signal", signal::SOURCE),
+    ("tester", include_str!("kiwi/tester.kiwi")),
+];
 
 /// Calls `name` of `package` when it needs no interpreter (see
 /// [`kiwi_vm::native::NativeFn::call_plain`]); `None` if there is no such function or it

@@ -51,14 +51,20 @@ impl Interp {
         g: u32,
     ) -> Option<Rc<Closure>> {
         let Err(e) = result else { return None };
+        let name = self.names.name(g).clone();
+        // A package with a Kiwi part is registered, so its missing functions fail as
+        // undefined functions rather than an undefined package.
+        let has_kiwi_part = name
+            .rsplit_once("::")
+            .is_some_and(|(pkg, _)| self.kiwi_sources.contains_key(pkg));
         let undefined = [
             ErrorType::PackageUndefinedError.name(),
             ErrorType::VariableUndefinedError.name(),
         ];
-        if !undefined.contains(&&*e.error) {
+        let function_undefined = &*e.error == ErrorType::FunctionUndefinedError.name();
+        if !undefined.contains(&&*e.error) && !(has_kiwi_part && function_undefined) {
             return None;
         }
-        let name = self.names.name(g).clone();
         self.stdlib_unit_for(&name)
     }
 
