@@ -62,7 +62,8 @@ impl Interp {
             ErrorType::VariableUndefinedError.name(),
         ];
         let function_undefined = &*e.error == ErrorType::FunctionUndefinedError.name();
-        if !undefined.contains(&&*e.error) && !(has_kiwi_part && function_undefined) {
+        let loadable = undefined.contains(&&*e.error) || (has_kiwi_part && function_undefined);
+        if !loadable {
             return None;
         }
         self.stdlib_unit_for(&name)
