@@ -19,6 +19,7 @@ mod net;
 mod regex;
 mod serial;
 mod signal;
+mod stat;
 mod sys;
 mod task;
 mod time;
@@ -42,6 +43,7 @@ pub const PACKAGES: &[&Package] = &[
     &compress::PACKAGE,
     &sys::PACKAGE,
     &signal::PACKAGE,
+    &stat::PACKAGE,
     &math::PACKAGE,
     &time::PACKAGE,
     &env::PACKAGE,
