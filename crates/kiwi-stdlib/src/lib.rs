@@ -12,6 +12,7 @@ mod encode;
 mod env;
 mod error;
 mod fio;
+mod fmt;
 mod globals;
 mod json;
 mod math;
@@ -44,6 +45,7 @@ pub const PACKAGES: &[&Package] = &[
     &sys::PACKAGE,
     &signal::PACKAGE,
     &stat::PACKAGE,
+    &fmt::PACKAGE,
     &math::PACKAGE,
     &time::PACKAGE,
     &env::PACKAGE,
