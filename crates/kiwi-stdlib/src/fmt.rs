@@ -233,9 +233,9 @@ mod tests {
         assert_eq!(
             f(
                 "%.2f %.0f %f",
-                vec![Value::Float(2.71828), Value::Float(2.9), Value::Float(1.0)]
+                vec![Value::Float(5.4321), Value::Float(2.9), Value::Float(1.0)]
             ),
-            "2.72 3 1.000000"
+            "5.43 3 1.000000"
         );
         assert_eq!(
             f(
