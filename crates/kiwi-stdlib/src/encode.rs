@@ -50,19 +50,7 @@ fn data_arg(name: &str, v: &Value) -> KResult<Vec<u8>> {
     match v {
         Value::Str(s) => Ok(s.as_bytes().to_vec()),
         Value::Bytes(b) => Ok(b.borrow().clone()),
-        Value::List(items) => items
-            .borrow()
-            .iter()
-            .map(|item| match item {
-                Value::Int(n) => u8::try_from(*n).map_err(|_| {
-                    KiwiError::custom(
-                        "TypeError",
-                        format!("{name}: {n} is not a byte (0 to 255)."),
-                    )
-                }),
-                other => Err(check::expected(name, 0, "Integer", other)),
-            })
-            .collect(),
+        Value::List(items) => crate::byte_list(name, &items.borrow(), 0),
         _ => Err(invalid("Expected a string, bytes or a list.")),
     }
 }

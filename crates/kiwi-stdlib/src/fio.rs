@@ -436,19 +436,7 @@ fn writeln(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
 fn bytes_of(name: &str, v: &Value) -> KResult<Vec<u8>> {
     match v {
         Value::Bytes(b) => Ok(b.borrow().clone()),
-        Value::List(items) => items
-            .borrow()
-            .iter()
-            .map(|item| match item {
-                Value::Int(n) => u8::try_from(*n).map_err(|_| {
-                    KiwiError::custom(
-                        "ValueError",
-                        format!("{name}: {n} is not a byte (0 to 255)."),
-                    )
-                }),
-                other => Err(check::expected(name, 1, "Integer", other)),
-            })
-            .collect(),
+        Value::List(items) => crate::byte_list(name, &items.borrow(), 1),
         _ => Err(KiwiError::custom(
             "InvalidOperationError",
             "Expected a list or bytes.",

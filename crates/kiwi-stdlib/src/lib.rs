@@ -54,6 +54,25 @@ pub const PACKAGES: &[&Package] = &[
     &globals::PACKAGE,
 ];
 
+/// The bytes a list of integers 0..=255 stands for (argument `pos` of `name`): a number out
+/// of range is a `ValueError`, anything else a `ParameterTypeMismatchError`.
+pub(crate) fn byte_list(name: &str, items: &[Value], pos: usize) -> KResult<Vec<u8>> {
+    items
+        .iter()
+        .map(|item| match item {
+            Value::Int(n) => u8::try_from(*n).map_err(|_| {
+                kiwi_vm::error::KiwiError::custom(
+                    "ValueError",
+                    format!("{name}: {n} is not a byte (0 to 255)."),
+                )
+            }),
+            other => Err(kiwi_vm::methods::check::expected(
+                name, pos, "Integer", other,
+            )),
+        })
+        .collect()
+}
+
 /// The Kiwi parts of packages (name, source), for the host to register with
 /// `Interp::register_kiwi_source`.
 pub const SOURCES: &[(&str, &str)] = &[
