@@ -27,17 +27,5 @@ report="$(
 )"
 echo "$report"
 if [[ "${WRITE:-0}" == 1 ]]; then
-  "$PYTHON" - "$ROOT/bench/RESULTS.md" "$report" <<'PY'
-import sys
-path, report = sys.argv[1], sys.argv[2]
-begin, end = "<!-- bench/lines/run.sh: begin -->", "<!-- bench/lines/run.sh: end -->"
-text = open(path).read()
-block = f"{begin}\n{report}\n{end}"
-if begin in text:
-    head, rest = text.split(begin, 1)
-    text = head + block + rest.split(end, 1)[1]
-else:
-    text = text.rstrip("\n") + "\n\n" + block + "\n"
-open(path, "w").write(text)
-PY
+  "$PYTHON" "$ROOT/bench/write_section.py" "$ROOT/bench/RESULTS.md" "bench/lines/run.sh" "$report"
 fi
