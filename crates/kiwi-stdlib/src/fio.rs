@@ -102,12 +102,14 @@ pub const PACKAGE: Package = Package {
         }),
         NativeFn::cx("listdir", Arity::between(1, 2), listdir),
         NativeFn::cx("remove", Arity::exactly(1), |cx, a| {
-            remove(cx, "fio::remove", a)
+            remove(cx, "fio::remove", a, false)
         }),
         NativeFn::cx("rmdir", Arity::exactly(1), |cx, a| {
-            remove(cx, "fio::rmdir", a)
+            remove(cx, "fio::rmdir", a, false)
         }),
-        NativeFn::cx("rmdirf", Arity::exactly(1), rmdirf),
+        NativeFn::cx("rmdirf", Arity::exactly(1), |cx, a| {
+            remove(cx, "fio::rmdirf", a, true)
+        }),
         NativeFn::cx("copy", Arity::between(2, 3), |cx, a| {
             copy_or_move(cx, "fio::copy", a, true)
         }),
@@ -577,27 +579,15 @@ fn walk(
     Ok(())
 }
 
-/// `remove(path)` / `rmdir(path)`: a file or an empty directory; false if nothing is there.
-fn remove(cx: &mut NativeCx<'_>, name: &str, args: &[Value]) -> KResult<Reply> {
+/// `remove(path)` / `rmdir(path)`: a file or an empty directory; `rmdirf(path)` (`recursive`):
+/// a directory and everything in it. False if nothing is there.
+fn remove(cx: &mut NativeCx<'_>, name: &str, args: &[Value], recursive: bool) -> KResult<Reply> {
     let path = path_arg(name, args, 0)?;
     cx.run_blocking(Box::new(move || {
         let removed = match fs::symlink_metadata(&path) {
             Err(_) => return Ok(Plain::Bool(false)),
+            Ok(meta) if meta.is_dir() && recursive => fs::remove_dir_all(&path),
             Ok(meta) if meta.is_dir() => fs::remove_dir(&path),
-            Ok(_) => fs::remove_file(&path),
-        };
-        removed.map_err(|e| fs_failed("Could not remove path", &path, e))?;
-        Ok(Plain::Bool(true))
-    }))
-}
-
-/// `rmdirf(path)`: a directory and everything in it (or a file); false if nothing is there.
-fn rmdirf(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
-    let path = path_arg("fio::rmdirf", args, 0)?;
-    cx.run_blocking(Box::new(move || {
-        let removed = match fs::symlink_metadata(&path) {
-            Err(_) => return Ok(Plain::Bool(false)),
-            Ok(meta) if meta.is_dir() => fs::remove_dir_all(&path),
             Ok(_) => fs::remove_file(&path),
         };
         removed.map_err(|e| fs_failed("Could not remove path", &path, e))?;
