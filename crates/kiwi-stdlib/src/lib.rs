@@ -54,6 +54,26 @@ pub const PACKAGES: &[&Package] = &[
     &globals::PACKAGE,
 ];
 
+/// `recv.method(args)` as the VM's builtin method of that name (packages that are the methods
+/// of a core type with the receiver as an argument use it); a receiver without that method
+/// raises `missing()`.
+pub(crate) fn builtin_method(
+    recv: &Value,
+    method: &str,
+    args: &[Value],
+    missing: impl FnOnce() -> kiwi_vm::error::KiwiError,
+) -> KResult<Value> {
+    kiwi_vm::methods::call_method(recv, method, args).unwrap_or_else(|| Err(missing()))
+}
+
+/// The error for a method a value does not have.
+pub(crate) fn undefined_method(method: &str) -> kiwi_vm::error::KiwiError {
+    kiwi_vm::error::KiwiError::custom(
+        "FunctionUndefinedError",
+        format!("Function `{method}` is undefined."),
+    )
+}
+
 /// The bytes a list of integers 0..=255 stands for (argument `pos` of `name`): a number out
 /// of range is a `ValueError`, anything else a `ParameterTypeMismatchError`.
 pub(crate) fn byte_list(name: &str, items: &[Value], pos: usize) -> KResult<Vec<u8>> {

@@ -3,7 +3,7 @@
 //! `s.scan(p)`), so both behave alike. Patterns are the `regex` crate's syntax (no
 //! look-around or backreferences in patterns); replacements take `$1` and `${name}`.
 
-use kiwi_vm::error::{KResult, KiwiError};
+use kiwi_vm::error::KResult;
 use kiwi_vm::methods::{self, check};
 use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::value::Value;
@@ -52,10 +52,7 @@ fn string_method(name: &str, method: &str, args: &[Value]) -> KResult<Value> {
     let text = check::str_arg(name, args, 1)?;
     let mut call_args = vec![Value::Str(pattern.clone())];
     call_args.extend_from_slice(&args[2..]);
-    methods::call_method(&Value::Str(text.clone()), method, &call_args).unwrap_or_else(|| {
-        Err(KiwiError::custom(
-            "FunctionUndefinedError",
-            format!("Function `{method}` is undefined."),
-        ))
+    crate::builtin_method(&Value::Str(text.clone()), method, &call_args, || {
+        crate::undefined_method(method)
     })
 }

@@ -7,7 +7,7 @@
 
 use kiwi_vm::error::{KResult, KiwiError};
 use kiwi_vm::format;
-use kiwi_vm::methods::{self, check};
+use kiwi_vm::methods::check;
 use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::value::{Key, Map, Value};
 
@@ -133,11 +133,8 @@ fn pair(name: &str, args: &[Value]) -> KResult<(Vec<f64>, Vec<f64>)> {
 }
 
 fn list_method(v: &Value, method: &str) -> KResult<Value> {
-    methods::call_method(v, method, &[]).unwrap_or_else(|| {
-        Err(KiwiError::custom(
-            "TypeError",
-            format!("stat::{method}: expected a list."),
-        ))
+    crate::builtin_method(v, method, &[], || {
+        KiwiError::custom("TypeError", format!("stat::{method}: expected a list."))
     })
 }
 

@@ -9,8 +9,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use chrono::{Datelike, Offset, TimeZone};
 
 use kiwi_vm::date::{self, Civil};
-use kiwi_vm::error::{KResult, KiwiError};
-use kiwi_vm::methods::{self, check};
+use kiwi_vm::error::KResult;
+use kiwi_vm::methods::check;
 use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::value::Value;
 
@@ -180,12 +180,7 @@ fn date_or_now(name: &str, args: &[Value]) -> KResult<Value> {
 }
 
 fn date_method(dt: &Value, method: &str, args: &[Value]) -> KResult<Value> {
-    methods::call_method(dt, method, args).unwrap_or_else(|| {
-        Err(KiwiError::custom(
-            "FunctionUndefinedError",
-            format!("Function `{method}` is undefined."),
-        ))
-    })
+    crate::builtin_method(dt, method, args, || crate::undefined_method(method))
 }
 
 /// Nanoseconds since a process-wide origin: monotonic, not the epoch.
