@@ -77,19 +77,14 @@ fn const_rc(proto: &FnProto, k: u32) -> Option<&Rc<String>> {
     }
 }
 
-/// A string constant, borrowed.
+/// A string constant, borrowed (`""` if constant `k` is not a string).
 fn const_text(proto: &FnProto, k: u32) -> &str {
-    match konst(proto, k) {
-        Value::Str(s) => s.as_str(),
-        _ => "",
-    }
+    const_rc(proto, k).map_or("", |s| s.as_str())
 }
 
+/// A string constant's `Rc`, shared (an empty one if constant `k` is not a string).
 fn const_str(proto: &FnProto, k: u32) -> Rc<String> {
-    match konst(proto, k) {
-        Value::Str(s) => s.clone(),
-        _ => Rc::default(),
-    }
+    const_rc(proto, k).cloned().unwrap_or_default()
 }
 
 impl Interp {
@@ -505,20 +500,12 @@ impl Interp {
                             continue;
                         }
                         // An operator method is entered with its operands where they lie.
-                        let n = task.stack.len();
-                        if let Some(f) =
-                            crate::object::operator_method(&task.stack[n - 2], bop.symbol())
-                        {
-                            let f = f.clone();
+                        if let Some(f) = self.operator_function(bop, &task.stack[n - 2]) {
                             charge_call!();
                             enter_method!(f, 1, n - 1, FrameKind::Call);
                         }
                         let b = pop!();
                         let a = pop!();
-                        if let Some(o) = self.operator_method(bop, &a, &b) {
-                            outcome!(Ok(o));
-                            continue;
-                        }
                         if bop == BinOp::Add && self.concat_needs_to_string(&a, &b) {
                             // `"s" + obj`: the instance shows through its to_string (§0).
                             if let Some(concat) = self.global("__kiwi_concat") {
@@ -542,20 +529,13 @@ impl Interp {
                                 b
                             }
                             _ => {
+                                // The comparison is a method: branch on its result.
+                                if let Some(f) = self.operator_function(bop, &task.stack[n - 2]) {
+                                    charge_call!();
+                                    enter_method!(f, 1, n - 1, FrameKind::BranchIfFalse(t));
+                                }
                                 let b = pop!();
                                 let a = pop!();
-                                if let Some(Outcome::Call(Value::Func(f), args)) =
-                                    self.operator_method(bop, &a, &b)
-                                {
-                                    // The comparison is a method: branch on its result.
-                                    save_ip!();
-                                    if task.frames.len() >= MAX_FRAMES {
-                                        fail!(stack_overflow());
-                                    }
-                                    task.stack.push(Value::Func(f.clone()));
-                                    enter_frame(task, f, args, FrameKind::BranchIfFalse(t));
-                                    continue 'frames;
-                                }
                                 tri!(ops::binary(bop, &a, &b)).truthy()
                             }
                         };

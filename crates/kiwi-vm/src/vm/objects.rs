@@ -373,24 +373,22 @@ impl Interp {
         }
     }
 
-    /// `a op b` where `a` is an instance whose struct chain defines the operator as a method:
-    /// the call of that method (`!=` without its own method is `not (a == b)`).
-    pub(crate) fn operator_method(
+    /// The Kiwi function `a op b` calls (with `a` and `b` as its arguments) when `a` is an
+    /// instance whose struct chain defines the operator as a method; `!=` without its own
+    /// method is the prelude's `not (a == b)`.
+    pub(crate) fn operator_function(
         &self,
         op: kiwi_syntax::ast::BinOp,
         a: &Value,
-        b: &Value,
-    ) -> Option<Outcome> {
+    ) -> Option<Rc<crate::function::Closure>> {
         let symbol = op.symbol();
         if let Some(f) = object::operator_method(a, symbol) {
-            return Some(Outcome::Call(
-                Value::Func(f.clone()),
-                vec![a.clone(), b.clone()],
-            ));
+            return Some(f.clone());
         }
         if symbol == "!=" && object::operator_method(a, "==").is_some() {
-            let not_equal = self.global("__kiwi_not_equal")?;
-            return Some(Outcome::Call(not_equal, vec![a.clone(), b.clone()]));
+            if let Some(Value::Func(not_equal)) = self.global("__kiwi_not_equal") {
+                return Some(not_equal);
+            }
         }
         None
     }
