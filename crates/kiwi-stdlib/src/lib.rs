@@ -24,6 +24,7 @@ mod stat;
 mod sys;
 mod task;
 mod time;
+mod watch;
 
 use kiwi_vm::error::KResult;
 use kiwi_vm::native::Package;
@@ -44,6 +45,7 @@ pub const PACKAGES: &[&Package] = &[
     &compress::PACKAGE,
     &sys::PACKAGE,
     &signal::PACKAGE,
+    &watch::PACKAGE,
     &stat::PACKAGE,
     &fmt::PACKAGE,
     &math::PACKAGE,
@@ -98,6 +100,12 @@ pub(crate) fn byte_list(name: &str, items: &[Value], pos: usize) -> KResult<Vec<
 pub const SOURCES: &[(&str, &str)] = &[
     ("signal", signal::SOURCE),
     ("tester", include_str!("kiwi/tester.kiwi")),
+    ("collections", include_str!("kiwi/collections.kiwi")),
+    ("iter", include_str!("kiwi/iter.kiwi")),
+    ("list", include_str!("kiwi/list.kiwi")),
+    ("log", include_str!("kiwi/log.kiwi")),
+    ("template", include_str!("kiwi/template.kiwi")),
+    ("watch", watch::SOURCE),
 ];
 
 /// Calls `name` of `package` when it needs no interpreter (see

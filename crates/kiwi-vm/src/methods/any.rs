@@ -67,6 +67,10 @@ fn empty(recv: &Value, args: &[Value]) -> KResult<Value> {
 /// `is_a(typename)`: `null` answers to both "null" and "none"; a channel also to "object".
 fn is_a(recv: &Value, args: &[Value]) -> KResult<Value> {
     arity("is_a", args, 1)?;
+    // A struct names no core type: a plain value is never one (instances answer elsewhere).
+    if matches!(args[0], Value::Obj(_)) {
+        return Ok(Value::Bool(false));
+    }
     let t = check::str_arg("is_a", args, 0)?;
     let t: &str = t;
     let yes = match recv {

@@ -75,10 +75,30 @@ impl Interp {
         match name.rsplit_once("::") {
             Some((package, _)) => self.stdlib_unit(package),
             None => {
+                // A struct of a package's Kiwi part built into the binary comes first.
+                if let Some(package) = self.kiwi_source_defining(name) {
+                    return self.stdlib_unit(package);
+                }
                 let file = self.loader.take_stdlib_struct(name)?;
                 self.compile_stdlib_file(&file)
             }
         }
+    }
+
+    /// The built-in Kiwi package source (not loaded yet) with a `struct name` line.
+    fn kiwi_source_defining(&self, name: &str) -> Option<&'static str> {
+        self.kiwi_sources.iter().find_map(|(package, source)| {
+            let defines = source.lines().any(|line| {
+                let line = line.trim_start();
+                let line = line.strip_prefix("abstract ").unwrap_or(line);
+                line.strip_prefix("struct ").is_some_and(|rest| {
+                    rest.strip_prefix(name).is_some_and(|after| {
+                        !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                    })
+                })
+            });
+            defines.then_some(*package)
+        })
     }
 
     /// The compiled unit of package `name`'s stdlib file, the first time it is asked for. A
