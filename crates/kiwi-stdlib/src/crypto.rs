@@ -59,8 +59,31 @@ pub const PACKAGE: Package = Package {
             };
             hmac_hex("crypto::hmac", algo, &a[1], &a[2])
         }),
+        NativeFn::pure("_hash_parts", Arity::exactly(2), hash_parts),
     ],
 };
+
+/// The Kiwi part: the incremental hashers (`SHA256`, `SHA224`, `MD5`).
+pub const SOURCE: &str = include_str!("kiwi/crypto.kiwi");
+
+/// `_hash_parts(algorithm, parts)`: the hex digest of the strings and bytes of `parts`, in
+/// order (what the incremental hashers were fed).
+fn hash_parts(args: &[Value]) -> KResult<Value> {
+    const NAME: &str = "crypto::_hash_parts";
+    let algo = match check::str_arg(NAME, args, 0)?.as_str() {
+        "MD5" => Algo::Md5,
+        "SHA224" => Algo::Sha224,
+        _ => Algo::Sha256,
+    };
+    let Value::List(parts) = &args[1] else {
+        return Err(check::expected(NAME, 1, "List", &args[1]));
+    };
+    let mut data = Vec::new();
+    for part in parts.borrow().iter() {
+        data.extend_from_slice(&input_bytes(NAME, Some(part))?);
+    }
+    Ok(Value::str(digest_hex(algo, &data)))
+}
 
 #[derive(Clone, Copy)]
 enum Algo {

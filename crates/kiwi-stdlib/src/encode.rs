@@ -46,7 +46,7 @@ fn invalid(message: impl Into<String>) -> KiwiError {
 }
 
 /// The bytes of a string (UTF-8), a bytes value, or a list of integers 0..=255.
-fn data_arg(name: &str, v: &Value) -> KResult<Vec<u8>> {
+pub(crate) fn data_arg(name: &str, v: &Value) -> KResult<Vec<u8>> {
     match v {
         Value::Str(s) => Ok(s.as_bytes().to_vec()),
         Value::Bytes(b) => Ok(b.borrow().clone()),
@@ -79,7 +79,7 @@ fn hex_decode(args: &[Value]) -> KResult<Value> {
 /// Form encoding as upstream's (.NET `HttpUtility.UrlEncode`): letters, digits and
 /// `-_.!*()` stay, a space becomes `+`, every other UTF-8 byte `%xx` in lowercase hex. (The
 /// crates' form encoders differ: uppercase hex, and `!()` encoded.)
-fn url_encode(text: &str) -> String {
+pub(crate) fn url_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for &b in text.as_bytes() {
         match b {
@@ -107,7 +107,7 @@ fn url_encode(text: &str) -> String {
 
 /// `+` is a space, `%xx` a byte; malformed escapes stay as written; invalid UTF-8 becomes
 /// U+FFFD.
-fn url_decode(text: &str) -> String {
+pub(crate) fn url_decode(text: &str) -> String {
     let spaced = text.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced)
         .decode_utf8_lossy()

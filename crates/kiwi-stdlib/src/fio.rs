@@ -141,7 +141,7 @@ pub(crate) fn os_reason(e: &std::io::Error) -> String {
     }
 }
 
-fn read_failed(path: &Path, e: std::io::Error) -> JobError {
+pub(crate) fn read_failed(path: &Path, e: std::io::Error) -> JobError {
     (
         "FileReadError",
         format!(
@@ -224,7 +224,7 @@ fn parentdir(args: &[Value]) -> KResult<Value> {
 }
 
 /// Text decoded as UTF-8 (invalid bytes replaced), a leading byte-order mark dropped.
-fn text_of(bytes: Vec<u8>) -> String {
+pub(crate) fn text_of(bytes: Vec<u8>) -> String {
     let text = match String::from_utf8(bytes) {
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),

@@ -8,6 +8,7 @@
 mod compress;
 mod console;
 mod crypto;
+mod dotenv;
 mod encode;
 mod env;
 mod error;
@@ -21,6 +22,7 @@ mod regex;
 mod serial;
 mod signal;
 mod stat;
+mod string;
 mod sys;
 mod task;
 mod time;
@@ -45,8 +47,10 @@ pub const PACKAGES: &[&Package] = &[
     &compress::PACKAGE,
     &sys::PACKAGE,
     &signal::PACKAGE,
+    &dotenv::PACKAGE,
     &watch::PACKAGE,
     &stat::PACKAGE,
+    &string::PACKAGE,
     &fmt::PACKAGE,
     &math::PACKAGE,
     &time::PACKAGE,
@@ -106,6 +110,8 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("log", include_str!("kiwi/log.kiwi")),
     ("template", include_str!("kiwi/template.kiwi")),
     ("watch", watch::SOURCE),
+    ("crypto", crypto::SOURCE),
+    ("dotenv", dotenv::SOURCE),
 ];
 
 /// Calls `name` of `package` when it needs no interpreter (see

@@ -57,8 +57,174 @@ pub const PACKAGE: Package = Package {
         unary!("sinh", f64::sinh),
         unary!("cosh", f64::cosh),
         unary!("tanh", f64::tanh),
+        unary!("log1p", f64::ln_1p),
+        unary!("expm1", f64::exp_m1),
+        unary!("erf", libm::erf),
+        unary!("erfc", libm::erfc),
+        unary!("lgamma", libm::lgamma),
+        unary!("tgamma", libm::tgamma),
+        NativeFn::pure("remainder", Arity::exactly(2), |a| {
+            binary("__remainder__", a, libm::remainder)
+        }),
+        NativeFn::pure("copysign", Arity::exactly(2), |a| {
+            binary("__copysign__", a, f64::copysign)
+        }),
+        NativeFn::pure("nextafter", Arity::exactly(2), |a| {
+            binary("__nextafter__", a, libm::nextafter)
+        }),
+        NativeFn::pure("fmax", Arity::exactly(2), |a| {
+            binary("__fmax__", a, f64::max)
+        }),
+        NativeFn::pure("fmin", Arity::exactly(2), |a| {
+            binary("__fmin__", a, f64::min)
+        }),
+        NativeFn::pure("fdim", Arity::exactly(2), |a| {
+            binary("__fdim__", a, libm::fdim)
+        }),
+        NativeFn::pure("isfinite", Arity::exactly(1), |a| {
+            test("__isfinite__", a, f64::is_finite)
+        }),
+        NativeFn::pure("isinf", Arity::exactly(1), |a| {
+            test("__isinf__", a, f64::is_infinite)
+        }),
+        NativeFn::pure("isnan", Arity::exactly(1), |a| {
+            test("__isnan__", a, f64::is_nan)
+        }),
+        NativeFn::pure("isnormal", Arity::exactly(1), |a| {
+            test("__isnormal__", a, f64::is_normal)
+        }),
+        // .NET's double.Epsilon: the smallest positive double, as upstream's `__eps__`.
+        NativeFn::pure("epsilon", Arity::exactly(0), |_| {
+            Ok(Value::Float(f64::from_bits(1)))
+        }),
+        NativeFn::pure("eps", Arity::between(0, 1), |a| {
+            // As upstream: anything but an integer 1..=15 means the default, 9.
+            let n = match a.first() {
+                Some(Value::Int(n)) if (1..=15).contains(n) => *n as i32,
+                _ => 9,
+            };
+            Ok(Value::Float(10f64.powi(-n)))
+        }),
+        NativeFn::pure("random_set", Arity::exactly(3), random_set),
+        NativeFn::pure("listprimes", Arity::exactly(1), |a| {
+            let limit = check::int_arg("__listprimes__", a, 0)?;
+            Ok(Value::list(
+                primes_up_to(limit)?.into_iter().map(Value::Int).collect(),
+            ))
+        }),
+        NativeFn::pure("nthprime", Arity::exactly(1), nthprime),
+        NativeFn::pure("ediv", Arity::exactly(2), |a| {
+            euclid("math::ediv", a).map(|(q, _)| q)
+        }),
+        NativeFn::pure("emod", Arity::exactly(2), |a| {
+            euclid("math::emod", a).map(|(_, r)| r)
+        }),
+        NativeFn::pure("divmod", Arity::exactly(2), |a| {
+            euclid("math::divmod", a).map(|(q, r)| Value::list(vec![q, r]))
+        }),
     ],
 };
+
+/// A float predicate.
+fn test(name: &str, args: &[Value], f: fn(f64) -> bool) -> KResult<Value> {
+    Ok(Value::Bool(f(check::float_arg(name, args, 0)?)))
+}
+
+/// Largest bound `listprimes` / `nthprime` sieve up to (a sieve of bytes this long).
+const MAX_SIEVE: i64 = 1 << 27;
+
+/// The primes `<= limit`, by a sieve of Eratosthenes.
+fn primes_up_to(limit: i64) -> KResult<Vec<i64>> {
+    if limit > MAX_SIEVE {
+        return Err(value_error(format!(
+            "`math::listprimes` limit must be at most {MAX_SIEVE}."
+        )));
+    }
+    if limit < 2 {
+        return Ok(Vec::new());
+    }
+    let n = limit as usize;
+    let mut composite = vec![false; n + 1];
+    let mut primes = Vec::new();
+    for i in 2..=n {
+        if composite[i] {
+            continue;
+        }
+        primes.push(i as i64);
+        let mut j = i * i;
+        while j <= n {
+            composite[j] = true;
+            j += i;
+        }
+    }
+    Ok(primes)
+}
+
+/// `nthprime(n)`: the n-th prime, counting 2 as the first.
+fn nthprime(args: &[Value]) -> KResult<Value> {
+    let n = check::int_arg("__nthprime__", args, 0)?;
+    if n < 1 {
+        return Err(value_error("`math::nthprime` needs n >= 1."));
+    }
+    // The n-th prime is below n (ln n + ln ln n) for n >= 6.
+    let x = n.max(6) as f64;
+    let bound = (x * (x.ln() + x.ln().ln())).ceil() as i64;
+    let primes = primes_up_to(bound)?;
+    Ok(Value::Int(primes[(n - 1) as usize]))
+}
+
+/// `random_set(x, y, n)`: `n` distinct integers from `[min, max]` in random order; none when
+/// the range holds fewer than `n`.
+fn random_set(args: &[Value]) -> KResult<Value> {
+    let x = check::int_arg("__random_set__", args, 0)?;
+    let y = check::int_arg("__random_set__", args, 1)?;
+    let n = check::int_arg("__random_set__", args, 2)?;
+    let (lo, hi) = (x.min(y), x.max(y));
+    let span = hi
+        .checked_sub(lo)
+        .and_then(|d| d.checked_add(1))
+        .unwrap_or(i64::MAX);
+    if n <= 0 || span < n {
+        return Ok(Value::list(Vec::new()));
+    }
+    if n > MAX_RANDOM_LEN {
+        return Err(value_error(format!(
+            "`math::random_set` can produce at most {MAX_RANDOM_LEN} items."
+        )));
+    }
+    let sample = rand::seq::index::sample(&mut rand::rng(), span as usize, n as usize);
+    Ok(Value::list(
+        sample
+            .into_iter()
+            .map(|i| Value::Int(lo + i as i64))
+            .collect(),
+    ))
+}
+
+/// Euclidean quotient and remainder (`0 <= r < |divisor|`), integers for integers.
+fn euclid(name: &str, args: &[Value]) -> KResult<(Value, Value)> {
+    let zero =
+        || kiwi_vm::error::KiwiError::custom("DivideByZeroError", "Attempted to divide by zero.");
+    match (&args[0], &args[1]) {
+        (Value::Int(a), Value::Int(b)) => {
+            if *b == 0 {
+                return Err(zero());
+            }
+            Ok((
+                Value::Int(a.wrapping_div_euclid(*b)),
+                Value::Int(a.wrapping_rem_euclid(*b)),
+            ))
+        }
+        _ => {
+            let a = check::num_arg(name, args, 0)?;
+            let b = check::num_arg(name, args, 1)?;
+            if b == 0.0 {
+                return Err(zero());
+            }
+            Ok((Value::Float(a.div_euclid(b)), Value::Float(a.rem_euclid(b))))
+        }
+    }
+}
 
 fn binary(name: &str, args: &[Value], f: fn(f64, f64) -> f64) -> KResult<Value> {
     let x = check::float_arg(name, args, 0)?;
