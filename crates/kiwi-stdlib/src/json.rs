@@ -23,7 +23,10 @@ use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::object::Object;
 use kiwi_vm::value::{Key, Map, Value};
 
-/// The `json` package.
+/// The Kiwi part (`json::pipeline()`).
+pub const SOURCE: &str = include_str!("kiwi/json.kiwi");
+
+/// The `json` natives.
 pub const PACKAGE: Package = Package {
     name: "json",
     functions: &[

@@ -8,6 +8,7 @@
 mod compress;
 mod console;
 mod crypto;
+mod csv;
 mod dotenv;
 mod encode;
 mod env;
@@ -47,6 +48,7 @@ pub const PACKAGES: &[&Package] = &[
     &compress::PACKAGE,
     &sys::PACKAGE,
     &signal::PACKAGE,
+    &csv::PACKAGE,
     &dotenv::PACKAGE,
     &watch::PACKAGE,
     &stat::PACKAGE,
@@ -112,6 +114,9 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("watch", watch::SOURCE),
     ("crypto", crypto::SOURCE),
     ("dotenv", dotenv::SOURCE),
+    ("csv", csv::SOURCE),
+    ("json", json::SOURCE),
+    ("datasets", include_str!("kiwi/datasets.kiwi")),
 ];
 
 /// Calls `name` of `package` when it needs no interpreter (see
