@@ -116,6 +116,8 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("dotenv", dotenv::SOURCE),
     ("csv", csv::SOURCE),
     ("json", json::SOURCE),
+    ("text", include_str!("kiwi/text.kiwi")),
+    ("table", include_str!("kiwi/table.kiwi")),
     ("datasets", include_str!("kiwi/datasets.kiwi")),
 ];
 
