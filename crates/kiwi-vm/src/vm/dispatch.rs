@@ -95,6 +95,13 @@ impl Interp {
             all.extend(args);
             return Ok(Outcome::Call(f, all));
         }
+        // A native package named after the type (`string::capitalize`) extends it too.
+        if let Some(i) = self.native_fn(&full) {
+            let mut all = Vec::with_capacity(args.len() + 1);
+            all.push(recv);
+            all.extend(args);
+            return self.call_table(task, i, &all);
+        }
         if !package.is_empty() && !self.active_packages.contains(package) {
             if let Some(unit) = self.stdlib_unit(package) {
                 // Load the package, then make this call again.
