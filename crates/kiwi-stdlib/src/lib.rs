@@ -28,6 +28,7 @@ mod sys;
 mod task;
 mod time;
 mod watch;
+mod xml;
 
 use kiwi_vm::error::KResult;
 use kiwi_vm::native::Package;
@@ -49,6 +50,7 @@ pub const PACKAGES: &[&Package] = &[
     &sys::PACKAGE,
     &signal::PACKAGE,
     &csv::PACKAGE,
+    &xml::PACKAGE,
     &dotenv::PACKAGE,
     &watch::PACKAGE,
     &stat::PACKAGE,
@@ -116,6 +118,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("dotenv", dotenv::SOURCE),
     ("csv", csv::SOURCE),
     ("json", json::SOURCE),
+    ("xml", xml::SOURCE),
     ("text", include_str!("kiwi/text.kiwi")),
     ("table", include_str!("kiwi/table.kiwi")),
     ("datasets", include_str!("kiwi/datasets.kiwi")),
