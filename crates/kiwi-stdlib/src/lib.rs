@@ -22,6 +22,7 @@ mod net;
 mod regex;
 mod serial;
 mod signal;
+mod sqlite;
 mod stat;
 mod string;
 mod sys;
@@ -50,6 +51,7 @@ pub const PACKAGES: &[&Package] = &[
     &sys::PACKAGE,
     &signal::PACKAGE,
     &csv::PACKAGE,
+    &sqlite::PACKAGE,
     &xml::PACKAGE,
     &dotenv::PACKAGE,
     &watch::PACKAGE,
@@ -119,6 +121,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("csv", csv::SOURCE),
     ("json", json::SOURCE),
     ("xml", xml::SOURCE),
+    ("sqlite", sqlite::SOURCE),
     ("text", include_str!("kiwi/text.kiwi")),
     ("table", include_str!("kiwi/table.kiwi")),
     ("datasets", include_str!("kiwi/datasets.kiwi")),
