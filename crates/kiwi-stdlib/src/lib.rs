@@ -19,6 +19,7 @@ mod globals;
 mod json;
 mod math;
 mod net;
+mod protobuf;
 mod regex;
 mod serial;
 mod signal;
@@ -51,6 +52,7 @@ pub const PACKAGES: &[&Package] = &[
     &sys::PACKAGE,
     &signal::PACKAGE,
     &csv::PACKAGE,
+    &protobuf::PACKAGE,
     &sqlite::PACKAGE,
     &xml::PACKAGE,
     &dotenv::PACKAGE,
