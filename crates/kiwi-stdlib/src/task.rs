@@ -33,6 +33,11 @@ pub const TASK: Package = Package {
             Ok(Value::list(ids).into())
         }),
         NativeFn::cx("wait", Arity::exactly(0), |cx, _| Ok(cx.wait_all())),
+        // The calling task stops keeping the script alive (signal's watcher uses it).
+        NativeFn::cx("_background", Arity::exactly(0), |cx, _| {
+            cx.run_in_background();
+            Ok(Reply::Value(Value::Bool(true)))
+        }),
         NativeFn::cx("timer", Arity::exactly(2), |cx, a| {
             cx.call_function("__kiwi_timer", a.to_vec())
         }),

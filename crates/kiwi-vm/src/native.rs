@@ -223,6 +223,12 @@ impl NativeCx<'_> {
         self.task.id
     }
 
+    /// The calling task (a spawned one) no longer keeps the script running: the script ends
+    /// when its other work does, as with a watcher loop a package runs for the script.
+    pub fn run_in_background(&mut self) {
+        self.interp.sched.set_background(self.task.id);
+    }
+
     /// Whether the call's result is awaited at once (`task::await(socket::recv(...))`): a
     /// native may then do the await itself ([`NativeCx::await_started`]), and the VM skips it.
     pub fn awaited_at_once(&mut self) -> bool {

@@ -65,6 +65,8 @@ struct Entry {
     fault_at: Option<(u32, Span)>,
     /// `task::result` read it (a failure read that way is not reported).
     retrieved: bool,
+    /// A spawned task that does not keep the script alive (a package's watcher loop).
+    background: bool,
 }
 
 /// The tasks awaiting one entry. Nearly always none or one (every socket operation has its
@@ -164,6 +166,7 @@ impl Scheduler {
                 detached: false,
                 fault_at: None,
                 retrieved: false,
+                background: false,
             },
         );
     }
@@ -282,7 +285,7 @@ impl Scheduler {
             if entry.kind != EntryKind::Main {
                 self.running_spawned -= 1;
             }
-            if entry.kind == EntryKind::Spawned {
+            if entry.kind == EntryKind::Spawned && !entry.background {
                 self.running_tasks -= 1;
             }
         }
@@ -412,6 +415,17 @@ impl Scheduler {
     /// Whether any spawned *Kiwi task* is still running (what keeps the process alive, §10.5).
     pub fn spawned_tasks_running(&self) -> bool {
         self.running_tasks > 0
+    }
+
+    /// Makes running spawned task `id` one the script does not wait for at its end.
+    pub fn set_background(&mut self, id: TaskId) {
+        if let Some(entry) = self.entries.get_mut(id) {
+            let counted = entry.kind == EntryKind::Spawned && !entry.background;
+            if counted && matches!(entry.state, TaskState::Running) {
+                entry.background = true;
+                self.running_tasks -= 1;
+            }
+        }
     }
 
     /// Suspends `id` in `task::wait()`; it wakes once nothing else is running.
