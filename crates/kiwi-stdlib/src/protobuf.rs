@@ -384,6 +384,9 @@ fn decode_message(schema: &Schema, data: &[u8]) -> Result<Plain, String> {
             }
         }
     }
+    // In the schema's order, whatever order the fields came in.
+    let position = |name: &str| schema.iter().position(|f| f.name == name);
+    fields.sort_by_key(|(name, _)| position(name));
     Ok(Plain::Map(fields))
 }
 
