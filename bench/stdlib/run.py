@@ -15,6 +15,12 @@ with open(os.path.join(work, "blob.bin"), "wb") as f:
     f.write(rng.randbytes(50_000_000) + (b"kiwi " * 10_000_000))
 with open(os.path.join(work, "mixed.bin"), "wb") as f:
     f.write(rng.randbytes(10_000_000) + (b"kiwi " * 2_000_000))
+with open(os.path.join(work, "data.csv"), "w", newline="") as f:
+    # About 50 MB: plain, quoted (with commas and doubled quotes) and empty fields.
+    f.write("id,name,city,amount,note\n")
+    for i in range(1_080_000):
+        f.write('%d,user%d,"Springfield, %s",%.2f,%s\n' % (i, i, "IL" if i % 2 else "MO", rng.random() * 1000,
+                '"said ""hi"""' if i % 5 == 0 else ""))
 words = ["Alpha", "beta", "Gamma 2024", "ada@lovelace.com", "x", "Delta 1999", "bob@example.com"]
 with open(os.path.join(work, "text.txt"), "w") as f:
     f.write(" ".join(rng.choice(words) for _ in range(2_000_000)))

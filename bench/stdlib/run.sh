@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Library hot paths: kiwi vs CPython on the same inputs (JSON 10 MB, SHA-256 and MD5 of 100 MB,
-# gzip round trip of 20 MB, regex scan and replace over 17 MB of text).
+# gzip round trip of 20 MB, regex scan and replace over 17 MB of text, CSV parse of 50 MB).
 # Knobs: KIWI=/path/to/kiwi (no build), RUNS=5, WRITE=1 (also put the report into
 # bench/RESULTS.md). Only the operations are timed (inputs are read before the clock starts).
 set -euo pipefail

@@ -13,6 +13,12 @@ use clap::Parser;
 use kiwi_runtime::Runtime;
 use kiwi_vm::stdlib::HostEnv;
 
+/// mimalloc instead of the system allocator: Kiwi programs allocate and free many small
+/// values, and glibc's allocator spends its time returning pages to the kernel and faulting
+/// them back in (bench/RESULTS.md, "Allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The Kiwi scripting language (kiwi-rs).
 #[derive(Parser, Debug)]
 #[command(name = "kiwi", version, about, long_about = None)]

@@ -125,7 +125,11 @@ fn digest_hex(algo: Algo, data: &[u8]) -> String {
     use ring::digest;
     let ring_hex = |a: &'static digest::Algorithm| hex::encode(digest::digest(a, data));
     match algo {
-        Algo::Md5 => hex::encode(md5::Md5::digest(data)),
+        Algo::Md5 => match openssl::hash::hash(openssl::hash::MessageDigest::md5(), data) {
+            Ok(d) => hex::encode(d),
+            // OpenSSL refuses MD5 under a FIPS-only configuration: fall back to RustCrypto's.
+            Err(_) => hex::encode(md5::Md5::digest(data)),
+        },
         Algo::Sha1 => ring_hex(&digest::SHA1_FOR_LEGACY_USE_ONLY),
         Algo::Sha224 => hex::encode(sha2::Sha224::digest(data)),
         Algo::Sha256 => ring_hex(&digest::SHA256),
