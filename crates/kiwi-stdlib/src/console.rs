@@ -1,12 +1,13 @@
-//! The `console` package: ANSI colours, written only when stdout is a terminal so that
-//! redirected output (and output tests) stay clean.
+//! The `console` package: ANSI colours, clearing, the cursor and the title, written only when
+//! stdout is a terminal so that redirected output (and output tests) stay clean; the
+//! terminal's size.
 
 use std::io::{IsTerminal, Write};
 
 use kiwi_vm::error::KResult;
 use kiwi_vm::methods::check;
 use kiwi_vm::native::{Arity, NativeFn, Package};
-use kiwi_vm::value::Value;
+use kiwi_vm::value::{Key, Map, Value};
 
 /// The `console` package.
 pub const PACKAGE: Package = Package {
@@ -18,8 +19,56 @@ pub const PACKAGE: Package = Package {
             emit("\x1b[0m");
             Ok(Value::Null)
         }),
+        NativeFn::pure("clear", Arity::exactly(0), |_| {
+            emit("\x1b[2J\x1b[H");
+            Ok(Value::Null)
+        }),
+        NativeFn::pure("cursor_visible", Arity::exactly(1), |a| {
+            emit(if a[0].truthy() {
+                "\x1b[?25h"
+            } else {
+                "\x1b[?25l"
+            });
+            Ok(Value::Null)
+        }),
+        NativeFn::pure("title", Arity::exactly(1), |a| {
+            let title = check::str_arg("console::title", a, 0)?;
+            // Control characters would end the escape sequence early.
+            let title: String = title.chars().filter(|c| !c.is_control()).collect();
+            emit(&format!("\x1b]0;{title}\x07"));
+            Ok(Value::Null)
+        }),
+        NativeFn::pure("size", Arity::exactly(0), |_| {
+            let (width, height) = size();
+            let mut map = Map::new();
+            map.insert(Key::from("width"), Value::Int(width));
+            map.insert(Key::from("height"), Value::Int(height));
+            Ok(Value::map(map))
+        }),
     ],
 };
+
+/// The Kiwi part: `write`, `writeln`, `read` and their aliases (through the script's own
+/// output and input, so they interleave with `print` and `input`).
+pub const SOURCE: &str = include_str!("kiwi/console.kiwi");
+
+/// The terminal's columns and rows; without a terminal, `COLUMNS` and `LINES` or 80 × 24
+/// (as Python's `shutil.get_terminal_size`).
+fn size() -> (i64, i64) {
+    if let Some((terminal_size::Width(w), terminal_size::Height(h))) =
+        terminal_size::terminal_size()
+    {
+        return (i64::from(w), i64::from(h));
+    }
+    let env = |name: &str, default: i64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(default)
+    };
+    (env("COLUMNS", 80), env("LINES", 24))
+}
 
 /// The ANSI offset (0..=7 normal, 60..=67 bright) of a .NET `ConsoleColor` name.
 fn code(name: &str) -> u8 {
