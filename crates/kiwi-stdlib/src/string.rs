@@ -44,6 +44,9 @@ macro_rules! pad_fn {
     };
 }
 
+/// The Kiwi part (`to_path`, which makes a `Path` of the `path` package).
+pub const SOURCE: &str = "package string\n  fn to_path(path)\n    Path.new(path)\n  end\nend\n";
+
 /// The `string` package.
 pub const PACKAGE: Package = Package {
     name: "string",

@@ -102,7 +102,10 @@ impl Interp {
             all.extend(args);
             return self.call_table(task, i, &all);
         }
-        if !package.is_empty() && !self.active_packages.contains(package) {
+        // A package file not loaded yet, or the Kiwi part of a native package.
+        let loadable =
+            !self.active_packages.contains(package) || self.kiwi_sources.contains_key(package);
+        if !package.is_empty() && loadable {
             if let Some(unit) = self.stdlib_unit(package) {
                 // Load the package, then make this call again.
                 task.stack.push(recv);
