@@ -31,6 +31,7 @@ mod task;
 mod time;
 mod watch;
 mod xml;
+mod yaml;
 
 use kiwi_vm::error::KResult;
 use kiwi_vm::native::Package;
@@ -55,6 +56,7 @@ pub const PACKAGES: &[&Package] = &[
     &protobuf::PACKAGE,
     &sqlite::PACKAGE,
     &xml::PACKAGE,
+    &yaml::PACKAGE,
     &dotenv::PACKAGE,
     &watch::PACKAGE,
     &stat::PACKAGE,
