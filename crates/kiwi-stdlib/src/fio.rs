@@ -265,7 +265,7 @@ fn readlines(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
 }
 
 /// The lines of `text` (see [`readlines`]).
-fn lines(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = text;
     std::iter::from_fn(move || {
         if rest.is_empty() {

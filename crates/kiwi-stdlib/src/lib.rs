@@ -25,6 +25,7 @@ mod serial;
 mod signal;
 mod sqlite;
 mod stat;
+mod stdin;
 mod string;
 mod sys;
 mod task;
@@ -61,6 +62,7 @@ pub const PACKAGES: &[&Package] = &[
     &watch::PACKAGE,
     &stat::PACKAGE,
     &string::PACKAGE,
+    &stdin::PACKAGE,
     &fmt::PACKAGE,
     &math::PACKAGE,
     &time::PACKAGE,
@@ -134,6 +136,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("hashable", include_str!("kiwi/hashable.kiwi")),
     ("path", include_str!("kiwi/path.kiwi")),
     ("string", string::SOURCE),
+    ("stdin", stdin::SOURCE),
     ("text", include_str!("kiwi/text.kiwi")),
     ("table", include_str!("kiwi/table.kiwi")),
     ("datasets", include_str!("kiwi/datasets.kiwi")),
