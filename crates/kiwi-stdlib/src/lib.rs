@@ -137,6 +137,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("path", include_str!("kiwi/path.kiwi")),
     ("string", string::SOURCE),
     ("stdin", stdin::SOURCE),
+    ("curl", include_str!("kiwi/curl.kiwi")),
     ("text", include_str!("kiwi/text.kiwi")),
     ("table", include_str!("kiwi/table.kiwi")),
     ("datasets", include_str!("kiwi/datasets.kiwi")),
