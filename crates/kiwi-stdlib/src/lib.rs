@@ -138,6 +138,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("string", string::SOURCE),
     ("stdin", stdin::SOURCE),
     ("curl", include_str!("kiwi/curl.kiwi")),
+    ("cli", include_str!("kiwi/cli.kiwi")),
     ("text", include_str!("kiwi/text.kiwi")),
     ("table", include_str!("kiwi/table.kiwi")),
     ("datasets", include_str!("kiwi/datasets.kiwi")),
