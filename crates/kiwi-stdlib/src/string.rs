@@ -90,7 +90,7 @@ pub const PACKAGE: Package = Package {
             let count = count_arg("string::echo", a, 1)?;
             Ok(Value::str(
                 text.chars()
-                    .flat_map(|c| std::iter::repeat(c).take(count))
+                    .flat_map(|c| (0..count).map(move |_| c))
                     .collect::<String>(),
             ))
         }),

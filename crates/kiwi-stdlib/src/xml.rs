@@ -56,6 +56,9 @@ const MAX_DEPTH: usize = 4096;
 
 type Failure = (&'static str, String);
 
+/// An element being read: its tag, attributes, and children so far.
+type OpenElement = (String, Vec<(String, Plain)>, Vec<Plain>);
+
 /// One node: `{"tag", "attrs", "children", "content"}`.
 fn node(tag: String, attrs: Vec<(String, Plain)>, children: Vec<Plain>, content: String) -> Plain {
     Plain::Map(vec![
@@ -74,8 +77,7 @@ fn leaf(tag: &str, content: String) -> Plain {
 fn tree(text: &str) -> Result<Plain, Failure> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
-    // Open elements: tag, attributes, children so far.
-    let mut open: Vec<(String, Vec<(String, Plain)>, Vec<Plain>)> = Vec::new();
+    let mut open: Vec<OpenElement> = Vec::new();
     let mut root = None;
     let fail = |reader: &Reader<&[u8]>, message: String| -> Failure {
         let at = (reader.error_position() as usize).min(text.len());
@@ -168,7 +170,7 @@ fn tree(text: &str) -> Result<Plain, Failure> {
             }
         }
     }
-    root.ok_or_else(|| ("XmlError".into(), "The XML has no root element".to_string()))
+    root.ok_or_else(|| ("XmlError", "The XML has no root element".to_string()))
 }
 
 /// An element's name and attributes (entities decoded).
