@@ -472,7 +472,7 @@ impl Drop for LibDir {
 
 /// `--stdlib-path DIR` (repeatable) and `KIWI_STDLIB` (colon-separated) add package files
 /// that load on first use of `pkg::name`, of a struct they define, on `require`, or of a
-/// type-extension method (`string.kiwi` adds methods to strings), once;
+/// type-extension method (`hashmap.kiwi` adds methods to hashmaps), once;
 /// built-in packages win over a file of the same name; a package file that does not compile
 /// is reported, naming the file.
 #[test]
@@ -498,16 +498,16 @@ fn stdlib_path_packages_load_on_first_use() {
                 "package geometry\n  fn unit() 1 end\nend\nstruct Circle\n  fn new(r) @r = r end\n  fn area() 3 * @r * @r end\nend\n",
             ),
             ("needed.kiwi", "package needed\n  fn ok() \"required\" end\nend\n"),
-            // A type extension: `"hi".shout()`; builtins win (`size`).
+            // A type extension: `{"h": 1, "i": 2}.shout()`; builtins win (`size`).
             (
-                "string.kiwi",
-                "package string\n  fn shout(s, mark = \"!\") s.uppercase() + mark end\n  fn size(s) 99 end\nend\n",
+                "hashmap.kiwi",
+                "package hashmap\n  fn shout(h, mark = \"!\") h.keys().join(\"\").uppercase() + mark end\n  fn size(h) 99 end\nend\n",
             ),
         ],
     );
     let script = TempScript::new(
         "uses_stdlib.kiwi",
-        b"println greet::hello(\"a\")\nprintln greet::hello(\"b\")\nprintln count::three()\nprintln math::sqrt(16.0)\ntry\n  broken::f()\ncatch e\n  println e[\"error\"]\nend\nprintln Circle.new(2).area()\nprintln geometry::unit()\nrequire \"needed\"\nprintln needed::ok()\nprintln \"hi\".shout()\nprintln \"hi\".shout(\"?\")\nprintln \"abc\".size()\n",
+        b"println greet::hello(\"a\")\nprintln greet::hello(\"b\")\nprintln count::three()\nprintln math::sqrt(16.0)\ntry\n  broken::f()\ncatch e\n  println e[\"error\"]\nend\nprintln Circle.new(2).area()\nprintln geometry::unit()\nrequire \"needed\"\nprintln needed::ok()\nprintln {\"h\": 1, \"i\": 2}.shout()\nprintln {\"h\": 1, \"i\": 2}.shout(\"?\")\nprintln {\"a\": 1, \"b\": 2, \"c\": 3}.size()\n",
     );
     let out = kiwi()
         .arg("--stdlib-path")

@@ -139,6 +139,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("stdin", stdin::SOURCE),
     ("curl", include_str!("kiwi/curl.kiwi")),
     ("cli", include_str!("kiwi/cli.kiwi")),
+    ("faker", include_str!("kiwi/faker.kiwi")),
     ("text", include_str!("kiwi/text.kiwi")),
     ("table", include_str!("kiwi/table.kiwi")),
     ("datasets", include_str!("kiwi/datasets.kiwi")),

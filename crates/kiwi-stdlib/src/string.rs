@@ -332,7 +332,7 @@ mod tests {
             "hello"
         );
         assert_eq!(call("echo", &[s("abc"), Value::Int(3)]), "aaabbbccc");
-        assert_eq!(call("interweave", &[s("hi"), s("!!!")]), "h!i!!!");
+        assert_eq!(call("interweave", &[s("hi"), s("!!!")]), "h!i!!");
         assert_eq!(call("mirror", &[s("kiwi"), s("|")]), "kiwi|iwik");
         assert_eq!(call("slug", &[s("Hello, World!")]), "hello-world");
         assert_eq!(call("slug", &[s("Multiple   Spaces")]), "multiple---spaces");
