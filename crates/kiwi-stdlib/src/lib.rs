@@ -16,6 +16,7 @@ mod error;
 mod fio;
 mod fmt;
 mod globals;
+mod ipc;
 mod json;
 mod math;
 mod net;
@@ -54,6 +55,7 @@ pub const PACKAGES: &[&Package] = &[
     &sys::PACKAGE,
     &signal::PACKAGE,
     &csv::PACKAGE,
+    &ipc::PACKAGE,
     &protobuf::PACKAGE,
     &sqlite::PACKAGE,
     &xml::PACKAGE,
