@@ -7,52 +7,64 @@ use std::io::{Cursor, Read, Write};
 
 use kiwi_vm::error::{KResult, KiwiError};
 use kiwi_vm::native::{Arity, NativeFn, Package};
+use kiwi_vm::net::Plain;
 use kiwi_vm::value::{Key, Map, Value};
 
 /// The most bytes one decompression may produce (1 GiB).
 pub const MAX_OUTPUT: u64 = 1 << 30;
 
+/// A `compress::<name>(data)` entry: bytes to bytes, on the blocking pool for large inputs.
+macro_rules! transform {
+    ($name:literal, $f:expr) => {
+        NativeFn::cx($name, Arity::exactly(1), |cx, a| {
+            let data = input(&a[0])?;
+            let f: fn(Vec<u8>) -> Result<Vec<u8>, Failure> = $f;
+            crate::offload(cx, data.len(), move || f(data).map(Plain::Bytes))
+        })
+    };
+}
+
+/// A failure as the blocking pool reports it: the error type and message.
+type Failure = (&'static str, String);
+
 /// The `compress` package.
 pub const PACKAGE: Package = Package {
     name: "compress",
     functions: &[
-        NativeFn::pure("deflate", Arity::exactly(1), |a| {
+        transform!("deflate", |d| {
             let mut enc =
                 flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-            finish(enc.write_all(&input(&a[0])?).and_then(|()| enc.finish()))
+            enc.write_all(&d)
+                .and_then(|()| enc.finish())
+                .map_err(corrupt("deflate"))
         }),
-        NativeFn::pure("inflate", Arity::exactly(1), |a| {
-            expand(
-                "inflate",
-                flate2::read::DeflateDecoder::new(Cursor::new(input(&a[0])?)),
-            )
-        }),
-        NativeFn::pure("gzip", Arity::exactly(1), |a| {
+        transform!("inflate", |d| expand(
+            "inflate",
+            flate2::read::DeflateDecoder::new(Cursor::new(d))
+        )),
+        transform!("gzip", |d| {
             let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            finish(enc.write_all(&input(&a[0])?).and_then(|()| enc.finish()))
+            enc.write_all(&d)
+                .and_then(|()| enc.finish())
+                .map_err(corrupt("gzip"))
         }),
-        NativeFn::pure("gunzip", Arity::exactly(1), |a| {
-            expand(
-                "gunzip",
-                flate2::read::MultiGzDecoder::new(Cursor::new(input(&a[0])?)),
-            )
-        }),
-        NativeFn::pure("brotli", Arity::exactly(1), |a| {
-            let data = input(&a[0])?;
+        transform!("gunzip", |d| expand(
+            "gunzip",
+            flate2::read::MultiGzDecoder::new(Cursor::new(d))
+        )),
+        transform!("brotli", |d| {
             let mut out = Vec::new();
             {
                 let mut enc = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
-                enc.write_all(&data).map_err(corrupt("brotli"))?;
+                enc.write_all(&d).map_err(corrupt("brotli"))?;
             }
-            Ok(Value::bytes(out))
+            Ok(out)
         }),
-        NativeFn::pure("unbrotli", Arity::exactly(1), |a| {
-            expand(
-                "unbrotli",
-                brotli::Decompressor::new(Cursor::new(input(&a[0])?), 4096),
-            )
-        }),
-        NativeFn::pure("zstd", Arity::between(1, 2), |a| {
+        transform!("unbrotli", |d| expand(
+            "unbrotli",
+            brotli::Decompressor::new(Cursor::new(d), 4096)
+        )),
+        NativeFn::cx("zstd", Arity::between(1, 2), |cx, a| {
             let level = match a.get(1) {
                 None | Some(Value::Null) => 3,
                 Some(Value::Int(n)) => i32::try_from(*n).unwrap_or(3).clamp(1, 22),
@@ -65,14 +77,16 @@ pub const PACKAGE: Package = Package {
                     ))
                 }
             };
-            zstd::bulk::compress(&input(&a[0])?, level)
-                .map(Value::bytes)
-                .map_err(corrupt("zstd"))
-        }),
-        NativeFn::pure("unzstd", Arity::exactly(1), |a| {
             let data = input(&a[0])?;
+            crate::offload(cx, data.len(), move || {
+                zstd::bulk::compress(&data, level)
+                    .map(Plain::Bytes)
+                    .map_err(corrupt("zstd"))
+            })
+        }),
+        transform!("unzstd", |d| {
             let decoder =
-                zstd::stream::read::Decoder::new(Cursor::new(data)).map_err(corrupt("unzstd"))?;
+                zstd::stream::read::Decoder::new(Cursor::new(d)).map_err(corrupt("unzstd"))?;
             expand("unzstd", decoder)
         }),
         NativeFn::pure("zip_create", Arity::between(1, 2), zip_create),
@@ -94,30 +108,30 @@ fn input(v: &Value) -> KResult<Vec<u8>> {
     }
 }
 
-fn corrupt(what: &'static str) -> impl Fn(std::io::Error) -> KiwiError {
-    move |e| KiwiError::custom("InvalidOperationError", format!("compress::{what}: {e}"))
+fn corrupt(what: &'static str) -> impl Fn(std::io::Error) -> Failure {
+    move |e| ("InvalidOperationError", format!("compress::{what}: {e}"))
 }
 
-fn finish(r: std::io::Result<Vec<u8>>) -> KResult<Value> {
-    r.map(Value::bytes).map_err(corrupt("deflate"))
+fn raised((kind, message): Failure) -> KiwiError {
+    KiwiError::custom(kind, message)
 }
 
 /// Everything `reader` produces, up to [`MAX_OUTPUT`] bytes.
-fn expand(what: &'static str, reader: impl Read) -> KResult<Value> {
+fn expand(what: &'static str, reader: impl Read) -> Result<Vec<u8>, Failure> {
     expand_at_most(what, reader, MAX_OUTPUT)
 }
 
-fn expand_at_most(what: &'static str, reader: impl Read, limit: u64) -> KResult<Value> {
+fn expand_at_most(what: &'static str, reader: impl Read, limit: u64) -> Result<Vec<u8>, Failure> {
     let mut out = Vec::new();
     let mut limited = reader.take(limit + 1);
     limited.read_to_end(&mut out).map_err(corrupt(what))?;
     if out.len() as u64 > limit {
-        return Err(KiwiError::custom(
+        return Err((
             "InvalidOperationError",
             format!("compress::{what}: the output would exceed {limit} bytes"),
         ));
     }
-    Ok(Value::bytes(out))
+    Ok(out)
 }
 
 /// `zip_create(entries, level = 1)`: a ZIP archive of `{name, content}` entries (level 0 stores,
@@ -161,7 +175,9 @@ fn zip_create(args: &[Value]) -> KResult<Value> {
         writer
             .start_file(name.as_str(), options)
             .map_err(|e| bad(&format!("compress::zip_create: {e}")))?;
-        writer.write_all(&data).map_err(corrupt("zip_create"))?;
+        writer
+            .write_all(&data)
+            .map_err(|e| raised(corrupt("zip_create")(e)))?;
     }
     let out = writer
         .finish()
@@ -189,7 +205,7 @@ fn zip_extract(args: &[Value]) -> KResult<Value> {
         (&mut file)
             .take(MAX_OUTPUT + 1 - total.min(MAX_OUTPUT))
             .read_to_end(&mut content)
-            .map_err(corrupt("zip_extract"))?;
+            .map_err(|e| raised(corrupt("zip_extract")(e)))?;
         total += content.len() as u64;
         if total > MAX_OUTPUT {
             return Err(KiwiError::custom(
@@ -217,6 +233,6 @@ mod tests {
         assert!(packed.len() < 10_000);
         let reader = zstd::stream::read::Decoder::new(Cursor::new(packed)).expect("decoder");
         let e = expand_at_most("unzstd", reader, 1_000_000).unwrap_err();
-        assert!(e.message.contains("exceed 1000000 bytes"), "{}", e.message);
+        assert!(e.1.contains("exceed 1000000 bytes"), "{}", e.1);
     }
 }

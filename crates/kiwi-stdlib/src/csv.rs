@@ -160,9 +160,6 @@ fn pipeline_maps(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     )
 }
 
-/// In-memory CSV shorter than this is parsed without going to the blocking pool.
-const IN_PLACE_BYTES: usize = 64 * 1024;
-
 fn run(
     cx: &mut NativeCx<'_>,
     name: &'static str,
@@ -171,8 +168,11 @@ fn run(
     delimiter: u8,
     shape: Shape,
 ) -> KResult<Reply> {
-    // Small in-memory text is parsed in place: a trip to the pool would cost more.
-    let in_place = source == Source::Text && input.len() < IN_PLACE_BYTES;
+    // A file is always read on the pool; text in place when small.
+    let size = match source {
+        Source::Text => input.len(),
+        Source::File => usize::MAX,
+    };
     let job = move || {
         let bytes = match source {
             Source::File => {
@@ -192,13 +192,7 @@ fn run(
             Shape::TypedMaps(headers, schema) => maps(rows, headers, &schema),
         })
     };
-    if in_place {
-        return match job() {
-            Ok(plain) => Ok(Reply::Value(plain.into_value())),
-            Err((kind, message)) => Err(KiwiError::custom(kind, message)),
-        };
-    }
-    cx.run_blocking(Box::new(job))
+    crate::offload(cx, size, job)
 }
 
 /// The records of `bytes` as strings (invalid UTF-8 becomes U+FFFD). Rows may have any

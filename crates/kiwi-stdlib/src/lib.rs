@@ -147,6 +147,25 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("datasets", include_str!("kiwi/datasets.kiwi")),
 ];
 
+/// Inputs at least this large are worked on in the blocking pool: hashing, compressing or
+/// parsing 1 MiB takes about a millisecond, and more would hold up the other tasks.
+pub(crate) const OFFLOAD_BYTES: usize = 1 << 20;
+
+/// Runs `job` in place when its input (`size` bytes) is small, else on the blocking pool so
+/// that only the calling task waits for it.
+pub(crate) fn offload(
+    cx: &mut kiwi_vm::native::NativeCx<'_>,
+    size: usize,
+    job: impl FnOnce() -> Result<kiwi_vm::net::Plain, (&'static str, String)> + Send + 'static,
+) -> KResult<kiwi_vm::native::Reply> {
+    if size < OFFLOAD_BYTES {
+        return job()
+            .map(|plain| kiwi_vm::native::Reply::Value(plain.into_value()))
+            .map_err(|(kind, message)| kiwi_vm::error::KiwiError::custom(kind, message));
+    }
+    cx.run_blocking(Box::new(job))
+}
+
 /// Calls `name` of `package` when it needs no interpreter (see
 /// [`kiwi_vm::native::NativeFn::call_plain`]); `None` if there is no such function or it
 /// needs one.

@@ -9,9 +9,8 @@ use std::path::PathBuf;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use kiwi_vm::error::KiwiError;
 use kiwi_vm::methods::check;
-use kiwi_vm::native::{Arity, NativeFn, Package, Reply};
+use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::net::Plain;
 use kiwi_vm::value::Value;
 
@@ -23,12 +22,7 @@ pub const PACKAGE: Package = Package {
     functions: &[
         NativeFn::cx("_parse", Arity::exactly(1), |cx, a| {
             let text = check::str_arg("xml::parse", a, 0)?.to_string();
-            if text.len() < IN_PLACE_BYTES {
-                return tree(&text)
-                    .map(|t| Reply::Value(t.into_value()))
-                    .map_err(|(kind, message)| KiwiError::custom(kind, message));
-            }
-            cx.run_blocking(Box::new(move || tree(&text)))
+            crate::offload(cx, text.len(), move || tree(&text))
         }),
         NativeFn::cx("_parse_file", Arity::exactly(1), |cx, a| {
             let path = PathBuf::from(check::str_arg("xml::parse_file", a, 0)?.as_str());
@@ -46,9 +40,6 @@ pub const PACKAGE: Package = Package {
 
 /// The Kiwi part (`XmlNode`, `XmlPipeline`, `parse`, `parse_file`).
 pub const SOURCE: &str = include_str!("kiwi/xml.kiwi");
-
-/// Strings shorter than this are parsed without going to the blocking pool.
-const IN_PLACE_BYTES: usize = 64 * 1024;
 
 /// Deepest element nesting accepted (the tree is built without recursion, but the Kiwi side
 /// walks it recursively).

@@ -48,9 +48,6 @@ pub const PACKAGE: Package = Package {
     ],
 };
 
-/// Strings shorter than this are parsed without going to the blocking pool.
-const IN_PLACE_BYTES: usize = 64 * 1024;
-
 /// Deepest nesting `stringify` follows (a list may contain itself).
 const MAX_DEPTH: usize = 512;
 
@@ -67,7 +64,7 @@ fn parse_text(cx: &mut NativeCx<'_>, args: &[Value], all: bool) -> KResult<Reply
         0,
     )?
     .to_string();
-    let in_place = text.len() < IN_PLACE_BYTES;
+    let size = text.len();
     let job = move || {
         let docs = documents(&text)?;
         if all {
@@ -76,12 +73,7 @@ fn parse_text(cx: &mut NativeCx<'_>, args: &[Value], all: bool) -> KResult<Reply
             first(docs)
         }
     };
-    if in_place {
-        return job()
-            .map(|p| Reply::Value(p.into_value()))
-            .map_err(|(kind, message)| KiwiError::custom(kind, message));
-    }
-    cx.run_blocking(Box::new(job))
+    crate::offload(cx, size, job)
 }
 
 /// The first document, or null for an empty stream.
