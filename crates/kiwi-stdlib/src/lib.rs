@@ -21,6 +21,7 @@ mod json;
 mod math;
 mod net;
 mod protobuf;
+mod reflector;
 mod regex;
 mod serial;
 mod signal;
@@ -55,6 +56,7 @@ pub const PACKAGES: &[&Package] = &[
     &sys::PACKAGE,
     &signal::PACKAGE,
     &csv::PACKAGE,
+    &reflector::PACKAGE,
     &ipc::PACKAGE,
     &protobuf::PACKAGE,
     &sqlite::PACKAGE,
@@ -142,6 +144,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("curl", include_str!("kiwi/curl.kiwi")),
     ("cli", include_str!("kiwi/cli.kiwi")),
     ("faker", include_str!("kiwi/faker.kiwi")),
+    ("reflector", reflector::SOURCE),
     ("text", include_str!("kiwi/text.kiwi")),
     ("table", include_str!("kiwi/table.kiwi")),
     ("datasets", include_str!("kiwi/datasets.kiwi")),

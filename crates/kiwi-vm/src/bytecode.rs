@@ -229,6 +229,10 @@ pub struct FnProto {
     pub owner: Option<Rc<str>>,
     /// A struct method: its first parameter is the instance `@`.
     pub is_method: bool,
+    /// The top level of a file (not a function).
+    pub is_top: bool,
+    /// The function's named locals and where they live, by slot (for `reflector::state`).
+    pub local_names: Vec<(Rc<str>, Slot)>,
     /// One cache per constant, used by the member and method sites naming that constant.
     pub caches: Box<[crate::sitecache::SiteCache]>,
 }

@@ -210,9 +210,133 @@ pub enum IdKind {
 pub struct NativeCx<'a> {
     pub(crate) interp: &'a mut Interp,
     pub(crate) task: &'a mut Task,
+    /// The task's value stack below the arguments while it is lent out for the call (empty
+    /// when the task still holds it).
+    pub(crate) lent: &'a [Value],
+}
+
+/// One call frame of the calling task, as `reflector` shows it.
+pub struct FrameView {
+    /// The function's name; `__global__` for a file's top level, `lambda` for a lambda.
+    pub name: String,
+    /// The frame runs a struct method.
+    pub is_method: bool,
+    /// The frame runs a lambda.
+    pub is_lambda: bool,
+    /// A `try` of this frame is active.
+    pub in_try: bool,
+    /// The instance `@` of a method frame.
+    pub this: Option<Value>,
+    /// The frame's named locals with their current values (a top level has none: its names
+    /// are globals).
+    pub variables: Vec<(String, Value)>,
+}
+
+/// What a program has defined, for `reflector::state`.
+pub struct ProgramView {
+    /// The packages defined or registered, sorted.
+    pub packages: Vec<String>,
+    /// The struct names, in definition order.
+    pub structs: Vec<String>,
+    /// The named functions (`pkg::f` qualified), in definition order.
+    pub functions: Vec<String>,
+    /// The global variables holding a value (structs left out), in order.
+    pub globals: Vec<(String, Value)>,
 }
 
 impl NativeCx<'_> {
+    /// The calling task's frames, innermost (the caller) first.
+    pub fn frames(&self) -> Vec<FrameView> {
+        let task = &*self.task;
+        let stack: &[Value] = if self.lent.is_empty() {
+            &task.stack
+        } else {
+            self.lent
+        };
+        let mut views = Vec::with_capacity(task.frames.len());
+        for (depth, frame) in task.frames.iter().enumerate().rev() {
+            let proto = &frame.closure.proto;
+            // Lambdas get the compiler's internal names `lambda_<file>_<n>`.
+            let is_lambda = !proto.is_top && proto.name.starts_with("lambda_");
+            let name = if proto.is_top {
+                "__global__".to_string()
+            } else if is_lambda {
+                "lambda".to_string()
+            } else {
+                proto.name.to_string()
+            };
+            let read = |slot: &crate::bytecode::Slot| match slot {
+                crate::bytecode::Slot::Local(i) => stack.get(frame.base + usize::from(*i)).cloned(),
+                crate::bytecode::Slot::Cell(i) => {
+                    frame.cells.get(usize::from(*i)).map(|c| c.borrow().clone())
+                }
+            };
+            let this = if proto.is_method {
+                proto.param_slots.first().and_then(read)
+            } else {
+                None
+            };
+            let variables = proto
+                .local_names
+                .iter()
+                .filter(|(n, _)| &**n != "@")
+                .filter_map(|(n, slot)| read(slot).map(|v| (n.to_string(), v)))
+                .collect();
+            let in_try = task.handlers.iter().any(|h| h.frame_depth == depth + 1);
+            views.push(FrameView {
+                name,
+                is_method: proto.is_method,
+                is_lambda,
+                in_try,
+                this,
+                variables,
+            });
+        }
+        views
+    }
+
+    /// The named function `name` (qualified for a package's), if one is defined.
+    pub fn function(&self, name: &str) -> Option<Value> {
+        let g = self.interp.names.lookup(name)?;
+        self.interp.functions.get(g as usize).cloned().flatten()
+    }
+
+    /// The program's packages, structs, functions and global variables.
+    pub fn program(&self) -> ProgramView {
+        let interp = &*self.interp;
+        let mut packages: Vec<String> = interp
+            .active_packages
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        packages.sort();
+        let (mut structs, mut functions, mut globals) = (Vec::new(), Vec::new(), Vec::new());
+        for g in 0..interp.names.len() {
+            let name = interp.names.name(g as u32);
+            if interp.functions.get(g).is_some_and(Option::is_some) {
+                functions.push(name.to_string());
+            }
+            match interp.globals.get(g) {
+                Some(Some(Value::Obj(o))) if matches!(**o, crate::object::Object::Struct(_)) => {
+                    if !name.contains("::") {
+                        structs.push(name.to_string());
+                    }
+                }
+                None | Some(None) => {}
+                Some(Some(v)) if !name.starts_with("__") => {
+                    globals.push((name.to_string(), v.clone()))
+                }
+                Some(Some(_)) => {}
+            }
+        }
+        ProgramView {
+            packages,
+            structs,
+            functions,
+            globals,
+        }
+    }
+
     /// What the host process said about itself (arguments, script path).
     pub fn host(&self) -> &HostEnv {
         &self.interp.host

@@ -245,6 +245,19 @@ impl FnState {
             file,
             owner: self.owner,
             is_method: self.is_method,
+            is_top: self.is_top,
+            local_names: {
+                let mut names: Vec<(Rc<str>, Slot)> = self
+                    .locals
+                    .iter()
+                    .map(|(n, slot)| (Rc::from(n.as_str()), *slot))
+                    .collect();
+                names.sort_by_key(|(_, slot)| match slot {
+                    Slot::Local(i) => (0, *i),
+                    Slot::Cell(i) => (1, *i),
+                });
+                names
+            },
         }
     }
 

@@ -801,7 +801,8 @@ impl Interp {
                                 // task calls on every message's path copy nothing.
                                 let at = task.stack.len() - argc;
                                 let stack = std::mem::take(&mut task.stack);
-                                let r = self.call_global_native(task, g, &stack[at..]);
+                                let r =
+                                    self.call_global_native(task, g, &stack[at..], &stack[..at]);
                                 let bulky = stack[at..].iter().any(Value::is_bulky);
                                 task.stack = stack;
                                 let r = match self.after_undefined_call(task, r, g, at) {

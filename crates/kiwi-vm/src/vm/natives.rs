@@ -41,11 +41,12 @@ impl Interp {
         task: &mut Task,
         g: u32,
         args: &[Value],
+        lent: &[Value],
     ) -> KResult<Outcome> {
         match self.native_slot(g) {
             NativeSlot::Await => self.await_task(task, args),
             NativeSlot::Super => self.super_call(args),
-            NativeSlot::Table(i) => self.call_table(task, i, args),
+            NativeSlot::Table(i) => self.call_table_lent(task, i, args, lent),
             _ => {
                 let name = self.names.name(g).clone();
                 let name = name.strip_prefix(BUILTIN_PREFIX).unwrap_or(&name);
@@ -61,6 +62,18 @@ impl Interp {
         i: u32,
         args: &[Value],
     ) -> KResult<Outcome> {
+        self.call_table_lent(task, i, args, &[])
+    }
+
+    /// [`Interp::call_table`] while the task's value stack is lent out for the call: `lent`
+    /// is the part below the arguments (the frames' locals), for natives that read frames.
+    pub(crate) fn call_table_lent(
+        &mut self,
+        task: &mut Task,
+        i: u32,
+        args: &[Value],
+        lent: &[Value],
+    ) -> KResult<Outcome> {
         let (name, f) = &self.native_fns[i as usize];
         let f: &'static NativeFn = f;
         if !f.arity.accepts(args.len()) {
@@ -70,7 +83,11 @@ impl Interp {
             Body::Pure(call) => call(args).map(Outcome::Value),
             Body::Host(call) => call(args, &self.host).map(Outcome::Value),
             Body::Cx(call) => {
-                let mut cx = NativeCx { interp: self, task };
+                let mut cx = NativeCx {
+                    interp: self,
+                    task,
+                    lent,
+                };
                 Ok(match call(&mut cx, args)? {
                     Reply::Value(v) => Outcome::Value(v),
                     Reply::Suspended => Outcome::Block,
