@@ -18,8 +18,8 @@ pub const MAX_OUTPUT: u64 = 1 << 30;
 macro_rules! transform {
     ($name:literal, $f:expr) => {
         NativeFn::pure($name, Arity::exactly(1), |a| {
-            let f: fn(Vec<u8>) -> Result<Vec<u8>, Failure> = $f;
-            f(input(&a[0])?).map(Value::bytes).map_err(raised)
+            let f: fn(&[u8]) -> Result<Vec<u8>, Failure> = $f;
+            f(&input(&a[0])?).map(Value::bytes).map_err(raised)
         })
     };
 }
@@ -33,8 +33,8 @@ pub const PACKAGE: Package = Package {
     functions: &[
         transform!("deflate", |d| {
             let mut enc =
-                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-            enc.write_all(&d)
+                flate2::write::DeflateEncoder::new(out_buffer(d), flate2::Compression::default());
+            enc.write_all(d)
                 .and_then(|()| enc.finish())
                 .map_err(corrupt("deflate"))
         }),
@@ -43,20 +43,23 @@ pub const PACKAGE: Package = Package {
             flate2::read::DeflateDecoder::new(Cursor::new(d))
         )),
         transform!("gzip", |d| {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            enc.write_all(&d)
+            let mut enc =
+                flate2::write::GzEncoder::new(out_buffer(d), flate2::Compression::default());
+            enc.write_all(d)
                 .and_then(|()| enc.finish())
                 .map_err(corrupt("gzip"))
         }),
-        transform!("gunzip", |d| expand(
+        transform!("gunzip", |d| expand_into(
             "gunzip",
-            flate2::read::MultiGzDecoder::new(Cursor::new(d))
+            flate2::read::MultiGzDecoder::new(Cursor::new(d)),
+            Vec::with_capacity(gzip_size_hint(d)),
+            MAX_OUTPUT
         )),
         transform!("brotli", |d| {
             let mut out = Vec::new();
             {
                 let mut enc = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
-                enc.write_all(&d).map_err(corrupt("brotli"))?;
+                enc.write_all(d).map_err(corrupt("brotli"))?;
             }
             Ok(out)
         }),
@@ -91,17 +94,35 @@ pub const PACKAGE: Package = Package {
     ],
 };
 
-/// The bytes of a bytes value, or of text as UTF-8.
-fn input(v: &Value) -> KResult<Vec<u8>> {
-    match v {
-        Value::Bytes(b) => Ok(b.borrow().clone()),
-        Value::Str(s) => Ok(s.as_bytes().to_vec()),
-        other => Err(KiwiError::param_type(
+/// The bytes of a bytes value, or of text as UTF-8, borrowed.
+fn input(v: &Value) -> KResult<crate::Input<'_>> {
+    crate::Input::of(v).ok_or_else(|| {
+        KiwiError::param_type(
             "compression function",
             0,
             "Bytes or String",
-            other.dotnet_type_name(),
-        )),
+            v.dotnet_type_name(),
+        )
+    })
+}
+
+/// The output buffer of a compressor: room for half the input (typical text compresses
+/// further; random data grows, and the buffer then doubles once).
+fn out_buffer(input: &[u8]) -> Vec<u8> {
+    Vec::with_capacity(input.len() / 2 + 64)
+}
+
+/// The size a single-member gzip stream says it expands to (its last 4 bytes, modulo 2^32),
+/// as room to reserve; capped so a forged trailer cannot make us reserve much.
+fn gzip_size_hint(data: &[u8]) -> usize {
+    match data.len().checked_sub(4) {
+        Some(at) if data.len() >= 18 => {
+            let n =
+                u32::from_le_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]]) as usize;
+            n.min(data.len().saturating_mul(16))
+                .min(MAX_OUTPUT as usize)
+        }
+        _ => 0,
     }
 }
 
@@ -119,7 +140,15 @@ fn expand(what: &'static str, reader: impl Read) -> Result<Vec<u8>, Failure> {
 }
 
 fn expand_at_most(what: &'static str, reader: impl Read, limit: u64) -> Result<Vec<u8>, Failure> {
-    let mut out = Vec::new();
+    expand_into(what, reader, Vec::new(), limit)
+}
+
+fn expand_into(
+    what: &'static str,
+    reader: impl Read,
+    mut out: Vec<u8>,
+    limit: u64,
+) -> Result<Vec<u8>, Failure> {
     let mut limited = reader.take(limit + 1);
     limited.read_to_end(&mut out).map_err(corrupt(what))?;
     if out.len() as u64 > limit {
@@ -192,7 +221,7 @@ fn zip_extract(args: &[Value]) -> KResult<Value> {
             format!("compress::zip_extract: {e}"),
         )
     };
-    let mut archive = zip::ZipArchive::new(Cursor::new(data)).map_err(bad)?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(&*data)).map_err(bad)?;
     let mut out = Vec::with_capacity(archive.len());
     let mut total: u64 = 0;
     for i in 0..archive.len() {

@@ -11,6 +11,8 @@ use kiwi_vm::methods::check;
 use kiwi_vm::native::{Arity, NativeFn, Package};
 use kiwi_vm::value::Value;
 
+use crate::Input;
+
 /// One `crypto::<name>(input = "")` digest entry.
 macro_rules! digest {
     ($name:literal, $algo:expr) => {
@@ -99,25 +101,7 @@ enum Algo {
 fn input_bytes<'a>(name: &str, v: Option<&'a Value>) -> KResult<Input<'a>> {
     match v {
         None | Some(Value::Null) => Ok(Input::Text("")),
-        Some(Value::Str(s)) => Ok(Input::Text(s)),
-        Some(Value::Bytes(b)) => Ok(Input::Bytes(b.borrow())),
-        Some(other) => Err(check::expected(name, 0, "String", other)),
-    }
-}
-
-/// Input to hash, borrowed from the argument.
-enum Input<'a> {
-    Text(&'a str),
-    Bytes(std::cell::Ref<'a, Vec<u8>>),
-}
-
-impl std::ops::Deref for Input<'_> {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Input::Text(s) => s.as_bytes(),
-            Input::Bytes(b) => b,
-        }
+        Some(v) => Input::of(v).ok_or_else(|| check::expected(name, 0, "String", v)),
     }
 }
 

@@ -150,6 +150,34 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("datasets", include_str!("kiwi/datasets.kiwi")),
 ];
 
+/// The bytes of a string (UTF-8) or bytes value, borrowed from it (hashing and compressing
+/// 100 MB need no copy).
+pub(crate) enum Input<'a> {
+    Text(&'a str),
+    Bytes(std::cell::Ref<'a, Vec<u8>>),
+}
+
+impl<'a> Input<'a> {
+    /// `v`'s bytes, or `None` when it is neither a string nor bytes.
+    pub(crate) fn of(v: &'a Value) -> Option<Input<'a>> {
+        match v {
+            Value::Str(s) => Some(Input::Text(s)),
+            Value::Bytes(b) => Some(Input::Bytes(b.borrow())),
+            _ => None,
+        }
+    }
+}
+
+impl std::ops::Deref for Input<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Input::Text(s) => s.as_bytes(),
+            Input::Bytes(b) => b,
+        }
+    }
+}
+
 /// Inputs at least this large are worked on in the blocking pool: hashing, compressing or
 /// parsing 1 MiB takes about a millisecond, and more would hold up the other tasks.
 pub(crate) const OFFLOAD_BYTES: usize = 1 << 20;
