@@ -38,6 +38,20 @@ pub const PACKAGE: Package = Package {
             emit(&format!("\x1b]0;{title}\x07"));
             Ok(Value::Null)
         }),
+        NativeFn::pure("_is_terminal", Arity::exactly(0), |_| {
+            Ok(Value::Bool(std::io::stdin().is_terminal()))
+        }),
+        NativeFn::cx("_read_key", Arity::exactly(1), |cx, a| {
+            let echo = !a[0].truthy();
+            cx.run_blocking(Box::new(move || keys::read_key(echo)))
+        }),
+        NativeFn::cx("_read_secret", Arity::exactly(1), |cx, a| {
+            let mask = match &a[0] {
+                Value::Str(s) => s.chars().next(),
+                _ => None,
+            };
+            cx.run_blocking(Box::new(move || keys::read_secret(mask)))
+        }),
         NativeFn::pure("size", Arity::exactly(0), |_| {
             let (width, height) = size();
             let mut map = Map::new();
@@ -51,6 +65,159 @@ pub const PACKAGE: Package = Package {
 /// The Kiwi part: `write`, `writeln`, `read` and their aliases (through the script's own
 /// output and input, so they interleave with `print` and `input`).
 pub const SOURCE: &str = include_str!("kiwi/console.kiwi");
+
+/// Raw terminal input for `read_key` and `read_secret` (run on the blocking pool: a key can
+/// take forever to come).
+mod keys {
+    use std::io::Write;
+
+    use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+    use crossterm::terminal;
+    use kiwi_vm::net::Plain;
+
+    type Failure = (&'static str, String);
+
+    fn failed(e: std::io::Error) -> Failure {
+        ("IOError", format!("cannot read the terminal: {e}"))
+    }
+
+    /// Raw mode for as long as it lives (also when reading fails).
+    struct Raw;
+
+    impl Raw {
+        fn on() -> Result<Raw, Failure> {
+            terminal::enable_raw_mode().map_err(failed)?;
+            Ok(Raw)
+        }
+    }
+
+    impl Drop for Raw {
+        fn drop(&mut self) {
+            let _ = terminal::disable_raw_mode();
+        }
+    }
+
+    /// The next key press.
+    fn next_key() -> Result<event::KeyEvent, Failure> {
+        loop {
+            if let Event::Key(key) = event::read().map_err(failed)? {
+                if key.kind != KeyEventKind::Release {
+                    return Ok(key);
+                }
+            }
+        }
+    }
+
+    /// .NET's `ConsoleKey` name of a key.
+    fn key_name(code: KeyCode) -> String {
+        match code {
+            KeyCode::Char(' ') => "Spacebar".into(),
+            KeyCode::Char(c) if c.is_ascii_digit() => format!("D{c}"),
+            KeyCode::Char(c) if c.is_ascii_alphabetic() => c.to_ascii_uppercase().to_string(),
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "Enter".into(),
+            KeyCode::Esc => "Escape".into(),
+            KeyCode::Backspace => "Backspace".into(),
+            KeyCode::Tab | KeyCode::BackTab => "Tab".into(),
+            KeyCode::Left => "LeftArrow".into(),
+            KeyCode::Right => "RightArrow".into(),
+            KeyCode::Up => "UpArrow".into(),
+            KeyCode::Down => "DownArrow".into(),
+            KeyCode::Home => "Home".into(),
+            KeyCode::End => "End".into(),
+            KeyCode::PageUp => "PageUp".into(),
+            KeyCode::PageDown => "PageDown".into(),
+            KeyCode::Delete => "Delete".into(),
+            KeyCode::Insert => "Insert".into(),
+            KeyCode::F(n) => format!("F{n}"),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// `{key, char, modifiers, is_shift, is_control, is_alt, is_printable}` of the next key;
+    /// a printable one is echoed when `echo`.
+    pub(super) fn read_key(echo: bool) -> Result<Plain, Failure> {
+        let key = {
+            let _raw = Raw::on()?;
+            next_key()?
+        };
+        let ch = match key.code {
+            KeyCode::Char(c) => c.to_string(),
+            KeyCode::Enter => "\r".into(),
+            KeyCode::Tab => "\t".into(),
+            _ => String::new(),
+        };
+        let printable = matches!(key.code, KeyCode::Char(c) if !c.is_control());
+        if echo && printable {
+            let mut out = std::io::stdout();
+            let _ = out.write_all(ch.as_bytes()).and_then(|()| out.flush());
+        }
+        let m = key.modifiers;
+        let mut modifiers = Vec::new();
+        for (flag, name) in [
+            (KeyModifiers::SHIFT, "Shift"),
+            (KeyModifiers::CONTROL, "Control"),
+            (KeyModifiers::ALT, "Alt"),
+        ] {
+            if m.contains(flag) {
+                modifiers.push(Plain::Str(name.into()));
+            }
+        }
+        Ok(Plain::Map(vec![
+            ("key".into(), Plain::Str(key_name(key.code))),
+            ("char".into(), Plain::Str(ch)),
+            ("modifiers".into(), Plain::List(modifiers)),
+            (
+                "is_shift".into(),
+                Plain::Bool(m.contains(KeyModifiers::SHIFT)),
+            ),
+            (
+                "is_control".into(),
+                Plain::Bool(m.contains(KeyModifiers::CONTROL)),
+            ),
+            ("is_alt".into(), Plain::Bool(m.contains(KeyModifiers::ALT))),
+            ("is_printable".into(), Plain::Bool(printable)),
+        ]))
+    }
+
+    /// A line typed without echo (each character shown as `mask`, if any); Backspace
+    /// deletes, Enter ends, Ctrl-C is an error.
+    pub(super) fn read_secret(mask: Option<char>) -> Result<Plain, Failure> {
+        let mut out = std::io::stdout();
+        let mut text = String::new();
+        {
+            let _raw = Raw::on()?;
+            loop {
+                let key = next_key()?;
+                match key.code {
+                    KeyCode::Enter => break,
+                    KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        return Err((
+                            "InterruptError",
+                            "console::read_secret: interrupted (Ctrl-C)".into(),
+                        ))
+                    }
+                    KeyCode::Backspace => {
+                        let removed = text.pop().is_some();
+                        if removed && mask.is_some() {
+                            let _ = out.write_all(b"\x08 \x08");
+                        }
+                    }
+                    KeyCode::Char(c) => {
+                        text.push(c);
+                        if let Some(m) = mask {
+                            let _ = write!(out, "{m}");
+                        }
+                    }
+                    _ => {}
+                }
+                let _ = out.flush();
+            }
+        }
+        let _ = out.write_all(b"\r\n").and_then(|()| out.flush());
+        Ok(Plain::Str(text))
+    }
+}
 
 /// The terminal's columns and rows; without a terminal, `COLUMNS` and `LINES` or 80 × 24
 /// (as Python's `shutil.get_terminal_size`).
