@@ -264,6 +264,9 @@ pub struct FnDef {
     pub body: Block,
     /// Where `fn`/`with`/`do` is.
     pub span: Span,
+    /// The return type hint (`: integer|string`), as written with `|` between types;
+    /// unchecked (§5.1), shown by `returns()`.
+    pub return_hint: Option<String>,
 }
 
 /// One formal parameter.
@@ -275,6 +278,8 @@ pub struct Param {
     pub default: Option<Expr>,
     /// `*rest`: collects extra positional arguments into a list.
     pub rest: bool,
+    /// The type hint (`p: integer|string`), unchecked, shown by `parameters()`.
+    pub hint: Option<String>,
 }
 
 /// An expression with the span of its first (or operator) token.

@@ -233,6 +233,13 @@ pub struct FnProto {
     pub is_top: bool,
     /// The function's named locals and where they live, by slot (for `reflector::state`).
     pub local_names: Vec<(Rc<str>, Slot)>,
+    /// Each parameter's type hint as written (`integer|string`), unchecked.
+    pub param_hints: Vec<Option<Rc<str>>>,
+    /// Each parameter's default when it is a literal (a default computed by code has none
+    /// before a call runs it).
+    pub param_literal_defaults: Vec<Option<Value>>,
+    /// The return type hint as written, unchecked.
+    pub return_hint: Option<Rc<str>>,
     /// One cache per constant, used by the member and method sites naming that constant.
     pub caches: Box<[crate::sitecache::SiteCache]>,
 }

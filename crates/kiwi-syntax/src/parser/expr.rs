@@ -48,12 +48,18 @@ fn binary_op(kind: &Tok) -> Option<(BinOp, u8)> {
     Some(pair)
 }
 
-fn lambda(params: Vec<crate::ast::Param>, body: Vec<Stmt>, span: Span) -> Expr {
+fn lambda(
+    params: Vec<crate::ast::Param>,
+    return_hint: Option<String>,
+    body: Vec<Stmt>,
+    span: Span,
+) -> Expr {
     let def = FnDef {
         name: None,
         params,
         body,
         span,
+        return_hint,
     };
     Expr {
         kind: ExprKind::Lambda(Rc::new(def)),
@@ -471,7 +477,7 @@ impl Parser<'_> {
         let opener = self.bump();
         let body = self.parse_nested_block(&[Kw::End], false)?;
         self.expect_end(&opener)?;
-        Ok(lambda(Vec::new(), body, opener.span))
+        Ok(lambda(Vec::new(), None, body, opener.span))
     }
 
     /// A prefix expression without binary operators (an event priority before its handler).
@@ -655,14 +661,14 @@ impl Parser<'_> {
         } else {
             Vec::new()
         };
-        self.skip_return_hint()?;
+        let return_hint = self.return_hint()?;
         if !self.check_kw(Kw::Do) {
             return Err(self.unexpected("'do' to start the lambda body"));
         }
         self.bump_span();
         let body = self.parse_nested_block(&[Kw::End], false)?;
         self.expect_end(&opener)?;
-        Ok(lambda(params, body, opener.span))
+        Ok(lambda(params, return_hint, body, opener.span))
     }
 
     /// `do (params) [: hint] ... end` and `do (params) => statement [end]`.
@@ -674,7 +680,7 @@ impl Parser<'_> {
             ));
         }
         let params = self.parse_params()?;
-        self.skip_return_hint()?;
+        let return_hint = self.return_hint()?;
         let body = if self.check_op(Op::Arrow) {
             self.bump_span();
             vec![self.parse_arrow_body()?]
@@ -683,7 +689,7 @@ impl Parser<'_> {
             self.expect_end(&opener)?;
             body
         };
-        Ok(lambda(params, body, opener.span))
+        Ok(lambda(params, return_hint, body, opener.span))
     }
 
     /// The one statement after `=>`, and its optional `end`, taken only on the same line so

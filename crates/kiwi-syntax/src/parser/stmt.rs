@@ -570,7 +570,7 @@ impl Parser<'_> {
         } else {
             Vec::new()
         };
-        self.skip_return_hint()?;
+        let return_hint = self.return_hint()?;
         let body = self.parse_nested_block(&[Kw::End], false)?;
         self.expect_end(&opener)?;
         Ok(StmtKind::FnDef(Rc::new(FnDef {
@@ -578,6 +578,7 @@ impl Parser<'_> {
             params,
             body,
             span: opener.span,
+            return_hint,
         })))
     }
 
@@ -788,11 +789,12 @@ impl Parser<'_> {
             name: "@".to_string(),
             default: None,
             rest: false,
+            hint: None,
         }];
         if self.check(&Tok::LParen) {
             params.extend(self.parse_params()?);
         }
-        self.skip_return_hint()?;
+        let return_hint = self.return_hint()?;
         let body = self.parse_nested_block(&[Kw::End], false)?;
         self.expect_end(&opener)?;
         Ok(Rc::new(FnDef {
@@ -800,6 +802,7 @@ impl Parser<'_> {
             params,
             body,
             span: opener.span,
+            return_hint,
         }))
     }
 
@@ -907,10 +910,12 @@ impl Parser<'_> {
                 self.bump_span();
             }
             let name = self.binding_name("parameter")?;
-            if self.check(&Tok::Colon) {
+            let hint = if self.check(&Tok::Colon) {
                 self.bump_span();
-                self.parse_type_hint()?;
-            }
+                Some(self.parse_type_hint_text()?.1)
+            } else {
+                None
+            };
             let default = if self.check_op(Op::Assign) {
                 self.bump_span();
                 Some(self.parse_expr()?)
@@ -921,6 +926,7 @@ impl Parser<'_> {
                 name,
                 default,
                 rest,
+                hint,
             });
             if self.check(&Tok::Comma) {
                 self.bump_span();
@@ -932,24 +938,38 @@ impl Parser<'_> {
 
     /// `: hint` after parameters (parsed and ignored, §5.1).
     pub(crate) fn skip_return_hint(&mut self) -> PResult<()> {
+        self.return_hint().map(drop)
+    }
+
+    /// `: hint` after parameters, as written (unchecked, §5.1); `None` without one.
+    pub(crate) fn return_hint(&mut self) -> PResult<Option<String>> {
         if self.check(&Tok::Colon) {
             self.bump_span();
-            self.parse_type_hint()?;
+            return Ok(Some(self.parse_type_hint_text()?.1));
         }
-        Ok(())
+        Ok(None)
     }
 
     /// `t`, `t1|t2`, `t?`; returns the first type's name (used for `var` zero values).
     fn parse_type_hint(&mut self) -> PResult<String> {
+        Ok(self.parse_type_hint_text()?.0)
+    }
+
+    /// A type hint: its first type's name, and all of it with `|` between types (`t?` is
+    /// `t|null`).
+    fn parse_type_hint_text(&mut self) -> PResult<(String, String)> {
         let first = self.type_word()?;
+        let mut text = first.clone();
         loop {
             if self.check_op(Op::Pipe) {
                 self.bump_span();
-                self.type_word()?;
+                text.push('|');
+                text.push_str(&self.type_word()?);
             } else if self.check_op(Op::Question) {
                 self.bump_span();
+                text.push_str("|null");
             } else {
-                return Ok(first);
+                return Ok((first, text));
             }
         }
     }

@@ -246,6 +246,9 @@ impl FnState {
             owner: self.owner,
             is_method: self.is_method,
             is_top: self.is_top,
+            param_hints: Vec::new(),
+            param_literal_defaults: Vec::new(),
+            return_hint: None,
             local_names: {
                 let mut names: Vec<(Rc<str>, Slot)> = self
                     .locals
@@ -556,7 +559,18 @@ impl Compiler<'_> {
         if st.too_many_locals {
             self.fail("Too many local variables in one function.", def.span);
         }
-        let proto = st.finish(self.file, params, has_rest, param_slots, param_defaults);
+        let mut proto = st.finish(self.file, params, has_rest, param_slots, param_defaults);
+        proto.param_hints = def
+            .params
+            .iter()
+            .map(|p| p.hint.as_deref().map(Rc::from))
+            .collect();
+        proto.param_literal_defaults = def
+            .params
+            .iter()
+            .map(|p| p.default.as_ref().and_then(literal_value))
+            .collect();
+        proto.return_hint = def.return_hint.as_deref().map(Rc::from);
         let k = self.konst(Const::Proto(Rc::new(proto)));
         self.emit(Op::Closure(k), span);
     }
@@ -609,5 +623,18 @@ fn contains_yield(body: &Block) -> bool {
                     .is_some_and(|o| matches!(o.kind, StmtKind::Yield(_)))
         }
         _ => false,
+    })
+}
+
+/// The value of a literal expression (`5`, `"x"`, `true`, `null`), for `parameters()`.
+fn literal_value(e: &kiwi_syntax::ast::Expr) -> Option<Value> {
+    use kiwi_syntax::ast::ExprKind;
+    Some(match &e.kind {
+        ExprKind::Null => Value::Null,
+        ExprKind::Bool(b) => Value::Bool(*b),
+        ExprKind::Int(n) => Value::Int(*n),
+        ExprKind::Float(f) => Value::Float(*f),
+        ExprKind::Str(s) => Value::str(s.as_str()),
+        _ => return None,
     })
 }

@@ -67,6 +67,13 @@ impl Interp {
                     return Ok(Outcome::Call(recv.clone(), list));
                 }
                 "to_lambda" => return Ok(Outcome::Value(recv.clone())),
+                "parameters" | "returns" => {
+                    arity(name, &args, 0)?;
+                    let Value::Func(f) = &recv else {
+                        unreachable!("matched Func")
+                    };
+                    return Ok(Outcome::Value(signature(&f.proto, name == "returns")));
+                }
                 _ => {}
             },
             _ => {}
@@ -265,4 +272,33 @@ impl Interp {
         }
         Some(item)
     }
+}
+
+/// `f.parameters()`: `{name, default_value, type, position}` for each parameter (`@` of a
+/// method left out; `type` only when hinted; `default_value` null unless a literal);
+/// `f.returns()`: the return hint as written, or `""`.
+fn signature(proto: &crate::bytecode::FnProto, returns: bool) -> Value {
+    if returns {
+        return Value::str(proto.return_hint.as_deref().unwrap_or(""));
+    }
+    let skip = usize::from(proto.is_method);
+    let mut out = Vec::new();
+    for (i, name) in proto.params.iter().enumerate().skip(skip) {
+        let mut m = crate::value::Map::new();
+        m.insert(crate::value::Key::from("name"), Value::str(&**name));
+        let default = proto.param_literal_defaults.get(i).cloned().flatten();
+        m.insert(
+            crate::value::Key::from("default_value"),
+            default.unwrap_or(Value::Null),
+        );
+        if let Some(Some(hint)) = proto.param_hints.get(i) {
+            m.insert(crate::value::Key::from("type"), Value::str(&**hint));
+        }
+        m.insert(
+            crate::value::Key::from("position"),
+            Value::Int((i - skip) as i64),
+        );
+        out.push(Value::map(m));
+    }
+    Value::list(out)
 }
