@@ -4,10 +4,9 @@
 
 mod util;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use util::{kiwi, TempDir};
+use util::{kiwi, python, run, TempDir};
 
 const SCRIPT: &str = r#"k = console::read_key()
 println [k["key"], k["char"], k["is_printable"], k["is_control"]]
@@ -48,14 +47,14 @@ sys.stdout.write(out.decode("utf-8", "replace"))
 
 #[test]
 fn keys_and_secrets_from_a_terminal() {
-    kiwi_testkit::require_tool("python3", "console_keys");
     let dir = TempDir::new("console-keys");
     let script = dir.file("keys.kiwi", SCRIPT);
-    let out = Command::new("python3")
-        .args(["-c", DRIVER, env!("CARGO_BIN_EXE_kiwi")])
-        .arg(&script)
-        .output()
-        .expect("python3 runs");
+    let out = run(
+        "pty driver",
+        python(DRIVER).arg(env!("CARGO_BIN_EXE_kiwi")).arg(&script),
+        b"",
+        Duration::from_secs(30),
+    );
     let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
     assert!(text.contains("[\"Q\", \"q\", true, false]\n"), "{text}");
     // The mask shows two stars, one rubbed out, then one more; the secret itself never shows.
@@ -71,19 +70,12 @@ fn without_a_terminal_secrets_are_lines_and_keys_fail() {
         "pipe.kiwi",
         "println console::read_secret(\"pw: \")\ntry\n  console::read_key()\ncatch (e)\n  println e[\"error\"]\nend\n",
     );
-    let mut child = kiwi()
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("kiwi runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"hunter2\n")
-        .expect("written");
-    let out = child.wait_with_output().expect("kiwi ends");
+    let out = run(
+        "kiwi without a terminal",
+        kiwi().arg(&script),
+        b"hunter2\n",
+        Duration::from_secs(10),
+    );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "pw: hunter2\nIOError\n"
