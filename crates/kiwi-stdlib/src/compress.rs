@@ -25,7 +25,7 @@ macro_rules! transform {
 }
 
 /// A failure as the blocking pool reports it: the error type and message.
-type Failure = (&'static str, String);
+use crate::JobError as Failure;
 
 /// The `compress` package.
 pub const PACKAGE: Package = Package {

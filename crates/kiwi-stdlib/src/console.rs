@@ -75,7 +75,7 @@ mod keys {
     use crossterm::terminal;
     use kiwi_vm::net::Plain;
 
-    type Failure = (&'static str, String);
+    use crate::JobError as Failure;
 
     fn failed(e: std::io::Error) -> Failure {
         ("IOError", format!("cannot read the terminal: {e}"))

@@ -122,7 +122,7 @@ pub const PACKAGE: Package = Package {
 };
 
 /// What a job returns on failure: an error type and a message.
-type JobError = (&'static str, String);
+use crate::JobError;
 
 fn path_arg(name: &str, args: &[Value], i: usize) -> KResult<PathBuf> {
     Ok(PathBuf::from(check::str_arg(name, args, i)?.as_str()))

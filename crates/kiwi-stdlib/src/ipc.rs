@@ -4,12 +4,10 @@
 //! can talk. Messages are framed with a 4-byte big-endian length. Every call runs on the
 //! blocking pool: waiting for a peer or a message suspends only the calling task.
 
-use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kiwi_vm::error::{KResult, KiwiError};
@@ -28,7 +26,7 @@ pub const PACKAGE: Package = Package {
         NativeFn::cx("recv", Arity::exactly(1), recv),
         NativeFn::pure("close", Arity::exactly(1), |a| {
             let id = check::int_arg("ipc::close", a, 0)?;
-            if let Some(pipe) = lock(pipes()).remove(&id) {
+            if let Some(pipe) = PIPES.remove(id) {
                 let _ = lock(&pipe.write).shutdown(std::net::Shutdown::Both);
             }
             Ok(Value::Null)
@@ -49,16 +47,10 @@ struct Pipe {
     write: Mutex<UnixStream>,
 }
 
-type Failure = (&'static str, String);
+use crate::{lock, Handles, JobError as Failure};
 
-fn pipes() -> &'static Mutex<HashMap<i64, Arc<Pipe>>> {
-    static ALL: OnceLock<Mutex<HashMap<i64, Arc<Pipe>>>> = OnceLock::new();
-    ALL.get_or_init(Default::default)
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
+/// The connected pipes.
+static PIPES: Handles<Pipe> = Handles::new();
 
 fn failed(what: String, e: &std::io::Error) -> Failure {
     (
@@ -86,14 +78,11 @@ fn register(stream: UnixStream, name: &str) -> Result<Plain, Failure> {
     let write = stream
         .try_clone()
         .map_err(|e| failed(format!("Cannot open pipe '{name}'"), &e))?;
-    static NEXT: AtomicI64 = AtomicI64::new(1);
-    let id = NEXT.fetch_add(1, Ordering::Relaxed);
     let pipe = Pipe {
         read: Mutex::new(stream),
         write: Mutex::new(write),
     };
-    lock(pipes()).insert(id, Arc::new(pipe));
-    Ok(Plain::Int(id))
+    Ok(Plain::Int(PIPES.insert(pipe)))
 }
 
 /// `create(name)`: waits for one client, then gives the pipe's handle.
@@ -133,7 +122,7 @@ fn connect(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
 
 fn pipe_of(fname: &str, args: &[Value]) -> KResult<Arc<Pipe>> {
     let id = check::int_arg(fname, args, 0)?;
-    lock(pipes()).get(&id).cloned().ok_or_else(|| {
+    PIPES.get(id).ok_or_else(|| {
         KiwiError::custom(
             "SystemError",
             format!("{fname}: no open pipe has handle {id}."),

@@ -178,8 +178,55 @@ impl std::ops::Deref for Input<'_> {
     }
 }
 
-/// Inputs at least this large are worked on in the blocking pool: hashing, compressing or
-/// parsing 1 MiB takes about a millisecond, and more would hold up the other tasks.
+/// How a job on the blocking pool fails: the Kiwi error type and the message.
+pub(crate) type JobError = (&'static str, String);
+
+/// `m` locked; a lock a panicking thread left poisoned is still usable (the tables behind
+/// these locks stay consistent between statements).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Objects a script refers to by integer handle (SQLite connections, pipes), shared with the
+/// blocking pool's threads.
+pub(crate) struct Handles<T> {
+    next: std::sync::atomic::AtomicI64,
+    table: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<i64, std::sync::Arc<T>>>>,
+}
+
+impl<T> Handles<T> {
+    pub(crate) const fn new() -> Self {
+        Handles {
+            next: std::sync::atomic::AtomicI64::new(1),
+            table: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn table(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, std::sync::Arc<T>>> {
+        lock(self.table.get_or_init(Default::default))
+    }
+
+    /// Keeps `item`; its new handle.
+    pub(crate) fn insert(&self, item: T) -> i64 {
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.table().insert(id, std::sync::Arc::new(item));
+        id
+    }
+
+    pub(crate) fn get(&self, id: i64) -> Option<std::sync::Arc<T>> {
+        self.table().get(&id).cloned()
+    }
+
+    pub(crate) fn remove(&self, id: i64) -> Option<std::sync::Arc<T>> {
+        self.table().remove(&id)
+    }
+}
+
+/// Inputs at least this large are parsed in the blocking pool: parsing 1 MiB takes about a
+/// millisecond, and more would hold up the other tasks. (Hashing and compression stay in
+/// place: a worker thread's copy costs more, see crypto.rs and compress.rs.)
 pub(crate) const OFFLOAD_BYTES: usize = 1 << 20;
 
 /// Runs `job` in place when its input (`size` bytes) is small, else on the blocking pool so
@@ -187,7 +234,7 @@ pub(crate) const OFFLOAD_BYTES: usize = 1 << 20;
 pub(crate) fn offload(
     cx: &mut kiwi_vm::native::NativeCx<'_>,
     size: usize,
-    job: impl FnOnce() -> Result<kiwi_vm::net::Plain, (&'static str, String)> + Send + 'static,
+    job: impl FnOnce() -> Result<kiwi_vm::net::Plain, JobError> + Send + 'static,
 ) -> KResult<kiwi_vm::native::Reply> {
     if size < OFFLOAD_BYTES {
         return job()

@@ -69,10 +69,7 @@ fn signal_arg(args: &[Value]) -> KResult<i32> {
 /// The flags of `sig`, its operating-system handlers installed the first time.
 fn flags(sig: i32) -> KResult<&'static Flags> {
     static ALL: OnceLock<Mutex<HashMap<i32, &'static Flags>>> = OnceLock::new();
-    let mut all = ALL
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
+    let mut all = crate::lock(ALL.get_or_init(Default::default));
     if let Some(f) = all.get(&sig) {
         return Ok(f);
     }

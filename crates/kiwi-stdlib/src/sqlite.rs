@@ -4,9 +4,7 @@
 //! it); the Kiwi part (`kiwi/sqlite.kiwi`) wraps it in `SqliteDb`. Failures are
 //! `SqliteError`s with SQLite's message.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
@@ -37,13 +35,12 @@ pub const PACKAGE: Package = Package {
 /// The Kiwi part (`SqliteDb`, `sqlite::open`).
 pub const SOURCE: &str = include_str!("kiwi/sqlite.kiwi");
 
-type Shared = Arc<Mutex<Connection>>;
-type Failure = (&'static str, String);
+use crate::{lock, Handles, JobError as Failure};
 
-fn connections() -> &'static Mutex<HashMap<i64, Shared>> {
-    static ALL: OnceLock<Mutex<HashMap<i64, Shared>>> = OnceLock::new();
-    ALL.get_or_init(Default::default)
-}
+type Shared = Arc<Mutex<Connection>>;
+
+/// The open connections.
+static CONNECTIONS: Handles<Mutex<Connection>> = Handles::new();
 
 fn failed(e: impl std::fmt::Display) -> Failure {
     ("SqliteError", e.to_string())
@@ -54,16 +51,13 @@ fn open(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     cx.run_blocking(Box::new(move || {
         let conn =
             Connection::open(&path).map_err(|e| failed(format!("Cannot open '{path}': {e}")))?;
-        static NEXT: AtomicI64 = AtomicI64::new(1);
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        lock(connections()).insert(id, Arc::new(Mutex::new(conn)));
-        Ok(Plain::Int(id))
+        Ok(Plain::Int(CONNECTIONS.insert(Mutex::new(conn))))
     }))
 }
 
 fn close(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     let id = check::int_arg("sqlite::close", args, 0)?;
-    let conn = lock(connections()).remove(&id);
+    let conn = CONNECTIONS.remove(id);
     cx.run_blocking(Box::new(move || {
         // Dropping the last reference closes the database (after a running statement ends).
         drop(conn);
@@ -71,16 +65,11 @@ fn close(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     }))
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 /// The open connection `args[0]` names, or a SqliteError if it was closed.
 fn connection(args: &[Value]) -> KResult<Shared> {
     let id = check::int_arg("sqlite", args, 0)?;
-    lock(connections())
-        .get(&id)
-        .cloned()
+    CONNECTIONS
+        .get(id)
         .ok_or_else(|| KiwiError::custom("SqliteError", "The database connection is closed."))
 }
 

@@ -45,7 +45,7 @@ pub const SOURCE: &str = include_str!("kiwi/xml.kiwi");
 /// walks it recursively).
 const MAX_DEPTH: usize = 4096;
 
-type Failure = (&'static str, String);
+use crate::JobError as Failure;
 
 /// An element being read: its tag, attributes, and children so far.
 type OpenElement = (String, Vec<(String, Plain)>, Vec<Plain>);

@@ -51,7 +51,7 @@ pub const PACKAGE: Package = Package {
 /// Deepest nesting `stringify` follows (a list may contain itself).
 const MAX_DEPTH: usize = 512;
 
-type Failure = (&'static str, String);
+use crate::JobError as Failure;
 
 fn parse_text(cx: &mut NativeCx<'_>, args: &[Value], all: bool) -> KResult<Reply> {
     let text = check::str_arg(
