@@ -25,10 +25,22 @@ pub const PACKAGE: Package = Package {
             load(cx, "csv::parse_file", Source::File, a, Shape::Rows)
         }),
         NativeFn::cx("to_maps", Arity::between(1, 2), |cx, a| {
-            load(cx, "csv::to_maps", Source::Text, a, Shape::Maps)
+            load(
+                cx,
+                "csv::to_maps",
+                Source::Text,
+                a,
+                Shape::Maps(None, Vec::new()),
+            )
         }),
         NativeFn::cx("file_to_maps", Arity::between(1, 2), |cx, a| {
-            load(cx, "csv::file_to_maps", Source::File, a, Shape::Maps)
+            load(
+                cx,
+                "csv::file_to_maps",
+                Source::File,
+                a,
+                Shape::Maps(None, Vec::new()),
+            )
         }),
         // `_maps(input, is_file, delimiter, headers | null, schema | null)`: the pipeline's
         // loader.
@@ -49,9 +61,9 @@ enum Source {
 enum Shape {
     /// Lists of strings, the header row included.
     Rows,
-    /// Hashmaps keyed by the header row (or the given headers), values coerced by a schema.
-    Maps,
-    TypedMaps(Option<Vec<String>>, Vec<Kind>),
+    /// Hashmaps keyed by the given headers (else the header row), column `i` coerced by
+    /// `schema[i]` (none: strings).
+    Maps(Option<Vec<String>>, Vec<Kind>),
 }
 
 /// A schema column type (upstream's names; anything unknown is a string).
@@ -156,7 +168,7 @@ fn pipeline_maps(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
         input,
         source,
         delimiter,
-        Shape::TypedMaps(headers, schema),
+        Shape::Maps(headers, schema),
     )
 }
 
@@ -188,8 +200,7 @@ fn run(
                     .map(|r| Plain::List(r.into_iter().map(Plain::Str).collect()))
                     .collect(),
             ),
-            Shape::Maps => maps(rows, None, &[]),
-            Shape::TypedMaps(headers, schema) => maps(rows, headers, &schema),
+            Shape::Maps(headers, schema) => maps(rows, headers, &schema),
         })
     };
     crate::offload(cx, size, job)

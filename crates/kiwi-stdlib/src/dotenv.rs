@@ -17,7 +17,7 @@ pub const PACKAGE: Package = Package {
     functions: &[
         NativeFn::pure("parse", Arity::exactly(1), |a| {
             let text = check::str_arg("dotenv::parse", a, 0)?;
-            Ok(to_value(parse(text)))
+            Ok(to_plain(parse(text)).into_value())
         }),
         NativeFn::cx("parse_file", Arity::between(0, 1), parse_file),
     ],
@@ -26,8 +26,8 @@ pub const PACKAGE: Package = Package {
 /// The Kiwi part (`load`).
 pub const SOURCE: &str = include_str!("kiwi/dotenv.kiwi");
 
-fn to_value(pairs: Vec<(String, String)>) -> Value {
-    Plain::Map(pairs.into_iter().map(|(k, v)| (k, Plain::Str(v))).collect()).into_value()
+fn to_plain(pairs: Vec<(String, String)>) -> Plain {
+    Plain::Map(pairs.into_iter().map(|(k, v)| (k, Plain::Str(v))).collect())
 }
 
 /// `parse_file(file_path = ".env")`: a missing file is a `FileReadError` naming it.
@@ -38,10 +38,7 @@ fn parse_file(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     };
     cx.run_blocking(Box::new(move || {
         let bytes = std::fs::read(&path).map_err(|e| read_failed(&path, e))?;
-        let pairs = parse(&text_of(bytes));
-        Ok(Plain::Map(
-            pairs.into_iter().map(|(k, v)| (k, Plain::Str(v))).collect(),
-        ))
+        Ok(to_plain(parse(&text_of(bytes))))
     }))
 }
 

@@ -63,7 +63,7 @@ fn fflags(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
             )
         })?;
     let mut flags = Vec::new();
-    if frame.name != "__global__" {
+    if !frame.is_top {
         flags.push("SubFrame".to_string());
     }
     if frame.is_method {
@@ -94,7 +94,7 @@ fn state(cx: &mut NativeCx<'_>, _args: &[Value]) -> KResult<Reply> {
         .frames()
         .into_iter()
         .map(|f| {
-            let variables = if f.name == "__global__" {
+            let variables = if f.is_top {
                 globals.clone()
             } else {
                 f.variables

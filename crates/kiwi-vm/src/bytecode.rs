@@ -231,6 +231,8 @@ pub struct FnProto {
     pub is_method: bool,
     /// The top level of a file (not a function).
     pub is_top: bool,
+    /// A lambda (`with`/`do`), not a named function.
+    pub is_lambda: bool,
     /// The function's named locals and where they live, by slot (for `reflector::state`).
     pub local_names: Vec<(Rc<str>, Slot)>,
     /// Each parameter's type hint as written (`integer|string`), unchecked.

@@ -219,6 +219,8 @@ pub struct NativeCx<'a> {
 pub struct FrameView {
     /// The function's name; `__global__` for a file's top level, `lambda` for a lambda.
     pub name: String,
+    /// The frame runs a file's top level.
+    pub is_top: bool,
     /// The frame runs a struct method.
     pub is_method: bool,
     /// The frame runs a lambda.
@@ -256,8 +258,7 @@ impl NativeCx<'_> {
         let mut views = Vec::with_capacity(task.frames.len());
         for (depth, frame) in task.frames.iter().enumerate().rev() {
             let proto = &frame.closure.proto;
-            // Lambdas get the compiler's internal names `lambda_<file>_<n>`.
-            let is_lambda = !proto.is_top && proto.name.starts_with("lambda_");
+            let is_lambda = proto.is_lambda;
             let name = if proto.is_top {
                 "__global__".to_string()
             } else if is_lambda {
@@ -285,6 +286,7 @@ impl NativeCx<'_> {
             let in_try = task.handlers.iter().any(|h| h.frame_depth == depth + 1);
             views.push(FrameView {
                 name,
+                is_top: proto.is_top,
                 is_method: proto.is_method,
                 is_lambda,
                 in_try,

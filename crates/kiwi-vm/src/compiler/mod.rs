@@ -246,6 +246,7 @@ impl FnState {
             owner: self.owner,
             is_method: self.is_method,
             is_top: self.is_top,
+            is_lambda: false,
             param_hints: Vec::new(),
             param_literal_defaults: Vec::new(),
             return_hint: None,
@@ -571,6 +572,7 @@ impl Compiler<'_> {
             .map(|p| p.default.as_ref().and_then(literal_value))
             .collect();
         proto.return_hint = def.return_hint.as_deref().map(Rc::from);
+        proto.is_lambda = def.name.is_none();
         let k = self.konst(Const::Proto(Rc::new(proto)));
         self.emit(Op::Closure(k), span);
     }

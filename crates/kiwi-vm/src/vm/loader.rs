@@ -130,23 +130,28 @@ fn index_structs(dirs: &[PathBuf]) -> HashMap<String, PathBuf> {
             let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
             };
-            for line in text.lines() {
-                let line = line.trim_start();
-                let line = line.strip_prefix("abstract ").unwrap_or(line);
-                let Some(rest) = line.strip_prefix("struct ") else {
-                    continue;
-                };
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                if !name.is_empty() {
-                    index.entry(name).or_insert_with(|| file.clone());
-                }
+            for name in struct_names(&text) {
+                index
+                    .entry(name.to_string())
+                    .or_insert_with(|| file.clone());
             }
         }
     }
     index
+}
+
+/// The names of the structs a Kiwi source defines: every `struct Name` (or
+/// `abstract struct Name`) at the start of a line.
+pub(crate) fn struct_names(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter_map(|line| {
+        let line = line.trim_start();
+        let line = line.strip_prefix("abstract ").unwrap_or(line);
+        let rest = line.strip_prefix("struct ")?;
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        (end > 0).then(|| &rest[..end])
+    })
 }
 
 /// `path` itself if it has an extension and exists, else the first `path + ext` that exists.

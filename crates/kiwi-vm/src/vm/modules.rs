@@ -88,16 +88,9 @@ impl Interp {
     /// The built-in Kiwi package source (not loaded yet) with a `struct name` line.
     fn kiwi_source_defining(&self, name: &str) -> Option<&'static str> {
         self.kiwi_sources.iter().find_map(|(package, source)| {
-            let defines = source.lines().any(|line| {
-                let line = line.trim_start();
-                let line = line.strip_prefix("abstract ").unwrap_or(line);
-                line.strip_prefix("struct ").is_some_and(|rest| {
-                    rest.strip_prefix(name).is_some_and(|after| {
-                        !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
-                    })
-                })
-            });
-            defines.then_some(*package)
+            super::loader::struct_names(source)
+                .any(|s| s == name)
+                .then_some(*package)
         })
     }
 
