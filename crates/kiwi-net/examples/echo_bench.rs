@@ -45,7 +45,7 @@ async fn net_server(addr_tx: mpsc::Sender<SocketAddr>, stop: Arc<AtomicBool>, cp
         ids.set(id + 1);
         id
     };
-    let l = net.tcp_server("127.0.0.1", 0, 1024).expect("listen");
+    let l = net.tcp_server("127.0.0.1", 0, 1024, false).expect("listen");
     addr_tx
         .send(net.local_addr(l).expect("addr"))
         .expect("send addr");

@@ -17,6 +17,8 @@ pub enum Done {
     Addresses(Vec<std::net::IpAddr>),
     /// What a blocking job ([`crate::Net::run_blocking`]) produced.
     Data(Payload),
+    /// What a protocol operation produced (an HTTP response or request, a datagram).
+    Record(crate::Record),
 }
 
 /// A blocking job's result, opaque to this crate: the caller that made the job knows its type.

@@ -146,12 +146,29 @@ fn is_enonet(_: &io::Error) -> bool {
 }
 
 /// Creates a non-blocking listening socket (SO_REUSEADDR so a restarted server can rebind
-/// while old connections sit in TIME_WAIT; IPV6_V6ONLY as asked).
-pub(crate) fn bind(addr: SocketAddr, v6only: bool, backlog: u32) -> io::Result<TcpListener> {
+/// while old connections sit in TIME_WAIT; IPV6_V6ONLY as asked; SO_REUSEPORT when asked, so
+/// several worker processes share the port and the kernel spreads connections over them).
+pub(crate) fn bind(
+    addr: SocketAddr,
+    v6only: bool,
+    backlog: u32,
+    reuse_port: bool,
+) -> io::Result<TcpListener> {
     let sock = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     // On Windows SO_REUSEADDR would let another process steal the port; skip it there.
     #[cfg(unix)]
     sock.set_reuse_address(true)?;
+    #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
+    if reuse_port {
+        sock.set_reuse_port(true)?;
+    }
+    #[cfg(not(all(unix, not(any(target_os = "solaris", target_os = "illumos")))))]
+    if reuse_port {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "SO_REUSEPORT is not available",
+        ));
+    }
     if addr.is_ipv6() {
         sock.set_only_v6(v6only)?;
     }

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use crate::completions::Completions;
 use crate::handles::{Handle, Handles};
 use crate::linger::Lingering;
-use crate::listener::{self, Accept, ListenerEntry};
+use crate::listener::{Accept, ListenerEntry};
 use crate::options::{self, OptionValue};
 use crate::resolve;
 use crate::stdin::StdinReader;
@@ -28,7 +28,11 @@ use crate::wake::{socket_waker, Connected, Dir, Finished, Shared};
 use crate::{Completion, Done, ErrorKind, Id, NetError};
 use socket2::SockRef;
 
+pub(crate) mod http_client;
+pub(crate) mod http_server;
+pub(crate) mod smtp;
 mod tls;
+pub(crate) mod udp;
 
 /// What kind of socket an id names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +95,12 @@ struct State {
     resolves: Vec<JoinHandle<()>>,
     /// Reused buffer for draining operations finished by tasks and threads.
     finished_buf: Vec<Finished>,
+    /// The HTTP client and its requests in flight.
+    http: http_client::ClientState,
+    /// HTTP servers by id.
+    servers: HashMap<Id, http_server::ServerEntry>,
+    /// UDP sockets by id.
+    udp: HashMap<Id, udp::UdpEntry>,
 }
 
 impl Default for State {
@@ -110,6 +120,9 @@ impl Default for State {
             stdin: None,
             resolves: Vec::new(),
             finished_buf: Vec::new(),
+            http: http_client::ClientState::default(),
+            servers: HashMap::new(),
+            udp: HashMap::new(),
         }
     }
 }
@@ -386,8 +399,15 @@ impl Net {
     /// Binds and listens synchronously. `host` "" means all interfaces (dual-stack `::` when
     /// the host has IPv6, else `0.0.0.0`); names are resolved and every address is tried
     /// until one binds; port 0 picks a free port. Needs a tokio runtime with I/O enabled.
-    pub fn tcp_server(&self, host: &str, port: u16, backlog: u32) -> Result<Id, NetError> {
-        self.listen(host, port, backlog, Entry::Listener)
+    /// With `reuse_port`, other sockets (other processes) may bind the same port too.
+    pub fn tcp_server(
+        &self,
+        host: &str,
+        port: u16,
+        backlog: u32,
+        reuse_port: bool,
+    ) -> Result<Id, NetError> {
+        self.listen(host, port, backlog, reuse_port, Entry::Listener)
     }
 
     /// Binds, listens and registers the listener `wrap` makes of the TCP one.
@@ -396,32 +416,19 @@ impl Net {
         host: &str,
         port: u16,
         backlog: u32,
+        reuse_port: bool,
         wrap: impl FnOnce(ListenerEntry) -> Entry,
     ) -> Result<Id, NetError> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(no_runtime());
         }
-        let mut last = None;
-        for target in resolve::bind_targets(host, port)? {
-            match listener::bind(target.addr, target.v6only, backlog) {
-                Ok(sock) => {
-                    let id = self.next_id();
-                    let mut st = self.inner.state.borrow_mut();
-                    let h = st.table.vacant_handle();
-                    let waker = socket_waker(&self.inner.shared, h, Dir::Read);
-                    st.table.insert(id, wrap(ListenerEntry::new(sock, waker)));
-                    return Ok(id);
-                }
-                Err(e) => {
-                    last = Some(NetError::io(
-                        format!("listen on {}", resolve::display(host, port)),
-                        &e,
-                    ))
-                }
-            }
-        }
-        Err(last
-            .unwrap_or_else(|| NetError::new(ErrorKind::Resolve, format!("cannot resolve {host}"))))
+        let sock = self.bind_listener(host, port, backlog, reuse_port)?;
+        let id = self.next_id();
+        let mut st = self.inner.state.borrow_mut();
+        let h = st.table.vacant_handle();
+        let waker = socket_waker(&self.inner.shared, h, Dir::Read);
+        st.table.insert(id, wrap(ListenerEntry::new(sock, waker)));
+        Ok(id)
     }
 
     /// Starts connecting; completes later with `Done::Socket(new_id)`. Names are resolved
@@ -538,6 +545,17 @@ impl Net {
     /// [`Net::take_completions`]), then closes the socket. Unknown ids are ignored.
     pub fn close(&self, id: Id) {
         let mut st = self.inner.state.borrow_mut();
+        if let Some(entry) = st.udp.remove(&id) {
+            for op in entry.take_waiting() {
+                st.completions.push(op, Err(NetError::closed(id)));
+            }
+            drop(st);
+            return self.inner.shared.wake_host();
+        }
+        if st.servers.contains_key(&id) {
+            drop(st);
+            return self.http_stop(id);
+        }
         if public(&st.table, id).is_none() {
             return;
         }
@@ -667,12 +685,19 @@ impl Net {
             None if st.stdin.as_mut().is_some_and(|r| r.cancel(op)) => Some(Cancelled::Queued),
             None => cancel_connect(st, op).or_else(|| {
                 let socks = st.table.ids();
-                socks
+                (socks
                     .into_iter()
                     .any(|sock| cancel_queued(&mut st.table, sock, op))
-                    .then_some(Cancelled::Queued)
+                    || st.udp.values().any(|u| u.cancel(op))
+                    || http_server::cancel_accept(&st.servers, op))
+                .then_some(Cancelled::Queued)
             }),
-            Some(sock) => cancel_queued(&mut st.table, sock, op).then_some(Cancelled::Queued),
+            Some(sock) => match (st.udp.get(&sock), st.servers.contains_key(&sock)) {
+                (Some(u), _) => u.cancel(op),
+                (None, true) => http_server::cancel_accept(&st.servers, op),
+                (None, false) => cancel_queued(&mut st.table, sock, op),
+            }
+            .then_some(Cancelled::Queued),
         };
         if cancelled.is_some() {
             st.completions.cancelled();
@@ -786,6 +811,17 @@ impl Net {
             );
         }
         st.tls_connects.clear();
+        let mut udp: Vec<(Id, udp::UdpEntry)> = st.udp.drain().collect();
+        udp.sort_unstable_by_key(|(id, _)| *id);
+        for (id, entry) in udp {
+            for op in entry.take_waiting() {
+                st.completions.push(op, Err(NetError::closed(id)));
+            }
+        }
+        http_server::close_servers(&mut st.servers);
+        for task in st.http.tasks.drain(..) {
+            task.abort();
+        }
         let queued = !st.completions.is_empty();
         drop(st);
         if queued {

@@ -121,6 +121,15 @@ impl Trust {
             .clone()
     }
 
+    /// Every trust anchor of this set, as DER (for clients that build their own TLS config
+    /// from roots, such as the SMTP client).
+    pub(crate) fn roots(&self) -> Vec<CertificateDer<'static>> {
+        let mut all: Vec<CertificateDer<'static>> = system_roots().to_vec();
+        all.extend(self.extra.iter().cloned());
+        all.push(dev_identity().ca.clone());
+        all
+    }
+
     /// Adds every certificate of a PEM file; returns how many. A file without any
     /// certificate, or one whose certificates are not usable as trust anchors, is an error.
     pub(crate) fn add_pem(&mut self, path: &Path) -> Result<usize, NetError> {

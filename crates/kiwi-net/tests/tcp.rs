@@ -343,7 +343,10 @@ fn unresolvable_name() {
             "{}",
             e.message
         );
-        let e = d.net.tcp_server("no-such-host.invalid", 0, 1).unwrap_err();
+        let e = d
+            .net
+            .tcp_server("no-such-host.invalid", 0, 1, false)
+            .unwrap_err();
         assert_eq!(e.kind, ErrorKind::Resolve);
     });
 }
@@ -477,7 +480,10 @@ fn addr_in_use() {
     run(async {
         let mut d = Driver::new();
         let (_, addr) = d.server("127.0.0.1");
-        let e = d.net.tcp_server("127.0.0.1", addr.port(), 16).unwrap_err();
+        let e = d
+            .net
+            .tcp_server("127.0.0.1", addr.port(), 16, false)
+            .unwrap_err();
         assert_eq!(e.kind, ErrorKind::AddrInUse, "{}", e.message);
         assert!(e.message.contains(&addr.to_string()), "{}", e.message);
     });

@@ -149,6 +149,7 @@ fn server(d: &Driver, host: &str, id: Option<&Identity>) -> (Id, u16) {
             host,
             0,
             128,
+            false,
             id.map(|i| (i.cert.as_path(), i.key.as_path())),
         )
         .expect("tls_server");
@@ -396,7 +397,7 @@ fn key_formats_pkcs8_sec1_and_rsa() {
         for (what, cert, key) in idents {
             let l = d
                 .net
-                .tls_server("127.0.0.1", 0, 16, Some((&cert, &key)))
+                .tls_server("127.0.0.1", 0, 16, false, Some((&cert, &key)))
                 .unwrap_or_else(|e| panic!("{what}: {e}"));
             let port = d.net.local_addr(l).unwrap().port();
             let (c, s) = tls_pair(&mut d, l, "127.0.0.1", port, "localhost").await;
@@ -417,7 +418,7 @@ fn bad_identity_files_are_clear_errors() {
         let check = |cert: &Path, key: &Path, want: String| {
             let e = d
                 .net
-                .tls_server("127.0.0.1", 0, 1, Some((cert, key)))
+                .tls_server("127.0.0.1", 0, 1, false, Some((cert, key)))
                 .unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidInput, "{e}");
             assert_eq!(e.message, want);

@@ -3,10 +3,17 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use kiwi_net::{Completion, Done, ErrorKind, Net, NetError};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kiwi_net::{
+    Completion, Done, ErrorKind, HttpReply, HttpRequest, HttpServeOptions, Net, NetError, Record,
+    SmtpMail, SmtpSecurity,
+};
 use kiwi_vm::net::{
-    blocking_result, BlockingJob, Cancelled, FailureKind, Identity, NetDriver, NetFailure, NetId,
-    NetResult, NetValue, OptionValue, Plain, SocketKind,
+    blocking_result, BlockingJob, Cancelled, FailureKind, HttpReplySpec, HttpRequestSpec,
+    HttpServeSpec, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue, OptionValue, Plain,
+    SmtpSpec, SocketKind,
 };
 
 /// `kiwi-net` as the VM sees it. Clones of the inner [`Net`] share its state, so the host loop
@@ -14,6 +21,9 @@ use kiwi_vm::net::{
 pub struct NetAdapter {
     net: Net,
     completions: Vec<Completion>,
+    /// Pending HTTP, UDP and SMTP operations: their failures raise typed Kiwi errors
+    /// (`NetworkError`, `TimeoutError`, `ValueError`) instead of socket failures.
+    protocol_ops: std::collections::HashSet<NetId>,
 }
 
 impl NetAdapter {
@@ -22,6 +32,7 @@ impl NetAdapter {
         NetAdapter {
             net,
             completions: Vec::new(),
+            protocol_ops: std::collections::HashSet::new(),
         }
     }
 }
@@ -33,6 +44,7 @@ fn value(done: Done) -> NetResult {
         Done::Sent(n) => NetValue::Sent(n),
         Done::Line(line) => NetValue::Line(line),
         Done::Addresses(ips) => NetValue::Addresses(ips.iter().map(|ip| ip.to_string()).collect()),
+        Done::Record(r) => NetValue::Data(plain(r)),
         // Only `run_blocking` makes payloads, always of a job's result.
         Done::Data(payload) => {
             return match payload.get::<JobResult>() {
@@ -63,6 +75,33 @@ fn result(r: Result<Done, NetError>) -> NetResult {
     r.map_err(failure).and_then(value)
 }
 
+/// A record as plain data.
+fn plain(r: Record) -> Plain {
+    match r {
+        Record::Null => Plain::Null,
+        Record::Bool(b) => Plain::Bool(b),
+        Record::Int(n) => Plain::Int(n),
+        Record::Str(s) => Plain::Str(s),
+        Record::Bytes(b) => Plain::Bytes(b),
+        Record::List(items) => Plain::List(items.into_iter().map(plain).collect()),
+        Record::Map(fields) => Plain::Map(fields.into_iter().map(|(k, v)| (k, plain(v))).collect()),
+    }
+}
+
+/// The failure of an HTTP, UDP or SMTP operation, as the Kiwi error it raises.
+fn protocol_failure(e: NetError) -> NetFailure {
+    let kind = match e.kind {
+        ErrorKind::TimedOut => "TimeoutError",
+        ErrorKind::InvalidInput | ErrorKind::InvalidServerName => "ValueError",
+        _ => "NetworkError",
+    };
+    NetFailure::new(FailureKind::Raised(kind), e.message)
+}
+
+fn protocol_result(r: Result<Done, NetError>) -> NetResult {
+    r.map_err(protocol_failure).and_then(value)
+}
+
 /// What a blocking job hands back through `kiwi-net` (as an opaque payload).
 type JobResult = Result<Plain, (&'static str, String)>;
 
@@ -76,8 +115,16 @@ impl NetDriver for NetAdapter {
         None
     }
 
-    fn tcp_server(&mut self, host: &str, port: u16, backlog: u32) -> Result<NetId, NetFailure> {
-        self.net.tcp_server(host, port, backlog).map_err(failure)
+    fn tcp_server(
+        &mut self,
+        host: &str,
+        port: u16,
+        backlog: u32,
+        reuse_port: bool,
+    ) -> Result<NetId, NetFailure> {
+        self.net
+            .tcp_server(host, port, backlog, reuse_port)
+            .map_err(failure)
     }
 
     fn connect(&mut self, op: NetId, host: &str, port: u16) {
@@ -89,11 +136,12 @@ impl NetDriver for NetAdapter {
         host: &str,
         port: u16,
         backlog: u32,
+        reuse_port: bool,
         identity: Option<Identity<'_>>,
     ) -> Result<NetId, NetFailure> {
         let files = identity.map(|i| (Path::new(i.cert), Path::new(i.key)));
         self.net
-            .tls_server(host, port, backlog, files)
+            .tls_server(host, port, backlog, reuse_port, files)
             .map_err(failure)
     }
 
@@ -136,6 +184,12 @@ impl NetDriver for NetAdapter {
     }
 
     fn local_addr(&self, id: NetId) -> Result<SocketAddr, NetFailure> {
+        if self.net.is_http_server(id) {
+            return self.net.http_local_addr(id).map_err(failure);
+        }
+        if self.net.is_udp(id) {
+            return self.net.udp_local_addr(id).map_err(protocol_failure);
+        }
         self.net.local_addr(id).map_err(failure)
     }
 
@@ -158,7 +212,154 @@ impl NetDriver for NetAdapter {
 
     fn take_completions(&mut self, out: &mut Vec<(NetId, NetResult)>) {
         self.net.take_completions(&mut self.completions);
-        out.extend(self.completions.drain(..).map(|c| (c.op, result(c.result))));
+        if self.protocol_ops.is_empty() {
+            out.extend(self.completions.drain(..).map(|c| (c.op, result(c.result))));
+            return;
+        }
+        for c in self.completions.drain(..) {
+            let r = if self.protocol_ops.remove(&c.op) {
+                protocol_result(c.result)
+            } else {
+                result(c.result)
+            };
+            out.push((c.op, r));
+        }
+    }
+
+    fn http_request(&mut self, op: NetId, req: HttpRequestSpec) -> Option<NetResult> {
+        self.protocol_ops.insert(op);
+        self.net.http_request(
+            op,
+            HttpRequest {
+                method: req.method,
+                url: req.url,
+                headers: req.headers,
+                body: req.body,
+                timeout: req.timeout_ms.map(Duration::from_millis),
+                download_to: req.download_to.map(PathBuf::from),
+            },
+        );
+        None
+    }
+
+    fn http_timeout(&mut self, ms: u64) {
+        self.net.set_http_timeout(Duration::from_millis(ms));
+    }
+
+    fn http_serve(&mut self, spec: HttpServeSpec) -> Result<NetId, NetFailure> {
+        let defaults = HttpServeOptions::default();
+        let opts = HttpServeOptions {
+            host: spec.host,
+            port: spec.port,
+            reuse_port: spec.reuse_port,
+            tls: spec.tls,
+            cert_key: spec
+                .cert_key
+                .map(|(c, k)| (PathBuf::from(c), PathBuf::from(k))),
+            max_body: spec.max_body,
+            header_timeout: Duration::from_millis(spec.header_timeout_ms),
+            body_timeout: Duration::from_millis(spec.body_timeout_ms),
+            ..defaults
+        };
+        self.net.http_serve(opts).map_err(protocol_failure)
+    }
+
+    fn http_accept(&mut self, op: NetId, server: NetId) -> Option<NetResult> {
+        let at_once = self.net.http_accept(op, server).map(protocol_result);
+        if at_once.is_none() {
+            self.protocol_ops.insert(op);
+        }
+        at_once
+    }
+
+    fn http_respond(
+        &mut self,
+        server: NetId,
+        request: i64,
+        reply: HttpReplySpec,
+    ) -> Result<(), NetFailure> {
+        let reply = HttpReply {
+            status: reply.status,
+            headers: reply.headers,
+            body: reply.body,
+        };
+        self.net
+            .http_respond(server, request, reply)
+            .map_err(protocol_failure)
+    }
+
+    fn http_stop(&mut self, server: NetId) {
+        self.net.http_stop(server);
+    }
+
+    fn udp_socket(&mut self) -> Result<NetId, NetFailure> {
+        Ok(self.net.udp_socket())
+    }
+
+    fn udp_bind(
+        &mut self,
+        id: NetId,
+        host: &str,
+        port: u16,
+        reuse: bool,
+    ) -> Result<(), NetFailure> {
+        self.net
+            .udp_bind(id, host, port, reuse)
+            .map_err(protocol_failure)
+    }
+
+    fn udp_recv(&mut self, op: NetId, id: NetId, max: usize) -> Option<NetResult> {
+        let at_once = self.net.udp_recv(op, id, max).map(protocol_result);
+        if at_once.is_none() {
+            self.protocol_ops.insert(op);
+        }
+        at_once
+    }
+
+    fn udp_send(
+        &mut self,
+        op: NetId,
+        id: NetId,
+        host: &str,
+        port: u16,
+        data: &[u8],
+    ) -> Option<NetResult> {
+        let at_once = self
+            .net
+            .udp_send(op, id, host, port, data)
+            .map(protocol_result);
+        if at_once.is_none() {
+            self.protocol_ops.insert(op);
+        }
+        at_once
+    }
+
+    fn smtp_send(&mut self, op: NetId, mail: SmtpSpec) -> Option<NetResult> {
+        let security = match (mail.use_tls, mail.port) {
+            (false, _) => SmtpSecurity::None,
+            (true, 465) => SmtpSecurity::Implicit,
+            (true, _) => SmtpSecurity::StartTls,
+        };
+        self.protocol_ops.insert(op);
+        self.net.smtp_send(
+            op,
+            SmtpMail {
+                host: mail.host,
+                port: mail.port,
+                security,
+                username: mail.username,
+                password: mail.password,
+                from: mail.from,
+                to: mail.to,
+                cc: mail.cc,
+                bcc: mail.bcc,
+                subject: mail.subject,
+                body: mail.body,
+                html: mail.html,
+                timeout: Duration::from_millis(mail.timeout_ms),
+            },
+        );
+        None
     }
 
     fn set_option(&mut self, id: NetId, name: &str, value: OptionValue) -> Result<(), NetFailure> {
@@ -190,7 +391,11 @@ impl NetDriver for NetAdapter {
     }
 
     fn cancel(&mut self, op: NetId, on: Option<NetId>) -> Option<Cancelled> {
-        self.net.cancel(op, on).map(|c| match c {
+        let cancelled = self.net.cancel(op, on);
+        if cancelled.is_some() {
+            self.protocol_ops.remove(&op);
+        }
+        cancelled.map(|c| match c {
             kiwi_net::Cancelled::Connect => Cancelled::Connect,
             kiwi_net::Cancelled::Handshake => Cancelled::Handshake,
             kiwi_net::Cancelled::Queued => Cancelled::Queued,

@@ -16,6 +16,7 @@ mod error;
 mod fio;
 mod fmt;
 mod globals;
+mod http;
 mod ipc;
 mod json;
 mod math;
@@ -25,6 +26,7 @@ mod reflector;
 mod regex;
 mod serial;
 mod signal;
+mod smtp;
 mod sqlite;
 mod stat;
 mod stdin;
@@ -32,6 +34,7 @@ mod string;
 mod sys;
 mod task;
 mod time;
+mod udp;
 mod watch;
 mod xml;
 mod yaml;
@@ -47,6 +50,10 @@ pub const PACKAGES: &[&Package] = &[
     &task::CHANNEL,
     &net::SOCKET,
     &net::TLS,
+    &http::PACKAGE,
+    &http::SERVER_PACKAGE,
+    &udp::PACKAGE,
+    &smtp::PACKAGE,
     &fio::PACKAGE,
     &encode::PACKAGE,
     &json::PACKAGE,
@@ -148,6 +155,10 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("text", include_str!("kiwi/text.kiwi")),
     ("table", include_str!("kiwi/table.kiwi")),
     ("datasets", include_str!("kiwi/datasets.kiwi")),
+    ("http", http::SOURCE),
+    ("httpserver", http::SERVER_SOURCE),
+    ("udp", udp::SOURCE),
+    ("smtp", smtp::SOURCE),
 ];
 
 /// The bytes of a string (UTF-8) or bytes value, borrowed from it (hashing and compressing

@@ -145,7 +145,7 @@ macro_rules! net_package {
 pub const SOCKET: Package = net_package!(
     "socket",
     Family::Tcp,
-    server: Arity::between(2, 3),
+    server: Arity::between(2, 4),
     connect: Arity::between(2, 3),
     []
 );
@@ -155,7 +155,7 @@ pub const SOCKET: Package = net_package!(
 pub const TLS: Package = net_package!(
     "tls",
     Family::Tls,
-    server: Arity::between(2, 5),
+    server: Arity::between(2, 6),
     connect: Arity::between(1, 4),
     [
         NativeFn::cx("trust", Arity::exactly(1), trust),
@@ -167,7 +167,7 @@ pub const TLS: Package = net_package!(
 
 /// The value of a started operation: awaited in the call when the script awaits it at once
 /// (`task::await(socket::recv(...))`), else its task id.
-fn reply(cx: &mut NativeCx<'_>, started: Started) -> KResult<Reply> {
+pub(crate) fn reply(cx: &mut NativeCx<'_>, started: Started) -> KResult<Reply> {
     if cx.awaited_at_once() {
         cx.await_started(started)
     } else {
@@ -346,15 +346,36 @@ fn trust(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     Ok(Value::Int(i64::try_from(added).unwrap_or(i64::MAX)).into())
 }
 
-/// `tcpserver(host, port, backlog = 128)`, and for TLS `cert = "", key = ""`.
+/// Whether listeners share their port by default: in a worker started by `kiwi --workers N`
+/// (which sets `KIWI_WORKER`), so N copies of a server script can all bind it.
+pub(crate) fn reuse_port_default() -> bool {
+    std::env::var_os("KIWI_WORKER").is_some()
+}
+
+/// An optional boolean argument (`default` when missing or null).
+pub(crate) fn opt_bool_arg(name: &str, args: &[Value], i: usize, default: bool) -> KResult<bool> {
+    match args.get(i) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        other => Err(arg_type_error(name, i, "Boolean", other)),
+    }
+}
+
+/// `tcpserver(host, port, backlog = 128, reuse_port = false)`, and for TLS
+/// `tcpserver(host, port, backlog = 128, cert = "", key = "", reuse_port = false)`.
 fn server(cx: &mut NativeCx<'_>, family: Family, args: &[Value]) -> KResult<Reply> {
     let name = family.qualified("tcpserver");
     let host = str_arg(name, args, 0)?;
     let port = port_arg(name, args, 1)?;
     let backlog = positive_arg(name, args, 2, DEFAULT_BACKLOG, "backlog")?;
     let backlog = u32::try_from(backlog).unwrap_or(u32::MAX);
+    let reuse_at = match family {
+        Family::Tcp => 3,
+        Family::Tls => 5,
+    };
+    let reuse_port = opt_bool_arg(name, args, reuse_at, reuse_port_default())?;
     let made = match family {
-        Family::Tcp => cx.net().tcp_server(&host, port, backlog),
+        Family::Tcp => cx.net().tcp_server(&host, port, backlog, reuse_port),
         Family::Tls => {
             let cert = opt_str_arg(name, args, 3)?;
             let key = opt_str_arg(name, args, 4)?;
@@ -369,7 +390,8 @@ fn server(cx: &mut NativeCx<'_>, family: Family, args: &[Value]) -> KResult<Repl
                 }
                 (cert, key) => Some(Identity { cert, key }),
             };
-            cx.net().tls_server(&host, port, backlog, identity)
+            cx.net()
+                .tls_server(&host, port, backlog, reuse_port, identity)
         }
     };
     made.map(|id| Value::Int(id).into()).map_err(system_error)
@@ -465,11 +487,16 @@ fn option_error(f: NetFailure) -> KiwiError {
     }
 }
 
-fn system_error(reason: impl std::fmt::Display) -> KiwiError {
+pub(crate) fn system_error(reason: impl std::fmt::Display) -> KiwiError {
     KiwiError::new(ErrorType::SystemError, reason.to_string())
 }
 
-fn arg_type_error(name: &str, i: usize, expected: &str, got: Option<&Value>) -> KiwiError {
+pub(crate) fn arg_type_error(
+    name: &str,
+    i: usize,
+    expected: &str,
+    got: Option<&Value>,
+) -> KiwiError {
     KiwiError::param_type(
         name,
         i + 1,
@@ -478,7 +505,7 @@ fn arg_type_error(name: &str, i: usize, expected: &str, got: Option<&Value>) -> 
     )
 }
 
-fn str_arg(name: &str, args: &[Value], i: usize) -> KResult<String> {
+pub(crate) fn str_arg(name: &str, args: &[Value], i: usize) -> KResult<String> {
     match args.get(i) {
         Some(Value::Str(s)) => Ok(s.to_string()),
         other => Err(arg_type_error(name, i, "String", other)),
@@ -486,14 +513,14 @@ fn str_arg(name: &str, args: &[Value], i: usize) -> KResult<String> {
 }
 
 /// A string argument that defaults to `""` when missing or null.
-fn opt_str_arg(name: &str, args: &[Value], i: usize) -> KResult<String> {
+pub(crate) fn opt_str_arg(name: &str, args: &[Value], i: usize) -> KResult<String> {
     match args.get(i) {
         None | Some(Value::Null) => Ok(String::new()),
         _ => str_arg(name, args, i),
     }
 }
 
-fn int_arg(name: &str, args: &[Value], i: usize, default: Option<i64>) -> KResult<i64> {
+pub(crate) fn int_arg(name: &str, args: &[Value], i: usize, default: Option<i64>) -> KResult<i64> {
     match (args.get(i), default) {
         (Some(Value::Int(n)), _) => Ok(*n),
         (None | Some(Value::Null), Some(d)) => Ok(d),
@@ -502,7 +529,13 @@ fn int_arg(name: &str, args: &[Value], i: usize, default: Option<i64>) -> KResul
 }
 
 /// An integer argument that must be positive (default `default` when missing or null).
-fn positive_arg(name: &str, args: &[Value], i: usize, default: i64, what: &str) -> KResult<i64> {
+pub(crate) fn positive_arg(
+    name: &str,
+    args: &[Value],
+    i: usize,
+    default: i64,
+    what: &str,
+) -> KResult<i64> {
     let n = int_arg(name, args, i, Some(default))?;
     if n <= 0 {
         return Err(KiwiError::new(
@@ -514,7 +547,7 @@ fn positive_arg(name: &str, args: &[Value], i: usize, default: i64, what: &str) 
 }
 
 /// An optional `timeout_ms` argument: `None` for none (0 or absent, the OS's own limits).
-fn timeout_arg(name: &str, args: &[Value], i: usize) -> KResult<Option<i64>> {
+pub(crate) fn timeout_arg(name: &str, args: &[Value], i: usize) -> KResult<Option<i64>> {
     match int_arg(name, args, i, Some(0))? {
         0 => Ok(None),
         ms if ms > 0 => Ok(Some(ms)),
@@ -525,7 +558,7 @@ fn timeout_arg(name: &str, args: &[Value], i: usize) -> KResult<Option<i64>> {
     }
 }
 
-fn id_arg(name: &str, args: &[Value], i: usize) -> KResult<NetId> {
+pub(crate) fn id_arg(name: &str, args: &[Value], i: usize) -> KResult<NetId> {
     int_arg(name, args, i, None)
 }
 
@@ -535,7 +568,7 @@ fn port_range_error(port: i64) -> KiwiError {
     ))
 }
 
-fn port_arg(name: &str, args: &[Value], i: usize) -> KResult<u16> {
+pub(crate) fn port_arg(name: &str, args: &[Value], i: usize) -> KResult<u16> {
     let port = int_arg(name, args, i, None)?;
     u16::try_from(port).map_err(|_| port_range_error(port))
 }

@@ -205,8 +205,14 @@ pub struct Identity<'a> {
 /// Every operation id handed to `connect`, `accept`, `recv` or `send` gets exactly one result:
 /// either returned at once (`Some`) or later from [`NetDriver::take_completions`].
 pub trait NetDriver {
-    /// Binds and listens; returns the new listener's id.
-    fn tcp_server(&mut self, host: &str, port: u16, backlog: u32) -> Result<NetId, NetFailure>;
+    /// Binds and listens (with `reuse_port`, SO_REUSEPORT); returns the new listener's id.
+    fn tcp_server(
+        &mut self,
+        host: &str,
+        port: u16,
+        backlog: u32,
+        reuse_port: bool,
+    ) -> Result<NetId, NetFailure>;
     /// Starts connecting; completes with [`NetValue::Socket`].
     fn connect(&mut self, op: NetId, host: &str, port: u16);
     /// Binds a TLS listener presenting `identity` (or the process's development certificate).
@@ -215,6 +221,7 @@ pub trait NetDriver {
         host: &str,
         port: u16,
         backlog: u32,
+        reuse_port: bool,
         identity: Option<Identity<'_>>,
     ) -> Result<NetId, NetFailure>;
     /// Connects and completes a verified TLS handshake for server name `sni` (or `host` when
@@ -271,6 +278,151 @@ pub trait NetDriver {
     fn run_blocking(&mut self, _op: NetId, job: BlockingJob) -> Option<NetResult> {
         Some(blocking_result(job()))
     }
+    /// Makes an HTTP request; completes with [`NetValue::Data`], the response map.
+    fn http_request(&mut self, _op: NetId, _req: HttpRequestSpec) -> Option<NetResult> {
+        Some(Err(unsupported("HTTP")))
+    }
+    /// Sets the timeout of later HTTP requests that set none (0: the default).
+    fn http_timeout(&mut self, _ms: u64) {}
+    /// Starts an HTTP server; its id.
+    fn http_serve(&mut self, _spec: HttpServeSpec) -> Result<NetId, NetFailure> {
+        Err(unsupported("HTTP"))
+    }
+    /// The next request of an HTTP server; completes with [`NetValue::Data`], the request map.
+    fn http_accept(&mut self, _op: NetId, _server: NetId) -> Option<NetResult> {
+        Some(Err(unsupported("HTTP")))
+    }
+    /// Answers request `request` of HTTP server `server`.
+    fn http_respond(
+        &mut self,
+        _server: NetId,
+        _request: i64,
+        _reply: HttpReplySpec,
+    ) -> Result<(), NetFailure> {
+        Err(unsupported("HTTP"))
+    }
+    /// Stops an HTTP server gracefully (in-flight requests finish, then accepts fail).
+    fn http_stop(&mut self, _server: NetId) {}
+    /// A new unbound UDP socket.
+    fn udp_socket(&mut self) -> Result<NetId, NetFailure> {
+        Err(unsupported("UDP"))
+    }
+    /// Binds a UDP socket.
+    fn udp_bind(
+        &mut self,
+        _id: NetId,
+        _host: &str,
+        _port: u16,
+        _reuse: bool,
+    ) -> Result<(), NetFailure> {
+        Err(unsupported("UDP"))
+    }
+    /// Receives one datagram; completes with [`NetValue::Data`] `{data, from_host, from_port}`.
+    fn udp_recv(&mut self, _op: NetId, _id: NetId, _max: usize) -> Option<NetResult> {
+        Some(Err(unsupported("UDP")))
+    }
+    /// Sends one datagram; completes with [`NetValue::Sent`].
+    fn udp_send(
+        &mut self,
+        _op: NetId,
+        _id: NetId,
+        _host: &str,
+        _port: u16,
+        _data: &[u8],
+    ) -> Option<NetResult> {
+        Some(Err(unsupported("UDP")))
+    }
+    /// Sends a mail; completes with [`NetValue::Data`] `{ok, code, message}`.
+    fn smtp_send(&mut self, _op: NetId, _mail: SmtpSpec) -> Option<NetResult> {
+        Some(Err(unsupported("SMTP")))
+    }
+}
+
+fn unsupported(what: &str) -> NetFailure {
+    NetFailure::new(
+        FailureKind::Other,
+        format!("{what} is not available in this host"),
+    )
+}
+
+/// An HTTP request a script makes.
+#[derive(Debug, Clone, Default)]
+pub struct HttpRequestSpec {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// An absolute http(s) URL.
+    pub url: String,
+    /// Headers in order.
+    pub headers: Vec<(String, String)>,
+    /// The body, if any.
+    pub body: Option<Vec<u8>>,
+    /// This request's timeout in milliseconds (else the client's).
+    pub timeout_ms: Option<u64>,
+    /// Write the body to this file instead of returning it.
+    pub download_to: Option<String>,
+}
+
+/// How an HTTP server is set up.
+#[derive(Debug, Clone, Default)]
+pub struct HttpServeSpec {
+    /// The address to bind.
+    pub host: String,
+    /// The port (0: any free one).
+    pub port: u16,
+    /// SO_REUSEPORT.
+    pub reuse_port: bool,
+    /// HTTPS, with `cert`/`key` files or the development certificate.
+    pub tls: bool,
+    /// PEM certificate chain and key files.
+    pub cert_key: Option<(String, String)>,
+    /// The largest body accepted (413 above it).
+    pub max_body: usize,
+    /// How long a client may take to send a request head, in milliseconds.
+    pub header_timeout_ms: u64,
+    /// How long a client may take to send a body, in milliseconds.
+    pub body_timeout_ms: u64,
+}
+
+/// A script's reply to one request.
+#[derive(Debug, Clone, Default)]
+pub struct HttpReplySpec {
+    /// The status code.
+    pub status: u16,
+    /// Headers in order (a name may repeat).
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// A mail to send.
+#[derive(Debug, Clone, Default)]
+pub struct SmtpSpec {
+    /// The server.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// Protect the connection with TLS (implicit on port 465, else STARTTLS, required).
+    pub use_tls: bool,
+    /// AUTH user (none when empty).
+    pub username: String,
+    /// AUTH password.
+    pub password: String,
+    /// The sender.
+    pub from: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Copied recipients.
+    pub cc: Vec<String>,
+    /// Blind-copied recipients.
+    pub bcc: Vec<String>,
+    /// The subject.
+    pub subject: String,
+    /// The body.
+    pub body: String,
+    /// The body is HTML.
+    pub html: bool,
+    /// How long the exchange may take, in milliseconds.
+    pub timeout_ms: u64,
 }
 
 /// A blocking job's result as an operation result.
@@ -294,7 +446,7 @@ fn no_network() -> NetFailure {
 const NO_NETWORK: &str = "networking is not available in this host";
 
 impl NetDriver for NoNetwork {
-    fn tcp_server(&mut self, _: &str, _: u16, _: u32) -> Result<NetId, NetFailure> {
+    fn tcp_server(&mut self, _: &str, _: u16, _: u32, _: bool) -> Result<NetId, NetFailure> {
         Err(no_network())
     }
     fn connect(&mut self, op: NetId, _: &str, _: u16) {
@@ -305,6 +457,7 @@ impl NetDriver for NoNetwork {
         _: &str,
         _: u16,
         _: u32,
+        _: bool,
         _: Option<Identity<'_>>,
     ) -> Result<NetId, NetFailure> {
         Err(no_network())

@@ -70,13 +70,14 @@ impl Net {
         host: &str,
         port: u16,
         backlog: u32,
+        reuse_port: bool,
         identity: Option<(&Path, &Path)>,
     ) -> Result<Id, NetError> {
         let config = match identity {
             Some((cert, key)) => load_server_config(cert, key)?,
             None => dev_identity().server.clone(),
         };
-        let id = self.listen(host, port, backlog, |tcp| {
+        let id = self.listen(host, port, backlog, reuse_port, |tcp| {
             Entry::TlsListener(Box::new(TlsListenerEntry::new(tcp, config, backlog)))
         })?;
         // Start taking clients now, not only once a script accepts (see tls_listener.rs).

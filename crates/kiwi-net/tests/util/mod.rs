@@ -175,7 +175,10 @@ impl Driver {
 
     /// A listener on `host` port 0, and its address.
     pub fn server(&mut self, host: &str) -> (Id, SocketAddr) {
-        let id = self.net.tcp_server(host, 0, 128).expect("tcp_server");
+        let id = self
+            .net
+            .tcp_server(host, 0, 128, false)
+            .expect("tcp_server");
         let addr = self.net.local_addr(id).expect("local_addr");
         (id, addr)
     }

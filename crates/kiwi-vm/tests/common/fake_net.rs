@@ -151,7 +151,13 @@ impl FakeNet {
 }
 
 impl NetDriver for FakeNet {
-    fn tcp_server(&mut self, _host: &str, port: u16, _backlog: u32) -> Result<NetId, NetFailure> {
+    fn tcp_server(
+        &mut self,
+        _host: &str,
+        port: u16,
+        _backlog: u32,
+        _reuse_port: bool,
+    ) -> Result<NetId, NetFailure> {
         self.bind(port, false)
     }
 
@@ -160,6 +166,7 @@ impl NetDriver for FakeNet {
         _host: &str,
         port: u16,
         _backlog: u32,
+        _reuse_port: bool,
         identity: Option<Identity<'_>>,
     ) -> Result<NetId, NetFailure> {
         if let Some(id) = identity {

@@ -1,0 +1,356 @@
+//! The native half of the `http` and `httpserver` packages: requests through the host's
+//! HTTP client, the server's accept / respond / stop, and the parsing helpers upstream's
+//! `http` package has for servers written on `socket` (`parse`, `url_decode`). The structs
+//! (`HttpResponse`, `Server`, `Request`, `Response`, ...) are Kiwi, in `kiwi/http.kiwi` and
+//! `kiwi/httpserver.kiwi`.
+
+use kiwi_vm::error::{ErrorType, KResult, KiwiError};
+use kiwi_vm::native::{Arity, NativeCx, NativeFn, Package, Reply};
+use kiwi_vm::net::{HttpReplySpec, HttpRequestSpec, HttpServeSpec, Plain};
+use kiwi_vm::value::Value;
+
+use crate::net::{
+    arg_type_error, id_arg, int_arg, opt_bool_arg, opt_str_arg, port_arg, reply,
+    reuse_port_default, str_arg, system_error,
+};
+
+/// The Kiwi part of `http`.
+pub const SOURCE: &str = include_str!("kiwi/http.kiwi");
+/// The Kiwi part of `httpserver`.
+pub const SERVER_SOURCE: &str = include_str!("kiwi/httpserver.kiwi");
+
+/// The `http` natives.
+pub const PACKAGE: Package = Package {
+    name: "http",
+    functions: &[
+        NativeFn::cx("__request__", Arity::between(2, 6), request),
+        NativeFn::cx("set_timeout", Arity::exactly(1), |cx, a| {
+            let ms = int_arg("http::set_timeout", a, 0, None)?;
+            if ms < 0 {
+                return Err(value_error(format!(
+                    "http::set_timeout: the timeout must be 0 (the default, 30 s) or more, not {ms}"
+                )));
+            }
+            cx.net().http_timeout(ms.unsigned_abs());
+            Ok(Value::Null.into())
+        }),
+        NativeFn::pure("url_decode", Arity::between(1, 2), |a| {
+            let s = str_arg("http::url_decode", a, 0)?;
+            let plus = opt_bool_arg("http::url_decode", a, 1, true)?;
+            Ok(Value::str(url_decode(&s, plus)))
+        }),
+        NativeFn::pure("parse", Arity::exactly(1), |a| {
+            let raw = match a.first() {
+                Some(Value::Bytes(b)) => b.borrow().clone(),
+                Some(Value::Str(s)) => s.as_bytes().to_vec(),
+                other => return Err(arg_type_error("http::parse", 0, "Bytes or String", other)),
+            };
+            Ok(parse_request(&raw).map_or(Value::Null, |p| p.into_value()))
+        }),
+    ],
+};
+
+/// The `httpserver` natives.
+pub const SERVER_PACKAGE: Package = Package {
+    name: "httpserver",
+    functions: &[
+        NativeFn::cx("__serve__", Arity::exactly(1), serve),
+        NativeFn::cx("__accept__", Arity::exactly(1), |cx, a| {
+            let server = id_arg("httpserver::__accept__", a, 0)?;
+            let started = cx.begin_op(Ok(()), |net, op| net.http_accept(op, server));
+            reply(cx, started)
+        }),
+        NativeFn::cx("__respond__", Arity::exactly(5), respond),
+        NativeFn::cx("__stop__", Arity::exactly(1), |cx, a| {
+            let server = id_arg("httpserver::__stop__", a, 0)?;
+            cx.net().http_stop(server);
+            Ok(Value::Null.into())
+        }),
+        NativeFn::cx("__port__", Arity::exactly(1), |cx, a| {
+            let server = id_arg("httpserver::__port__", a, 0)?;
+            let addr = cx.net().local_addr(server).map_err(system_error)?;
+            Ok(Value::Int(i64::from(addr.port())).into())
+        }),
+    ],
+};
+
+fn value_error(m: String) -> KiwiError {
+    KiwiError::new(ErrorType::ValueError, m)
+}
+
+/// A hashmap's entries as text pairs (values shown as `println` would).
+fn pairs(name: &str, args: &[Value], i: usize) -> KResult<Vec<(String, String)>> {
+    match args.get(i) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Map(m)) => Ok(m
+            .borrow()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    kiwi_vm::format::to_display(k.value()),
+                    kiwi_vm::format::to_display(v),
+                )
+            })
+            .collect()),
+        Some(Value::List(l)) => {
+            // [[name, value], ...]: repeated names (Set-Cookie) keep their order.
+            let mut out = Vec::new();
+            for item in l.borrow().iter() {
+                match item {
+                    Value::List(p) if p.borrow().len() == 2 => {
+                        let p = p.borrow();
+                        out.push((
+                            kiwi_vm::format::to_display(&p[0]),
+                            kiwi_vm::format::to_display(&p[1]),
+                        ));
+                    }
+                    _ => {
+                        return Err(value_error(format!(
+                            "{name}: headers must be [name, value] pairs"
+                        )))
+                    }
+                }
+            }
+            Ok(out)
+        }
+        other => Err(arg_type_error(name, i, "Hashmap", other)),
+    }
+}
+
+/// A body: string or bytes as they are; null for none; anything else as it prints.
+fn body_arg(v: Option<&Value>) -> Option<Vec<u8>> {
+    match v {
+        None | Some(Value::Null) => None,
+        Some(Value::Str(s)) => Some(s.as_bytes().to_vec()),
+        Some(Value::Bytes(b)) => Some(b.borrow().clone()),
+        Some(other) => Some(kiwi_vm::format::to_display(other).into_bytes()),
+    }
+}
+
+/// `http::__request__(method, url, headers = {}, body = null, timeout_ms = 0, download_to = "")`:
+/// the task id of the request (awaited in the call when awaited at once).
+fn request(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
+    const NAME: &str = "http::request";
+    let method = str_arg(NAME, args, 0)?.to_uppercase();
+    let url = str_arg(NAME, args, 1)?;
+    let headers = pairs(NAME, args, 2)?;
+    let body = body_arg(args.get(3));
+    let timeout = int_arg(NAME, args, 4, Some(0))?;
+    let download = opt_str_arg(NAME, args, 5)?;
+    let spec = HttpRequestSpec {
+        method,
+        url,
+        headers,
+        body,
+        timeout_ms: (timeout > 0).then_some(timeout.unsigned_abs()),
+        download_to: (!download.is_empty()).then_some(download),
+    };
+    let started = cx.begin_op(Ok(()), |net, op| net.http_request(op, spec));
+    reply(cx, started)
+}
+
+/// `httpserver::__serve__(options)`: starts a server; its id.
+fn serve(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
+    const NAME: &str = "httpserver::start";
+    let Some(Value::Map(m)) = args.first() else {
+        return Err(arg_type_error(NAME, 0, "Hashmap", args.first()));
+    };
+    let get = |k: &str| m.borrow().get(&kiwi_vm::value::Key::from(k)).cloned();
+    let opts: Vec<Value> = [
+        "host",
+        "port",
+        "reuse_port",
+        "tls",
+        "cert",
+        "key",
+        "max_body",
+        "header_timeout_ms",
+        "body_timeout_ms",
+    ]
+    .iter()
+    .map(|k| get(k).unwrap_or(Value::Null))
+    .collect();
+    let host = match &opts[0] {
+        Value::Null => "127.0.0.1".to_string(),
+        Value::Str(s) if s.as_str() == "localhost" => "127.0.0.1".to_string(),
+        _ => str_arg(NAME, &opts, 0)?,
+    };
+    let port = port_arg(NAME, &opts, 1)?;
+    let reuse_port = opt_bool_arg(NAME, &opts, 2, reuse_port_default())?;
+    let tls = opt_bool_arg(NAME, &opts, 3, false)?;
+    let cert = opt_str_arg(NAME, &opts, 4)?;
+    let key = opt_str_arg(NAME, &opts, 5)?;
+    let cert_key =
+        match (cert.is_empty(), key.is_empty()) {
+            (true, true) => None,
+            (false, false) => Some((cert, key)),
+            _ => return Err(value_error(format!(
+                "{NAME}: TLS needs both cert and key (or neither, for the development certificate)"
+            ))),
+        };
+    let positive = |i: usize, default: i64, what: &str| -> KResult<u64> {
+        let n = int_arg(NAME, &opts, i, Some(default))?;
+        if n <= 0 {
+            return Err(value_error(format!(
+                "{NAME}: {what} must be positive, not {n}"
+            )));
+        }
+        Ok(n.unsigned_abs())
+    };
+    let spec = HttpServeSpec {
+        host,
+        port,
+        reuse_port,
+        tls: tls || cert_key.is_some(),
+        cert_key,
+        max_body: usize::try_from(positive(6, 16 << 20, "max_body")?).unwrap_or(usize::MAX),
+        header_timeout_ms: positive(7, 10_000, "header_timeout")?,
+        body_timeout_ms: positive(8, 30_000, "body_timeout")?,
+    };
+    let id = cx
+        .net()
+        .http_serve(spec)
+        .map_err(|f| KiwiError::custom("NetworkError", f.message))?;
+    Ok(Value::Int(id).into())
+}
+
+/// `httpserver::__respond__(server, request, status, headers, body)`.
+fn respond(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
+    const NAME: &str = "httpserver::respond";
+    let server = id_arg(NAME, args, 0)?;
+    let request = id_arg(NAME, args, 1)?;
+    let status = int_arg(NAME, args, 2, None)?;
+    let status = u16::try_from(status)
+        .ok()
+        .filter(|s| (100..=999).contains(s))
+        .ok_or_else(|| value_error(format!("{NAME}: invalid HTTP status {status}")))?;
+    let headers = pairs(NAME, args, 3)?;
+    let body = body_arg(args.get(4)).unwrap_or_default();
+    let spec = HttpReplySpec {
+        status,
+        headers,
+        body,
+    };
+    cx.net()
+        .http_respond(server, request, spec)
+        .map_err(|f| value_error(f.message))?;
+    Ok(Value::Null.into())
+}
+
+/// Percent-decoding (`+` as a space when `plus`); invalid escapes stay as they are, and bytes
+/// that are not UTF-8 become U+FFFD.
+pub(crate) fn url_decode(s: &str, plus: bool) -> String {
+    let replaced;
+    let s = if plus && s.contains('+') {
+        replaced = s.replace('+', " ");
+        &replaced
+    } else {
+        s
+    };
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn form_map(text: &str) -> Plain {
+    let mut out: Vec<(String, Plain)> = Vec::new();
+    for part in text.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        let (k, v) = (url_decode(k, true), Plain::Str(url_decode(v, true)));
+        match out.iter_mut().find(|(n, _)| *n == k) {
+            Some((_, old)) => *old = v,
+            None => out.push((k, v)),
+        }
+    }
+    Plain::Map(out)
+}
+
+/// Decodes a chunked body; `None` if it is malformed or incomplete.
+fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let (start, size) = match httparse::parse_chunk_size(data) {
+            Ok(httparse::Status::Complete(x)) => x,
+            _ => return None,
+        };
+        let size = usize::try_from(size).ok()?;
+        data = &data[start..];
+        if size == 0 {
+            return Some(out);
+        }
+        if data.len() < size + 2 || &data[size..size + 2] != b"\r\n" {
+            return None;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// upstream's `http::parse`: a raw request as `{method, path, query, version, headers, body,
+/// form, raw}`, or `None` if it is malformed or incomplete.
+fn parse_request(raw: &[u8]) -> Option<Plain> {
+    let mut headers = [httparse::EMPTY_HEADER; 128];
+    let mut req = httparse::Request::new(&mut headers);
+    let head_len = match req.parse(raw) {
+        Ok(httparse::Status::Complete(n)) => n,
+        _ => return None,
+    };
+    let method = req.method?.to_uppercase();
+    let target = req.path?;
+    let version = format!("HTTP/1.{}", req.version?);
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut header_map: Vec<(String, Plain)> = Vec::new();
+    let mut chunked = false;
+    let mut length = None;
+    for h in req.headers.iter() {
+        let name = h.name.to_lowercase();
+        let value = String::from_utf8_lossy(h.value).trim().to_string();
+        if name == "transfer-encoding" && value.to_lowercase().contains("chunked") {
+            chunked = true;
+        }
+        if name == "content-length" {
+            length = value.parse::<usize>().ok();
+        }
+        header_map.retain(|(n, _)| *n != name);
+        header_map.push((name, Plain::Str(value)));
+    }
+    let rest = &raw[head_len..];
+    let body = if chunked {
+        dechunk(rest)?
+    } else {
+        match length {
+            Some(n) if rest.len() != n => return None,
+            _ => rest.to_vec(),
+        }
+    };
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let is_form = method == "POST"
+        && header_map.iter().any(|(n, v)| {
+            n == "content-type"
+                && matches!(v, Plain::Str(s) if s.starts_with("application/x-www-form-urlencoded"))
+        });
+    let form = if is_form {
+        form_map(&text)
+    } else {
+        Plain::Map(Vec::new())
+    };
+    let body = if is_form {
+        form.clone()
+    } else {
+        Plain::Str(text)
+    };
+    let query = match form_map(query) {
+        Plain::Map(q) => Plain::Map(q),
+        other => other,
+    };
+    Some(Plain::Map(vec![
+        ("method".into(), Plain::Str(method)),
+        ("path".into(), Plain::Str(path.to_string())),
+        ("query".into(), query),
+        ("version".into(), Plain::Str(version)),
+        ("headers".into(), Plain::Map(header_map)),
+        ("body".into(), body),
+        ("form".into(), form),
+        ("raw".into(), Plain::Bytes(raw.to_vec())),
+    ]))
+}
