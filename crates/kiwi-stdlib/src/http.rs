@@ -82,6 +82,8 @@ fn value_error(m: String) -> KiwiError {
 fn pairs(name: &str, args: &[Value], i: usize) -> KResult<Vec<(String, String)>> {
     match args.get(i) {
         None | Some(Value::Null) => Ok(Vec::new()),
+        // Just the content type (the httpserver package's common case).
+        Some(Value::Str(ct)) => Ok(vec![("content-type".to_owned(), ct.to_string())]),
         Some(Value::Map(m)) => Ok(m
             .borrow()
             .iter()
@@ -180,14 +182,15 @@ fn serve(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     let tls = opt_bool_arg(NAME, &opts, 3, false)?;
     let cert = opt_str_arg(NAME, &opts, 4)?;
     let key = opt_str_arg(NAME, &opts, 5)?;
-    let cert_key =
-        match (cert.is_empty(), key.is_empty()) {
-            (true, true) => None,
-            (false, false) => Some((cert, key)),
-            _ => return Err(value_error(format!(
+    let cert_key = match (cert.is_empty(), key.is_empty()) {
+        (true, true) => None,
+        (false, false) => Some((cert, key)),
+        _ => {
+            return Err(value_error(format!(
                 "{NAME}: TLS needs both cert and key (or neither, for the development certificate)"
-            ))),
-        };
+            )))
+        }
+    };
     let positive = |i: usize, default: i64, what: &str| -> KResult<u64> {
         let n = int_arg(NAME, &opts, i, Some(default))?;
         if n <= 0 {
