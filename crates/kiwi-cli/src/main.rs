@@ -4,6 +4,7 @@
 
 mod repl;
 mod source;
+mod workers;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,11 @@ struct Cli {
     /// (colon-separated).
     #[arg(long = "stdlib-path", value_name = "DIR")]
     stdlib_path: Vec<PathBuf>,
+
+    /// Run N copies of the script, each a process of its own sharing the script's listening
+    /// ports (SO_REUSEPORT), so a server uses N cores. Nothing else is shared.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
 
     /// The script to run, then the arguments it sees in env::args().
     #[arg(
@@ -116,6 +122,12 @@ fn run(cli: Cli) -> i32 {
         };
         let mut rt = runtime(host, &stdlib);
         return rt.run_source(Path::new("<eval>"), &code);
+    }
+    if let Some(n) = cli.workers.filter(|&n| n > 1) {
+        if cli.rest.is_empty() {
+            return source::fail("--workers needs a script to run");
+        }
+        return workers::run(usize::from(n));
     }
     let mut rest = cli.rest.into_iter();
     let Some(file) = rest.next() else {
