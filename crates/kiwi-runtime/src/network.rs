@@ -335,10 +335,10 @@ impl NetDriver for NetAdapter {
     }
 
     fn smtp_send(&mut self, op: NetId, mail: SmtpSpec) -> Option<NetResult> {
-        let security = match (mail.use_tls, mail.port) {
+        let security = match (mail.use_tls, mail.implicit_tls) {
             (false, _) => SmtpSecurity::None,
-            (true, 465) => SmtpSecurity::Implicit,
-            (true, _) => SmtpSecurity::StartTls,
+            (true, true) => SmtpSecurity::Implicit,
+            (true, false) => SmtpSecurity::StartTls,
         };
         self.protocol_ops.insert(op);
         self.net.smtp_send(

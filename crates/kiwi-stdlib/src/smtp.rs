@@ -57,10 +57,28 @@ fn send(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
         Some(Value::Int(ms)) if ms > 0 => ms.unsigned_abs(),
         _ => 30_000,
     };
+    // use_tls: true (port 465: TLS from the start, else STARTTLS), false, "implicit" or
+    // "starttls".
+    let (use_tls, implicit_tls) = match get("use_tls") {
+        Some(Value::Bool(false)) => (false, false),
+        Some(Value::Str(s)) if s.as_str() == "implicit" => (true, true),
+        Some(Value::Str(s)) if s.as_str() == "starttls" => (true, false),
+        None | Some(Value::Null) | Some(Value::Bool(true)) => (true, port == 465),
+        Some(other) => {
+            return Err(KiwiError::custom(
+                "ValueError",
+                format!(
+                    "smtp::send: use_tls must be true, false, \"implicit\" or \"starttls\", not {}",
+                    kiwi_vm::format::to_display(&other)
+                ),
+            ))
+        }
+    };
     let spec = SmtpSpec {
         host: text(get("host")),
         port,
-        use_tls: !matches!(get("use_tls"), Some(Value::Bool(false))),
+        use_tls,
+        implicit_tls,
         username: text(get("username")),
         password: text(get("password")),
         from: text(get("from")),

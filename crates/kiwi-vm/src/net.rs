@@ -401,8 +401,10 @@ pub struct SmtpSpec {
     pub host: String,
     /// Its port.
     pub port: u16,
-    /// Protect the connection with TLS (implicit on port 465, else STARTTLS, required).
+    /// Protect the connection with TLS.
     pub use_tls: bool,
+    /// TLS from the first byte (else STARTTLS, required).
+    pub implicit_tls: bool,
     /// AUTH user (none when empty).
     pub username: String,
     /// AUTH password.

@@ -98,19 +98,24 @@ pub(super) fn tls_failure(peer: &str, e: &(dyn StdError + 'static)) -> Option<Ne
         if let Some(tls) = err.downcast_ref::<rustls::Error>() {
             return Some(handshake_error(peer, tls));
         }
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                return Some(handshake_error(peer, tls));
-            }
-        }
-        source = err.source();
+        // io::Errors nest (tokio-rustls inside hyper-util's): walk into the wrapped error.
+        source = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => err.source(),
+        };
     }
     None
 }
 
 /// What went wrong with a request, in one line, with the kind that decides the Kiwi error.
 fn request_error(url: &str, e: &reqwest::Error) -> NetError {
-    if let Some(tls) = tls_failure(url, e) {
+    if let Some(mut tls) = tls_failure(url, e) {
+        if !tls.message.contains(url) {
+            tls.message = format!("{url}: {}", tls.message);
+        }
         return tls;
     }
     let kind = if e.is_timeout() {
