@@ -41,7 +41,10 @@ fn python_module_or_skip(module: &str, what: &str) -> bool {
         !kiwi_testkit::under_ci(),
         "{what}: the Python module `{module}` is missing; CI must install it (see .ci/run)"
     );
-    util::skip(what, &format!("the Python module `{module}` is not installed"));
+    util::skip(
+        what,
+        &format!("the Python module `{module}` is not installed"),
+    );
     false
 }
 
@@ -621,7 +624,10 @@ while True:
 
 #[test]
 fn smtp_against_aiosmtpd_plain_starttls_and_implicit_tls() {
-    if !python_module_or_skip("aiosmtpd", "smtp_against_aiosmtpd_plain_starttls_and_implicit_tls") {
+    if !python_module_or_skip(
+        "aiosmtpd",
+        "smtp_against_aiosmtpd_plain_starttls_and_implicit_tls",
+    ) {
         return;
     }
     let pki = Pki::new("smtp");

@@ -127,7 +127,23 @@ fn request_error(url: &str, e: &reqwest::Error) -> NetError {
     } else {
         ErrorKind::Io
     };
-    NetError::new(kind, format!("{url}: {}", chain(e)))
+    // reqwest's own outer messages repeat the URL and name layers; the causes say what
+    // happened ("tcp connect error: Connection refused").
+    let mut causes: Vec<String> = Vec::new();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !text.starts_with("client error") && !causes.iter().any(|c| c.contains(&text)) {
+            causes.push(text);
+        }
+        source = s.source();
+    }
+    let reason = if causes.is_empty() {
+        e.to_string()
+    } else {
+        causes.join(": ")
+    };
+    NetError::new(kind, format!("{url}: {reason}"))
 }
 
 /// An error and its causes, joined (reqwest's own message alone says little).

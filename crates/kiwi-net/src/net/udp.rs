@@ -32,6 +32,9 @@ struct Reads {
 #[derive(Default)]
 pub(super) struct UdpEntry {
     sock: Option<Arc<UdpSocket>>,
+    /// The socket is IPv6 (IPv4 destinations are sent to as IPv4-mapped addresses); kept so a
+    /// send needs no getsockname.
+    v6: bool,
     reads: Arc<Mutex<Reads>>,
     /// The reader task, if one ran (aborted with the entry, so a closed socket's port is
     /// free at once).
@@ -51,12 +54,16 @@ fn lock(reads: &Mutex<Reads>) -> MutexGuard<'_, Reads> {
 }
 
 fn datagram(data: &[u8], from: SocketAddr) -> Done {
+    let ip = from.ip().to_canonical();
+    // Loopback without formatting: the common case of tests and benchmarks.
+    let host = if ip == IpAddr::V4(Ipv4Addr::LOCALHOST) {
+        "127.0.0.1".to_owned()
+    } else {
+        ip.to_string()
+    };
     Done::Record(Record::Map(vec![
         ("data".into(), Record::Bytes(data.to_vec())),
-        (
-            "from_host".into(),
-            Record::Str(from.ip().to_canonical().to_string()),
-        ),
+        ("from_host".into(), Record::Str(host)),
         ("from_port".into(), Record::Int(i64::from(from.port()))),
     ]))
 }
@@ -151,6 +158,7 @@ impl Net {
                         t.abort();
                     }
                     lock(&entry.reads).active = false;
+                    entry.v6 = target.addr.is_ipv6();
                     entry.sock = Some(Arc::new(sock));
                     // Waiting receives continue on the new socket.
                     let waiting = !lock(&entry.reads).queue.is_empty();
@@ -255,19 +263,20 @@ impl Net {
                 Some(IpAddr::V4(_)) => SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0),
                 _ => SocketAddr::new(Ipv6Addr::UNSPECIFIED.into(), 0),
             };
-            match new_socket(any, false, false).or_else(|_| {
-                new_socket(
-                    SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0),
-                    false,
-                    false,
-                )
-            }) {
-                Ok(s) => entry.sock = Some(Arc::new(s)),
+            let v4 = SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0);
+            let made = new_socket(any, false, false)
+                .map(|s| (s, any.is_ipv6()))
+                .or_else(|_| new_socket(v4, false, false).map(|s| (s, false)));
+            match made {
+                Ok((s, v6)) => {
+                    entry.sock = Some(Arc::new(s));
+                    entry.v6 = v6;
+                }
                 Err(e) => return Some(Err(NetError::io("bind UDP socket", &e))),
             }
         }
         let sock = entry.sock.clone()?;
-        let v6 = sock.local_addr().is_ok_and(|a| a.is_ipv6());
+        let v6 = entry.v6;
         let fit = move |ip: IpAddr| match (ip, v6) {
             (IpAddr::V4(v4), true) => IpAddr::V6(v4.to_ipv6_mapped()),
             (ip, _) => ip,
