@@ -172,7 +172,7 @@ fn https_with_http2_by_alpn_for_curl_and_httpx() {
     pki.leaf("server", "DNS:localhost,IP:127.0.0.1", "ca", None, false);
     let dir = TempDir::new("http-tls-script");
     let script = dir.file("server.kiwi", KIWI_SERVER);
-    let (mut server, port) = start_kiwi(
+    let (server, port) = start_kiwi(
         "kiwi https server",
         kiwi()
             .arg(&script)
@@ -441,7 +441,7 @@ println ids.map(with (id) do task::await(id)["status"] end).unique()
 
 #[test]
 fn kiwi_client_against_python_http_server() {
-    let (mut py, port) = start_python("python http.server", PY_HTTP_SERVER, &[]);
+    let (py, port) = start_python("python http.server", PY_HTTP_SERVER, &[]);
     let dir = TempDir::new("http-client");
     let script = dir.file("client.kiwi", KIWI_CLIENT);
     let out = run_ok(
@@ -559,7 +559,7 @@ fn udp_against_python_sockets() {
         hosts.push("::1");
     }
     for host in hosts {
-        let (mut py, port) = start_python("python udp echo", PY_UDP_ECHO, &[host]);
+        let (py, port) = start_python("python udp echo", PY_UDP_ECHO, &[host]);
         let out = run_ok(
             "kiwi udp client",
             kiwi().arg(&client).arg(host).arg(port.to_string()),

@@ -18,7 +18,7 @@ pub enum Done {
     /// What a blocking job ([`crate::Net::run_blocking`]) produced.
     Data(Payload),
     /// What a protocol operation produced (an HTTP response or request, a datagram).
-    Record(crate::Record),
+    Record(kiwi_proto::Record),
 }
 
 /// A blocking job's result, opaque to this crate: the caller that made the job knows its type.

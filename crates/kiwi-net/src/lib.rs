@@ -64,7 +64,6 @@ mod linger;
 mod listener;
 mod net;
 mod options;
-mod record;
 mod resolve;
 mod stdin;
 mod stream;
@@ -76,15 +75,12 @@ mod wake;
 
 pub use completions::{Completion, Done, Payload};
 pub use error::{ErrorKind, NetError};
+pub use kiwi_proto::{HttpReply, HttpRequest, HttpServeOptions, Record, SmtpMail, SmtpSecurity};
 pub use linger::LINGER;
-pub use net::http_client::HttpRequest;
 pub use net::http_client::DEFAULT_HTTP_TIMEOUT;
-pub use net::http_server::{HttpReply, HttpServeOptions};
-pub use net::smtp::{SmtpMail, SmtpSecurity};
 pub use net::udp::MAX_DATAGRAM;
 pub use net::{Cancelled, Net, SocketKind};
 pub use options::{OptionValue, OPTION_NAMES};
-pub use record::Record;
 pub use tls_listener::{MAX_HANDSHAKES, TLS_HANDSHAKE_TIMEOUT};
 
 /// Socket and operation ids, drawn from the runtime-wide counter shared with the scheduler.

@@ -739,20 +739,46 @@ impl Net {
     /// Resolves `host` to its addresses without blocking the thread (IP literals at once);
     /// completes with [`Done::Addresses`], in the resolver's order, without duplicates.
     pub fn resolve(&self, op: Id, host: &str) {
+        let host = host.to_string();
+        let task = self.spawn_op(op, |_| {
+            Ok(async move { resolve::host_addresses(&host).await.map(Done::Addresses) })
+        });
+        let mut st = self.inner.state.borrow_mut();
+        st.resolves.retain(|t| !t.is_finished());
+        st.resolves.extend(task);
+    }
+
+    /// Starts operation `op` as a tokio task: `prepare` (given the state) makes the future
+    /// whose result completes `op` through the shared lists. Without a runtime, or when
+    /// `prepare` fails, `op` completes at once with the error. Gives the task, if started.
+    fn spawn_op<F>(
+        &self,
+        op: Id,
+        prepare: impl FnOnce(&mut State) -> Result<F, NetError>,
+    ) -> Option<JoinHandle<()>>
+    where
+        F: std::future::Future<Output = Result<Done, NetError>> + Send + 'static,
+    {
         let mut st = self.inner.state.borrow_mut();
         st.completions.started();
         let shared = self.inner.shared.clone();
-        let host = host.to_string();
-        if tokio::runtime::Handle::try_current().is_err() {
-            st.completions.push(op, Err(no_runtime()));
-            drop(st);
-            return shared.wake_host();
+        let work = if tokio::runtime::Handle::try_current().is_err() {
+            Err(no_runtime())
+        } else {
+            prepare(&mut st)
+        };
+        match work {
+            Ok(work) => Some(tokio::spawn(async move {
+                let result = work.await;
+                shared.push_finished((op, result));
+            })),
+            Err(e) => {
+                st.completions.push(op, Err(e));
+                drop(st);
+                shared.wake_host();
+                None
+            }
         }
-        st.resolves.push(tokio::spawn(async move {
-            let result = resolve::host_addresses(&host).await.map(Done::Addresses);
-            shared.push_finished((op, result));
-        }));
-        st.resolves.retain(|t| !t.is_finished());
     }
 
     /// Runs `job` on a worker thread of the runtime's blocking pool (file I/O, processes: work

@@ -2,18 +2,13 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-
-use std::path::PathBuf;
 use std::time::Duration;
 
-use kiwi_net::{
-    Completion, Done, ErrorKind, HttpReply, HttpRequest, HttpServeOptions, Net, NetError, Record,
-    SmtpMail, SmtpSecurity,
-};
+use kiwi_net::{Completion, Done, ErrorKind, Net, NetError, Record};
 use kiwi_vm::net::{
-    blocking_result, BlockingJob, Cancelled, FailureKind, HttpReplySpec, HttpRequestSpec,
-    HttpServeSpec, Identity, NetDriver, NetFailure, NetId, NetResult, NetValue, OptionValue, Plain,
-    SmtpSpec, SocketKind,
+    blocking_result, BlockingJob, Cancelled, FailureKind, HttpReply, HttpRequest, HttpServeOptions,
+    Identity, NetDriver, NetFailure, NetId, NetResult, NetValue, OptionValue, Plain, SmtpMail,
+    SocketKind,
 };
 
 /// `kiwi-net` as the VM sees it. Clones of the inner [`Net`] share its state, so the host loop
@@ -104,6 +99,21 @@ fn protocol_result(r: Result<Done, NetError>) -> NetResult {
 
 /// What a blocking job hands back through `kiwi-net` (as an opaque payload).
 type JobResult = Result<Plain, (&'static str, String)>;
+
+impl NetAdapter {
+    /// The result of a protocol operation that finished at once, or (pending) a note to map
+    /// its failure to a protocol error when it completes.
+    fn protocol_op(
+        &mut self,
+        op: NetId,
+        at_once: Option<Result<Done, NetError>>,
+    ) -> Option<NetResult> {
+        if at_once.is_none() {
+            self.protocol_ops.insert(op);
+        }
+        at_once.map(protocol_result)
+    }
+}
 
 impl NetDriver for NetAdapter {
     fn run_blocking(&mut self, op: NetId, job: BlockingJob) -> Option<NetResult> {
@@ -226,19 +236,9 @@ impl NetDriver for NetAdapter {
         }
     }
 
-    fn http_request(&mut self, op: NetId, req: HttpRequestSpec) -> Option<NetResult> {
+    fn http_request(&mut self, op: NetId, req: HttpRequest) -> Option<NetResult> {
         self.protocol_ops.insert(op);
-        self.net.http_request(
-            op,
-            HttpRequest {
-                method: req.method,
-                url: req.url,
-                headers: req.headers,
-                body: req.body,
-                timeout: req.timeout_ms.map(Duration::from_millis),
-                download_to: req.download_to.map(PathBuf::from),
-            },
-        );
+        self.net.http_request(op, req);
         None
     }
 
@@ -246,43 +246,21 @@ impl NetDriver for NetAdapter {
         self.net.set_http_timeout(Duration::from_millis(ms));
     }
 
-    fn http_serve(&mut self, spec: HttpServeSpec) -> Result<NetId, NetFailure> {
-        let defaults = HttpServeOptions::default();
-        let opts = HttpServeOptions {
-            host: spec.host,
-            port: spec.port,
-            reuse_port: spec.reuse_port,
-            tls: spec.tls,
-            cert_key: spec
-                .cert_key
-                .map(|(c, k)| (PathBuf::from(c), PathBuf::from(k))),
-            max_body: spec.max_body,
-            header_timeout: Duration::from_millis(spec.header_timeout_ms),
-            body_timeout: Duration::from_millis(spec.body_timeout_ms),
-            ..defaults
-        };
+    fn http_serve(&mut self, opts: HttpServeOptions) -> Result<NetId, NetFailure> {
         self.net.http_serve(opts).map_err(protocol_failure)
     }
 
     fn http_accept(&mut self, op: NetId, server: NetId) -> Option<NetResult> {
-        let at_once = self.net.http_accept(op, server).map(protocol_result);
-        if at_once.is_none() {
-            self.protocol_ops.insert(op);
-        }
-        at_once
+        let at_once = self.net.http_accept(op, server);
+        self.protocol_op(op, at_once)
     }
 
     fn http_respond(
         &mut self,
         server: NetId,
         request: i64,
-        reply: HttpReplySpec,
+        reply: HttpReply,
     ) -> Result<(), NetFailure> {
-        let reply = HttpReply {
-            status: reply.status,
-            headers: reply.headers,
-            body: reply.body,
-        };
         self.net
             .http_respond(server, request, reply)
             .map_err(protocol_failure)
@@ -309,11 +287,8 @@ impl NetDriver for NetAdapter {
     }
 
     fn udp_recv(&mut self, op: NetId, id: NetId, max: usize) -> Option<NetResult> {
-        let at_once = self.net.udp_recv(op, id, max).map(protocol_result);
-        if at_once.is_none() {
-            self.protocol_ops.insert(op);
-        }
-        at_once
+        let at_once = self.net.udp_recv(op, id, max);
+        self.protocol_op(op, at_once)
     }
 
     fn udp_send(
@@ -324,41 +299,13 @@ impl NetDriver for NetAdapter {
         port: u16,
         data: &[u8],
     ) -> Option<NetResult> {
-        let at_once = self
-            .net
-            .udp_send(op, id, host, port, data)
-            .map(protocol_result);
-        if at_once.is_none() {
-            self.protocol_ops.insert(op);
-        }
-        at_once
+        let at_once = self.net.udp_send(op, id, host, port, data);
+        self.protocol_op(op, at_once)
     }
 
-    fn smtp_send(&mut self, op: NetId, mail: SmtpSpec) -> Option<NetResult> {
-        let security = match (mail.use_tls, mail.implicit_tls) {
-            (false, _) => SmtpSecurity::None,
-            (true, true) => SmtpSecurity::Implicit,
-            (true, false) => SmtpSecurity::StartTls,
-        };
+    fn smtp_send(&mut self, op: NetId, mail: SmtpMail) -> Option<NetResult> {
         self.protocol_ops.insert(op);
-        self.net.smtp_send(
-            op,
-            SmtpMail {
-                host: mail.host,
-                port: mail.port,
-                security,
-                username: mail.username,
-                password: mail.password,
-                from: mail.from,
-                to: mail.to,
-                cc: mail.cc,
-                bcc: mail.bcc,
-                subject: mail.subject,
-                body: mail.body,
-                html: mail.html,
-                timeout: Duration::from_millis(mail.timeout_ms),
-            },
-        );
+        self.net.smtp_send(op, mail);
         None
     }
 

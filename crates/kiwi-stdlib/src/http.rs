@@ -6,7 +6,9 @@
 
 use kiwi_vm::error::{ErrorType, KResult, KiwiError};
 use kiwi_vm::native::{Arity, NativeCx, NativeFn, Package, Reply};
-use kiwi_vm::net::{HttpReplySpec, HttpRequestSpec, HttpServeSpec, Plain};
+use std::time::Duration;
+
+use kiwi_vm::net::{HttpReply, HttpRequest, HttpServeOptions, Plain};
 use kiwi_vm::value::Value;
 
 use crate::net::{
@@ -139,13 +141,13 @@ fn request(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     let body = body_arg(args.get(3));
     let timeout = int_arg(NAME, args, 4, Some(0))?;
     let download = opt_str_arg(NAME, args, 5)?;
-    let spec = HttpRequestSpec {
+    let spec = HttpRequest {
         method,
         url,
         headers,
         body,
-        timeout_ms: (timeout > 0).then_some(timeout.unsigned_abs()),
-        download_to: (!download.is_empty()).then_some(download),
+        timeout: (timeout > 0).then(|| Duration::from_millis(timeout.unsigned_abs())),
+        download_to: (!download.is_empty()).then(|| download.into()),
     };
     let started = cx.begin_op(Ok(()), |net, op| net.http_request(op, spec));
     reply(cx, started)
@@ -200,19 +202,20 @@ fn serve(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
         }
         Ok(n.unsigned_abs())
     };
-    let spec = HttpServeSpec {
+    let opts = HttpServeOptions {
         host,
         port,
         reuse_port,
         tls: tls || cert_key.is_some(),
-        cert_key,
+        cert_key: cert_key.map(|(c, k)| (c.into(), k.into())),
         max_body: usize::try_from(positive(6, 16 << 20, "max_body")?).unwrap_or(usize::MAX),
-        header_timeout_ms: positive(7, 10_000, "header_timeout")?,
-        body_timeout_ms: positive(8, 30_000, "body_timeout")?,
+        header_timeout: Duration::from_millis(positive(7, 10_000, "header_timeout")?),
+        body_timeout: Duration::from_millis(positive(8, 30_000, "body_timeout")?),
+        ..HttpServeOptions::default()
     };
     let id = cx
         .net()
-        .http_serve(spec)
+        .http_serve(opts)
         .map_err(|f| KiwiError::custom("NetworkError", f.message))?;
     Ok(Value::Int(id).into())
 }
@@ -229,13 +232,13 @@ fn respond(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
         .ok_or_else(|| value_error(format!("{NAME}: invalid HTTP status {status}")))?;
     let headers = pairs(NAME, args, 3)?;
     let body = body_arg(args.get(4)).unwrap_or_default();
-    let spec = HttpReplySpec {
+    let answer = HttpReply {
         status,
         headers,
         body,
     };
     cx.net()
-        .http_respond(server, request, spec)
+        .http_respond(server, request, answer)
         .map_err(|f| value_error(f.message))?;
     Ok(Value::Null.into())
 }
@@ -342,10 +345,7 @@ fn parse_request(raw: &[u8]) -> Option<Plain> {
     } else {
         Plain::Str(text)
     };
-    let query = match form_map(query) {
-        Plain::Map(q) => Plain::Map(q),
-        other => other,
-    };
+    let query = form_map(query);
     Some(Plain::Map(vec![
         ("method".into(), Plain::Str(method)),
         ("path".into(), Plain::Str(path.to_string())),

@@ -4,7 +4,9 @@
 
 use kiwi_vm::error::{KResult, KiwiError};
 use kiwi_vm::native::{Arity, NativeCx, NativeFn, Package, Reply};
-use kiwi_vm::net::SmtpSpec;
+use std::time::Duration;
+
+use kiwi_vm::net::{SmtpMail, SmtpSecurity};
 use kiwi_vm::value::{Key, Value};
 
 use crate::net::{arg_type_error, reply};
@@ -74,11 +76,15 @@ fn send(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
             ))
         }
     };
-    let spec = SmtpSpec {
+    let security = match (use_tls, implicit_tls) {
+        (false, _) => SmtpSecurity::None,
+        (true, true) => SmtpSecurity::Implicit,
+        (true, false) => SmtpSecurity::StartTls,
+    };
+    let mail = SmtpMail {
         host: text(get("host")),
         port,
-        use_tls,
-        implicit_tls,
+        security,
         username: text(get("username")),
         password: text(get("password")),
         from: text(get("from")),
@@ -88,8 +94,8 @@ fn send(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
         subject: text(get("subject")),
         body: text(get("body")),
         html: matches!(get("html"), Some(Value::Bool(true))),
-        timeout_ms,
+        timeout: Duration::from_millis(timeout_ms),
     };
-    let started = cx.begin_op(Ok(()), |net, op| net.smtp_send(op, spec));
+    let started = cx.begin_op(Ok(()), |net, op| net.smtp_send(op, mail));
     reply(cx, started)
 }

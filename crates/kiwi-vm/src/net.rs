@@ -9,6 +9,8 @@
 use std::io::BufRead;
 use std::net::SocketAddr;
 
+pub use kiwi_proto::{HttpReply, HttpRequest, HttpServeOptions, SmtpMail, SmtpSecurity};
+
 /// A socket or operation id (from the scheduler's one counter).
 pub type NetId = i64;
 
@@ -279,13 +281,13 @@ pub trait NetDriver {
         Some(blocking_result(job()))
     }
     /// Makes an HTTP request; completes with [`NetValue::Data`], the response map.
-    fn http_request(&mut self, _op: NetId, _req: HttpRequestSpec) -> Option<NetResult> {
+    fn http_request(&mut self, _op: NetId, _req: HttpRequest) -> Option<NetResult> {
         Some(Err(unsupported("HTTP")))
     }
     /// Sets the timeout of later HTTP requests that set none (0: the default).
     fn http_timeout(&mut self, _ms: u64) {}
     /// Starts an HTTP server; its id.
-    fn http_serve(&mut self, _spec: HttpServeSpec) -> Result<NetId, NetFailure> {
+    fn http_serve(&mut self, _opts: HttpServeOptions) -> Result<NetId, NetFailure> {
         Err(unsupported("HTTP"))
     }
     /// The next request of an HTTP server; completes with [`NetValue::Data`], the request map.
@@ -297,7 +299,7 @@ pub trait NetDriver {
         &mut self,
         _server: NetId,
         _request: i64,
-        _reply: HttpReplySpec,
+        _reply: HttpReply,
     ) -> Result<(), NetFailure> {
         Err(unsupported("HTTP"))
     }
@@ -333,7 +335,7 @@ pub trait NetDriver {
         Some(Err(unsupported("UDP")))
     }
     /// Sends a mail; completes with [`NetValue::Data`] `{ok, code, message}`.
-    fn smtp_send(&mut self, _op: NetId, _mail: SmtpSpec) -> Option<NetResult> {
+    fn smtp_send(&mut self, _op: NetId, _mail: SmtpMail) -> Option<NetResult> {
         Some(Err(unsupported("SMTP")))
     }
 }
@@ -343,88 +345,6 @@ fn unsupported(what: &str) -> NetFailure {
         FailureKind::Other,
         format!("{what} is not available in this host"),
     )
-}
-
-/// An HTTP request a script makes.
-#[derive(Debug, Clone, Default)]
-pub struct HttpRequestSpec {
-    /// `GET`, `POST`, ...
-    pub method: String,
-    /// An absolute http(s) URL.
-    pub url: String,
-    /// Headers in order.
-    pub headers: Vec<(String, String)>,
-    /// The body, if any.
-    pub body: Option<Vec<u8>>,
-    /// This request's timeout in milliseconds (else the client's).
-    pub timeout_ms: Option<u64>,
-    /// Write the body to this file instead of returning it.
-    pub download_to: Option<String>,
-}
-
-/// How an HTTP server is set up.
-#[derive(Debug, Clone, Default)]
-pub struct HttpServeSpec {
-    /// The address to bind.
-    pub host: String,
-    /// The port (0: any free one).
-    pub port: u16,
-    /// SO_REUSEPORT.
-    pub reuse_port: bool,
-    /// HTTPS, with `cert`/`key` files or the development certificate.
-    pub tls: bool,
-    /// PEM certificate chain and key files.
-    pub cert_key: Option<(String, String)>,
-    /// The largest body accepted (413 above it).
-    pub max_body: usize,
-    /// How long a client may take to send a request head, in milliseconds.
-    pub header_timeout_ms: u64,
-    /// How long a client may take to send a body, in milliseconds.
-    pub body_timeout_ms: u64,
-}
-
-/// A script's reply to one request.
-#[derive(Debug, Clone, Default)]
-pub struct HttpReplySpec {
-    /// The status code.
-    pub status: u16,
-    /// Headers in order (a name may repeat).
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: Vec<u8>,
-}
-
-/// A mail to send.
-#[derive(Debug, Clone, Default)]
-pub struct SmtpSpec {
-    /// The server.
-    pub host: String,
-    /// Its port.
-    pub port: u16,
-    /// Protect the connection with TLS.
-    pub use_tls: bool,
-    /// TLS from the first byte (else STARTTLS, required).
-    pub implicit_tls: bool,
-    /// AUTH user (none when empty).
-    pub username: String,
-    /// AUTH password.
-    pub password: String,
-    /// The sender.
-    pub from: String,
-    /// Recipients.
-    pub to: Vec<String>,
-    /// Copied recipients.
-    pub cc: Vec<String>,
-    /// Blind-copied recipients.
-    pub bcc: Vec<String>,
-    /// The subject.
-    pub subject: String,
-    /// The body.
-    pub body: String,
-    /// The body is HTML.
-    pub html: bool,
-    /// How long the exchange may take, in milliseconds.
-    pub timeout_ms: u64,
 }
 
 /// A blocking job's result as an operation result.

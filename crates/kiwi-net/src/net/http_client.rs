@@ -7,38 +7,20 @@
 //! `SSL_CERT_FILE`, `tls::trust`, the development CA) with the same one-line reasons.
 
 use std::error::Error as StdError;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::ClientConfig;
 
-use super::{no_runtime, Net, State};
+use super::{Net, State};
 use crate::tls_verify::handshake_error;
-use crate::{Done, ErrorKind, Id, NetError, Record};
+use crate::{Done, ErrorKind, HttpRequest, Id, NetError, Record};
 
 /// The longest a request may take when the script set no timeout.
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many redirects a request follows before failing.
 const MAX_REDIRECTS: usize = 10;
-
-/// One request a script makes.
-#[derive(Debug, Clone, Default)]
-pub struct HttpRequest {
-    /// `GET`, `POST`, ... (any token).
-    pub method: String,
-    /// An absolute `http://` or `https://` URL.
-    pub url: String,
-    /// Request headers, in order (a name may repeat).
-    pub headers: Vec<(String, String)>,
-    /// The body, if any.
-    pub body: Option<Vec<u8>>,
-    /// Overrides the client-wide timeout for this request.
-    pub timeout: Option<Duration>,
-    /// Stream the body into this file instead of returning it.
-    pub download_to: Option<PathBuf>,
-}
 
 /// The client state of one `Net`.
 pub(super) struct ClientState {
@@ -263,28 +245,14 @@ impl Net {
     /// TLS connect), `InvalidInput` (bad URL, method, too many redirects), `Io` otherwise. A
     /// 4xx or 5xx status is a response, not an error.
     pub fn http_request(&self, op: Id, req: HttpRequest) {
+        let task = self.spawn_op(op, |st| {
+            let client = st.http_client()?;
+            let timeout = st.http.timeout;
+            Ok(perform(client, req, timeout))
+        });
         let mut st = self.inner.state.borrow_mut();
-        st.completions.started();
-        let shared = self.inner.shared.clone();
-        if tokio::runtime::Handle::try_current().is_err() {
-            st.completions.push(op, Err(no_runtime()));
-            drop(st);
-            return shared.wake_host();
-        }
-        let client = match st.http_client() {
-            Ok(c) => c,
-            Err(e) => {
-                st.completions.push(op, Err(e));
-                drop(st);
-                return shared.wake_host();
-            }
-        };
-        let timeout = st.http.timeout;
         st.http.tasks.retain(|t| !t.is_finished());
-        st.http.tasks.push(tokio::spawn(async move {
-            let result = perform(client, req, timeout).await;
-            shared.push_finished((op, result));
-        }));
+        st.http.tasks.extend(task);
     }
 
     /// Sets the timeout of later requests that set none of their own (0: the default).

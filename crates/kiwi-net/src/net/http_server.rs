@@ -18,7 +18,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -36,7 +35,7 @@ use tokio::task::JoinHandle;
 use super::{no_runtime, Net};
 use crate::tls_config::{dev_identity, load_server_config};
 use crate::wake::Shared;
-use crate::{resolve, Done, ErrorKind, Id, NetError, Record};
+use crate::{resolve, Done, ErrorKind, HttpReply, HttpServeOptions, Id, NetError, Record};
 
 /// How long a stopping server lets in-flight requests finish before closing their
 /// connections.
@@ -44,59 +43,6 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// How long a TLS client may take over its handshake.
 const TLS_ACCEPT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How a server is set up.
-#[derive(Debug, Clone)]
-pub struct HttpServeOptions {
-    /// The address to bind ("" for all interfaces).
-    pub host: String,
-    /// The port (0 picks a free one).
-    pub port: u16,
-    /// The kernel's accept backlog.
-    pub backlog: u32,
-    /// SO_REUSEPORT, so several processes can serve one port.
-    pub reuse_port: bool,
-    /// Serve HTTPS: with `cert_key` (PEM files), else the development certificate.
-    pub tls: bool,
-    /// The certificate chain and key files for `tls`.
-    pub cert_key: Option<(PathBuf, PathBuf)>,
-    /// The largest request body accepted (larger: 413).
-    pub max_body: usize,
-    /// The largest request head (request line and headers) accepted (larger: 431).
-    pub max_head: usize,
-    /// How long a client may take to send a request head.
-    pub header_timeout: Duration,
-    /// How long a client may take to send a request body.
-    pub body_timeout: Duration,
-}
-
-impl Default for HttpServeOptions {
-    fn default() -> Self {
-        HttpServeOptions {
-            host: "127.0.0.1".into(),
-            port: 0,
-            backlog: 1024,
-            reuse_port: false,
-            tls: false,
-            cert_key: None,
-            max_body: 16 << 20,
-            max_head: 64 << 10,
-            header_timeout: Duration::from_secs(10),
-            body_timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-/// A script's answer to one request.
-#[derive(Debug, Clone, Default)]
-pub struct HttpReply {
-    /// The status code (100..=999).
-    pub status: u16,
-    /// Headers, in order (a name may repeat, e.g. `Set-Cookie`).
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: Vec<u8>,
-}
 
 type Reply = Response<Full<Bytes>>;
 

@@ -2,57 +2,13 @@
 //! task that reports through the shared lists, with certificates checked against this
 //! `Net`'s trust set (system roots, `tls::trust`, the development CA).
 
-use std::time::Duration;
-
 use lettre::message::{header::ContentType, Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use super::{no_runtime, Net};
-use crate::{Done, ErrorKind, Id, NetError, Record};
-
-/// How the connection to the mail server is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SmtpSecurity {
-    /// Plain text (a local relay, tests).
-    None,
-    /// Plain connect, then STARTTLS, required (port 587).
-    StartTls,
-    /// TLS from the first byte (port 465).
-    Implicit,
-}
-
-/// One message to send.
-#[derive(Debug, Clone)]
-pub struct SmtpMail {
-    /// The server's host name (also the name its certificate must have).
-    pub host: String,
-    /// The server's port.
-    pub port: u16,
-    /// How to protect the connection.
-    pub security: SmtpSecurity,
-    /// AUTH credentials (none when the user name is empty).
-    pub username: String,
-    /// The password.
-    pub password: String,
-    /// The sender, `addr` or `Name <addr>`.
-    pub from: String,
-    /// Recipients.
-    pub to: Vec<String>,
-    /// Copied recipients.
-    pub cc: Vec<String>,
-    /// Blind-copied recipients.
-    pub bcc: Vec<String>,
-    /// The subject line.
-    pub subject: String,
-    /// The body.
-    pub body: String,
-    /// Send the body as HTML instead of plain text.
-    pub html: bool,
-    /// How long the whole exchange may take.
-    pub timeout: Duration,
-}
+use super::Net;
+use crate::{Done, ErrorKind, Id, NetError, Record, SmtpMail, SmtpSecurity};
 
 fn invalid(m: String) -> NetError {
     NetError::new(ErrorKind::InvalidInput, m)
@@ -156,25 +112,17 @@ impl Net {
     /// Sends `mail`; completes with [`Done::Record`] `{ok, code, message}` (the server's
     /// final reply) or an error (refused, rejected certificate, refused recipient...).
     pub fn smtp_send(&self, op: Id, mail: SmtpMail) {
-        let mut st = self.inner.state.borrow_mut();
-        st.completions.started();
-        let shared = self.inner.shared.clone();
-        if tokio::runtime::Handle::try_current().is_err() {
-            st.completions.push(op, Err(no_runtime()));
-            drop(st);
-            return shared.wake_host();
-        }
-        let roots = st
-            .trust
-            .roots()
-            .into_iter()
-            .map(|der| Certificate::from_der(der.to_vec()))
-            .filter_map(Result::ok)
-            .collect();
-        drop(st);
-        drop(tokio::spawn(async move {
-            let result = deliver(mail, roots).await;
-            shared.push_finished((op, result));
-        }));
+        let task = self.spawn_op(op, |st| {
+            let roots: Vec<Certificate> = st
+                .trust
+                .roots()
+                .into_iter()
+                .map(|der| Certificate::from_der(der.to_vec()))
+                .filter_map(Result::ok)
+                .collect();
+            Ok(deliver(mail, roots))
+        });
+        // Not tracked: a mail in flight is finished even if every socket closes.
+        drop(task);
     }
 }
