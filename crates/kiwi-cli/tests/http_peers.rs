@@ -72,6 +72,15 @@ fn curl(args: &[&str]) -> String {
     out.strip_suffix('\n').unwrap_or(&out).to_string()
 }
 
+/// Starts [`KIWI_SERVER`] with `args` (none, or a certificate and key); the directory
+/// holding the script lives as long as the server is needed.
+fn start_test_server(tag: &str, args: &[String]) -> (TempDir, Proc, u16) {
+    let dir = TempDir::new(tag);
+    let script = dir.file("server.kiwi", KIWI_SERVER);
+    let (server, port) = start_kiwi("kiwi http server", kiwi().arg(&script).args(args));
+    (dir, server, port)
+}
+
 /// A kiwi server for the peer tests: optional TLS (args: cert key), tight limits so the
 /// hostile-client test is quick.
 const KIWI_SERVER: &str = r#"
@@ -103,9 +112,7 @@ fn curl_http1_keepalive_and_http2_prior_knowledge() {
     if !tool_or_skip("curl", "curl_http1_keepalive_and_http2_prior_knowledge") {
         return;
     }
-    let dir = TempDir::new("http-curl");
-    let script = dir.file("server.kiwi", KIWI_SERVER);
-    let (mut server, port) = start_kiwi("kiwi http server", kiwi().arg(&script));
+    let (_dir, mut server, port) = start_test_server("http-curl", &[]);
     let url = format!("http://127.0.0.1:{port}/json");
     // Two requests on one curl: the second reuses the connection (0 new connects).
     let out = curl(&[
@@ -170,15 +177,8 @@ fn https_with_http2_by_alpn_for_curl_and_httpx() {
     }
     let pki = Pki::new("http-tls");
     pki.leaf("server", "DNS:localhost,IP:127.0.0.1", "ca", None, false);
-    let dir = TempDir::new("http-tls-script");
-    let script = dir.file("server.kiwi", KIWI_SERVER);
-    let (server, port) = start_kiwi(
-        "kiwi https server",
-        kiwi()
-            .arg(&script)
-            .arg(pki.p("server.pem"))
-            .arg(pki.p("server.key")),
-    );
+    let (_dir, server, port) =
+        start_test_server("http-tls", &[pki.p("server.pem"), pki.p("server.key")]);
     let url = format!("https://localhost:{port}/json");
     let out = curl(&[
         "-s",
@@ -236,9 +236,7 @@ fn httpx_concurrent_requests_are_served_concurrently() {
     if !python_module_or_skip("httpx", "httpx_concurrent_requests_are_served_concurrently") {
         return;
     }
-    let dir = TempDir::new("http-httpx");
-    let script = dir.file("server.kiwi", KIWI_SERVER);
-    let (mut server, port) = start_kiwi("kiwi http server", kiwi().arg(&script));
+    let (_dir, mut server, port) = start_test_server("http-httpx", &[]);
     // 50 requests that each take 300 ms in the handler: together well under 50 x 300 ms.
     let code = r#"
 import asyncio, sys, time, httpx
@@ -335,9 +333,7 @@ print("served after:", ok())
 
 #[test]
 fn hostile_clients_never_take_the_server_down() {
-    let dir = TempDir::new("http-hostile");
-    let script = dir.file("server.kiwi", KIWI_SERVER);
-    let (mut server, port) = start_kiwi("kiwi http server", kiwi().arg(&script));
+    let (_dir, mut server, port) = start_test_server("http-hostile", &[]);
     let out = run_ok(
         "hostile clients",
         python(HOSTILE).arg(port.to_string()),
