@@ -1,4 +1,5 @@
-//! Global functions: `typeof`, `char`, `serialize`, `deserialize`.
+//! Global functions: `typeof`, `char`, `serialize`, `deserialize`, `d`, and upstream's HTTP
+//! builtins (`__http_get__` ...).
 
 use kiwi_vm::error::KResult;
 use kiwi_vm::format;
@@ -27,6 +28,20 @@ pub const PACKAGE: Package = Package {
         NativeFn::pure("deserialize", Arity::exactly(1), |a| {
             serial::deserialize(check::str_arg("deserialize", a, 0)?)
         }),
+        // Upstream's HTTP builtins, which its examples call directly (see http.rs).
+        NativeFn::cx("__http_get__", Arity::between(1, 2), |cx, a| {
+            crate::http::builtin(cx, "GET", a)
+        }),
+        NativeFn::cx("__http_post__", Arity::between(1, 3), |cx, a| {
+            crate::http::builtin(cx, "POST", a)
+        }),
+        NativeFn::cx("__http_put__", Arity::between(1, 3), |cx, a| {
+            crate::http::builtin(cx, "PUT", a)
+        }),
+        NativeFn::cx("__http_delete__", Arity::between(1, 3), |cx, a| {
+            crate::http::builtin(cx, "DELETE", a)
+        }),
+        NativeFn::cx("__http_download__", Arity::between(2, 3), crate::http::builtin_download),
     ],
 };
 

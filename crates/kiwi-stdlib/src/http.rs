@@ -76,6 +76,28 @@ pub const SERVER_PACKAGE: Package = Package {
     ],
 };
 
+/// Upstream's global builtins under its `http` package (`__http_get__(url, headers)`,
+/// `__http_post__(url, body, headers)`, ...), which its examples call directly: the task id
+/// of the request, like `http::request`.
+pub(crate) fn builtin(cx: &mut NativeCx<'_>, method: &str, args: &[Value]) -> KResult<Reply> {
+    let url = args.first().cloned().unwrap_or(Value::Null);
+    let (body, headers) = match method {
+        "GET" => (Value::Null, args.get(1)),
+        _ => (args.get(1).cloned().unwrap_or(Value::Null), args.get(2)),
+    };
+    let headers = headers.cloned().unwrap_or(Value::Null);
+    request(cx, &[Value::str(method), url, headers, body])
+}
+
+/// Upstream's `__http_download__(url, filename, headers = {})`: the task id of a GET whose
+/// body goes to `filename`.
+pub(crate) fn builtin_download(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
+    let url = args.first().cloned().unwrap_or(Value::Null);
+    let file = args.get(1).cloned().unwrap_or(Value::Null);
+    let headers = args.get(2).cloned().unwrap_or(Value::Null);
+    request(cx, &[Value::str("GET"), url, headers, Value::Null, Value::Int(0), file])
+}
+
 fn value_error(m: String) -> KiwiError {
     KiwiError::new(ErrorType::ValueError, m)
 }
