@@ -101,6 +101,8 @@ struct State {
     servers: HashMap<Id, http_server::ServerEntry>,
     /// UDP sockets by id.
     udp: HashMap<Id, udp::UdpEntry>,
+    /// HTTP replies handed to connection tasks since the host last yielded to them.
+    unflushed_replies: u32,
 }
 
 impl Default for State {
@@ -123,6 +125,7 @@ impl Default for State {
             http: http_client::ClientState::default(),
             servers: HashMap::new(),
             udp: HashMap::new(),
+            unflushed_replies: 0,
         }
     }
 }

@@ -242,6 +242,10 @@ impl NetDriver for NetAdapter {
         None
     }
 
+    fn wants_yield(&mut self) -> bool {
+        self.net.wants_yield()
+    }
+
     fn http_timeout(&mut self, ms: u64) {
         self.net.set_http_timeout(Duration::from_millis(ms));
     }

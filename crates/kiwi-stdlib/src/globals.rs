@@ -41,7 +41,11 @@ pub const PACKAGE: Package = Package {
         NativeFn::cx("__http_delete__", Arity::between(1, 3), |cx, a| {
             crate::http::builtin(cx, "DELETE", a)
         }),
-        NativeFn::cx("__http_download__", Arity::between(2, 3), crate::http::builtin_download),
+        NativeFn::cx(
+            "__http_download__",
+            Arity::between(2, 3),
+            crate::http::builtin_download,
+        ),
     ],
 };
 

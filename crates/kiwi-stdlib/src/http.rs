@@ -95,7 +95,17 @@ pub(crate) fn builtin_download(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult
     let url = args.first().cloned().unwrap_or(Value::Null);
     let file = args.get(1).cloned().unwrap_or(Value::Null);
     let headers = args.get(2).cloned().unwrap_or(Value::Null);
-    request(cx, &[Value::str("GET"), url, headers, Value::Null, Value::Int(0), file])
+    request(
+        cx,
+        &[
+            Value::str("GET"),
+            url,
+            headers,
+            Value::Null,
+            Value::Int(0),
+            file,
+        ],
+    )
 }
 
 fn value_error(m: String) -> KiwiError {

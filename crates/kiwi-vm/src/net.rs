@@ -286,6 +286,11 @@ pub trait NetDriver {
     }
     /// Sets the timeout of later HTTP requests that set none (0: the default).
     fn http_timeout(&mut self, _ms: u64) {}
+    /// Whether the interpreter should end its round early so the host can write what the
+    /// script produced (HTTP replies waiting for their connections).
+    fn wants_yield(&mut self) -> bool {
+        false
+    }
     /// Starts an HTTP server; its id.
     fn http_serve(&mut self, _opts: HttpServeOptions) -> Result<NetId, NetFailure> {
         Err(unsupported("HTTP"))

@@ -41,6 +41,9 @@ use crate::{resolve, Done, ErrorKind, HttpReply, HttpServeOptions, Id, NetError,
 /// connections.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
+/// How many replies the script may hand over before the host yields so they get written.
+const REPLIES_PER_FLUSH: u32 = 4;
+
 /// How long a TLS client may take over its handshake.
 const TLS_ACCEPT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -417,7 +420,22 @@ impl Net {
             })?;
         // The client may have gone away meanwhile; that is not the script's error.
         let _ = sender.send(resp);
+        drop(st);
+        self.inner.state.borrow_mut().unflushed_replies += 1;
         Ok(())
+    }
+
+    /// Whether the host should let the runtime run now: enough HTTP replies are waiting for
+    /// their connection tasks to write them. Answering a burst of requests in one go and only
+    /// then writing every reply makes clients and server take turns idling (a convoy); writing
+    /// every few replies keeps both busy. Resets the count when it says yes.
+    pub fn wants_yield(&self) -> bool {
+        let mut st = self.inner.state.borrow_mut();
+        if st.unflushed_replies >= REPLIES_PER_FLUSH {
+            st.unflushed_replies = 0;
+            return true;
+        }
+        false
     }
 
     /// Stops server `server`: no new connections; requests in flight are finished (for up to

@@ -422,6 +422,10 @@ impl Interp {
                 let now = self.now();
                 self.sched.fire_timers(now);
             }
+            // The rest of the ready tasks run in the next round, after the host wrote.
+            if self.net.wants_yield() {
+                break;
+            }
         }
         self.flush();
         if self.main_done && !self.sched.spawned_tasks_running() {
