@@ -64,6 +64,18 @@ def cpu_seconds(pids):
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def cpu0_idle_steal():
+    """CPU 0's idle and steal seconds so far (/proc/stat): idle while a pinned server is under
+    load means it waited; steal means the hypervisor ran something else."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu0 "):
+                v = [int(x) for x in line.split()[1:]]
+                hz = os.sysconf("SC_CLK_TCK")
+                return v[3] / hz, v[7] / hz
+    return 0.0, 0.0
+
+
 def server_cmd(name, port):
     return {
         "kiwi": [KIWI, os.path.join(HERE, "server.kiwi"), str(port)],
@@ -142,7 +154,9 @@ def measure_server(name, cpu=0, wrk_cpu=1):
         cmd = wrk(port, wrk_cpu)
         pids = group_pids(proc)
         c0 = cpu_seconds(pids)
+        i0, s0 = cpu0_idle_steal()
         out = sh(cmd, capture_output=True, text=True).stdout
+        i1, s1 = cpu0_idle_steal()
         c1 = cpu_seconds(pids)
     finally:
         stop(proc)
@@ -151,7 +165,7 @@ def measure_server(name, cpu=0, wrk_cpu=1):
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
     cpu = c1 - c0
     return {"rps": rps, "p99_ms": p99, "cpu_s": cpu, "per_cpu_s": rps * SECS / cpu if cpu else 0,
-            "errors": errors.group(0) if errors else ""}
+            "idle_s": i1 - i0, "steal_s": s1 - s0, "errors": errors.group(0) if errors else ""}
 
 
 def med(rows, key):
@@ -165,19 +179,20 @@ def part_server(report):
             r = measure_server(s)
             print(f"  run {run + 1} {s}: {r}", file=sys.stderr)
             res[s].append(r)
-    report.append("| server | requests/s | p99 (ms) | server CPU (s) | requests per CPU-second | vs Node (req/s) |")
-    report.append("|---|---:|---:|---:|---:|---:|")
+    report.append("| server | requests/s | p99 (ms) | server CPU (s) | CPU 0 idle / steal (s) | requests per CPU-second | vs Node (req/s) |")
+    report.append("|---|---:|---:|---:|---:|---:|---:|")
     node = med(res["node"], "rps") if "node" in res else None
     for s in SERVERS:
         rows = res[s]
         ratio = f"{med(rows, 'rps') / node:.2f}" if node else ""
         errs = "; ".join(sorted({r["errors"] for r in rows if r["errors"]}))
         report.append(f"| {s} | {med(rows, 'rps'):,.0f} | {med(rows, 'p99_ms'):.2f} | "
-                      f"{med(rows, 'cpu_s'):.2f} | {med(rows, 'per_cpu_s'):,.0f} | {ratio} |"
+                      f"{med(rows, 'cpu_s'):.2f} | {med(rows, 'idle_s'):.2f} / {med(rows, 'steal_s'):.2f} | "
+                      f"{med(rows, 'per_cpu_s'):,.0f} | {ratio} |"
                       + (f" errors: {errs}" if errs else ""))
     report.append("")
-    report.append("Runs (requests/s): " + "; ".join(
-        f"{s} " + ", ".join(f"{r['rps']:,.0f}" for r in res[s]) for s in SERVERS))
+    report.append("Runs (requests/s, with CPU 0 steal seconds): " + "; ".join(
+        f"{s} " + ", ".join(f"{r['rps']:,.0f} ({r['steal_s']:.2f})" for r in res[s]) for s in SERVERS))
     return res
 
 
