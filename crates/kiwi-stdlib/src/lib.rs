@@ -155,7 +155,6 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("text", include_str!("kiwi/text.kiwi")),
     ("table", include_str!("kiwi/table.kiwi")),
     ("datasets", include_str!("kiwi/datasets.kiwi")),
-    ("hashmap", include_str!("kiwi/hashmap.kiwi")),
     ("http", http::SOURCE),
     ("httpserver", http::SERVER_SOURCE),
     ("udp", udp::SOURCE),

@@ -43,12 +43,21 @@ pub const PACKAGE: Package = Package {
             let id = id_arg(NAME, a, 0)?;
             let host = str_arg(NAME, a, 1)?;
             let port = port_arg(NAME, a, 2)?;
-            let data = match a.get(3) {
-                Some(Value::Str(s)) => s.as_bytes().to_vec(),
-                Some(Value::Bytes(b)) => b.borrow().clone(),
-                other => return Err(arg_type_error(NAME, 3, "String or Bytes", other)),
+            // Bytes as they are, a string as UTF-8, anything else as it prints.
+            let shown;
+            let data: &[u8] = match a.get(3) {
+                Some(Value::Str(s)) => s.as_bytes(),
+                Some(Value::Bytes(b)) => {
+                    shown = b.borrow().clone();
+                    &shown
+                }
+                Some(other) => {
+                    shown = kiwi_vm::format::to_display(other).into_bytes();
+                    &shown
+                }
+                None => return Err(arg_type_error(NAME, 3, "String or Bytes", None)),
             };
-            let started = cx.begin_op(Ok(()), |net, op| net.udp_send(op, id, &host, port, &data));
+            let started = cx.begin_op(Ok(()), |net, op| net.udp_send(op, id, &host, port, data));
             reply(cx, started)
         }),
         NativeFn::cx("__recv__", Arity::between(1, 3), |cx, a| {

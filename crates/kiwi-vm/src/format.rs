@@ -435,6 +435,79 @@ pub fn serialize(v: &Value) -> Option<String> {
     Some(out)
 }
 
+/// `pretty()`: the serialized form indented by two spaces, one element or entry per line
+/// (upstream's layout); `None` for a value that contains itself. Nesting deeper than 64 levels
+/// is written compactly, so no value can exhaust the native stack.
+pub fn pretty(v: &Value) -> Option<String> {
+    let mut out = String::new();
+    write_pretty(&mut out, v, &mut Vec::new())?;
+    Some(out)
+}
+
+/// Writes `v` at the nesting depth `open.len()`; `open` holds the containers being written
+/// (a value met again inside itself is a cycle: `None`).
+fn write_pretty(out: &mut String, v: &Value, open: &mut Vec<usize>) -> Option<()> {
+    const MAX_DEPTH: usize = 64;
+    let indent = |out: &mut String, n: usize| {
+        out.push('\n');
+        for _ in 0..n {
+            out.push_str("  ");
+        }
+    };
+    let depth = open.len();
+    match v {
+        Value::List(l) if depth < MAX_DEPTH => {
+            let items = l.try_borrow().ok()?;
+            if items.is_empty() {
+                out.push_str("[]");
+                return Some(());
+            }
+            if open.contains(&address(l)) {
+                return None;
+            }
+            open.push(address(l));
+            out.push('[');
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                indent(out, depth + 1);
+                write_pretty(out, item, open)?;
+            }
+            indent(out, depth);
+            out.push(']');
+            open.pop();
+        }
+        Value::Map(m) if depth < MAX_DEPTH => {
+            let map = m.try_borrow().ok()?;
+            if map.is_empty() {
+                out.push_str("{}");
+                return Some(());
+            }
+            if open.contains(&address(m)) {
+                return None;
+            }
+            open.push(address(m));
+            out.push('{');
+            for (n, (k, val)) in map.iter().enumerate() {
+                if n > 0 {
+                    out.push(',');
+                }
+                indent(out, depth + 1);
+                out.push_str(&serialize(k.value())?);
+                out.push_str(": ");
+                write_pretty(out, val, open)?;
+            }
+            indent(out, depth);
+            out.push('}');
+            open.pop();
+        }
+        // Deeper than MAX_DEPTH: compact (serialize refuses a cycle too).
+        other => out.push_str(&serialize(other)?),
+    }
+    Some(())
+}
+
 /// .NET "G"-style shortest round-trip float formatting (`2`, `0.1`, `1E+15`, `1E-05`).
 pub fn format_float(f: f64) -> String {
     let mut out = String::new();

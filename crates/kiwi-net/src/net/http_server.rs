@@ -41,6 +41,9 @@ use crate::{resolve, Done, ErrorKind, HttpReply, HttpServeOptions, Id, NetError,
 /// connections.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
+/// How many requests may be with the script (queued or being handled) at once.
+const MAX_IN_FLIGHT: usize = 4096;
+
 /// How many replies the script may hand over before the host yields so they get written.
 const REPLIES_PER_FLUSH: u32 = 4;
 
@@ -65,6 +68,10 @@ struct ServerShared {
     exchange: Mutex<Exchange>,
     net: Arc<Shared>,
     opts: HttpServeOptions,
+    /// One permit per request handed to the script and not yet answered. When the script
+    /// falls behind, further requests wait here, so their connections stop being read
+    /// (backpressure) instead of queueing without bound.
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl ServerShared {
@@ -79,6 +86,8 @@ impl ServerShared {
         ex.closed = true;
         ex.replies.clear();
         ex.queue.clear();
+        // Requests waiting for a permit get 503 at once.
+        self.in_flight.close();
         for op in ex.waiting.drain(..) {
             self.net.push_finished((op, Err(NetError::closed(id))));
         }
@@ -207,6 +216,13 @@ async fn handle(
             Ok(Err(_)) => return Ok(status_reply(StatusCode::BAD_REQUEST, "Bad Request")),
             Ok(Ok(b)) => b.to_bytes(),
         }
+    };
+    // Held until the reply is written (the end of this function).
+    let Ok(_permit) = shared.in_flight.acquire().await else {
+        return Ok(status_reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service Unavailable",
+        ));
     };
     let (tx, rx) = oneshot::channel();
     {
@@ -349,6 +365,7 @@ impl Net {
             exchange: Mutex::default(),
             net: self.inner.shared.clone(),
             opts,
+            in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
         });
         let (stop, stop_rx) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, shared.clone(), tls, stop_rx, id));

@@ -1,4 +1,4 @@
-//! Methods every value has: `type`, `is_a`, `to_string`, `truthy`, `clone`, `empty`.
+//! Methods every value has: `type`, `is_a`, `to_string`, `truthy`, `clone`, `empty`, `pretty`.
 
 use crate::error::KResult;
 use crate::format;
@@ -16,6 +16,11 @@ pub fn call(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> 
         "is_a" => is_a(recv, args),
         "truthy" => arity("truthy", args, 0).map(|()| Value::Bool(recv.truthy())),
         "clone" => arity("clone", args, 0).map(|()| recv.deep_copy()),
+        "pretty" => arity("pretty", args, 0).and_then(|()| {
+            format::pretty(recv).map(Value::str).ok_or_else(|| {
+                invalid("pretty: the value contains itself, so it cannot be written out")
+            })
+        }),
         _ => return None,
     })
 }
