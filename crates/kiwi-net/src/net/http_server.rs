@@ -394,6 +394,9 @@ impl Net {
             return Some(Ok(Done::Record(rec)));
         }
         if ex.closed {
+            // Stopped and drained: nothing can use the entry any more.
+            drop(ex);
+            st.servers.remove(&server);
             return Some(Err(NetError::closed(server)));
         }
         ex.waiting.push_back(op);
