@@ -419,8 +419,13 @@ impl Net {
         *resp.status_mut() = status;
         let headers = resp.headers_mut();
         for (name, value) in reply.headers {
-            let n = hyper::header::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| invalid(format!("invalid header name {name:?}")))?;
+            // Nearly every reply has just this one; it needs no parsing.
+            let n = if name == "content-type" {
+                hyper::header::CONTENT_TYPE
+            } else {
+                hyper::header::HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| invalid(format!("invalid header name {name:?}")))?
+            };
             let v = hyper::header::HeaderValue::from_str(&value)
                 .map_err(|_| invalid(format!("invalid value for header {name}: {value:?}")))?;
             if n == hyper::header::CONTENT_LENGTH {
