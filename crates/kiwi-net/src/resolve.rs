@@ -16,6 +16,16 @@ pub(crate) struct BindTarget {
 }
 
 /// `host:port` as a person would write it (IPv6 literals in brackets).
+/// The text of `addr`'s IP as scripts see it: IPv4-mapped IPv6 as IPv4, and loopback without
+/// going through `fmt` (the common case under tests and load).
+pub(crate) fn ip_text(addr: &SocketAddr) -> String {
+    let ip = addr.ip().to_canonical();
+    if ip == IpAddr::V4(std::net::Ipv4Addr::LOCALHOST) {
+        return "127.0.0.1".to_owned();
+    }
+    ip.to_string()
+}
+
 pub(crate) fn display(host: &str, port: u16) -> String {
     match literal(host) {
         Some(ip) => SocketAddr::new(ip, port).to_string(),

@@ -32,11 +32,10 @@ pub const PACKAGE: Package = Package {
             )?)))
         }),
         NativeFn::pure("url_decode", Arity::exactly(1), |a| {
-            Ok(Value::str(url_decode(check::str_arg(
-                "encode::url_decode",
-                a,
-                0,
-            )?)))
+            Ok(Value::str(url_decode(
+                check::str_arg("encode::url_decode", a, 0)?,
+                true,
+            )))
         }),
     ],
 };
@@ -105,11 +104,17 @@ pub(crate) fn url_encode(text: &str) -> String {
     out
 }
 
-/// `+` is a space, `%xx` a byte; malformed escapes stay as written; invalid UTF-8 becomes
-/// U+FFFD.
-pub(crate) fn url_decode(text: &str) -> String {
-    let spaced = text.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
+/// `%xx` is a byte and, with `plus`, `+` a space; malformed escapes stay as written; invalid
+/// UTF-8 becomes U+FFFD.
+pub(crate) fn url_decode(text: &str, plus: bool) -> String {
+    let spaced;
+    let text = if plus && text.contains('+') {
+        spaced = text.replace('+', " ");
+        &spaced
+    } else {
+        text
+    };
+    percent_encoding::percent_decode_str(text)
         .decode_utf8_lossy()
         .into_owned()
 }

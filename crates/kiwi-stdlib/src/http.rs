@@ -11,6 +11,7 @@ use std::time::Duration;
 use kiwi_vm::net::{HttpReply, HttpRequest, HttpServeOptions, Plain};
 use kiwi_vm::value::Value;
 
+use crate::encode::url_decode;
 use crate::net::{
     arg_type_error, id_arg, int_arg, opt_bool_arg, opt_str_arg, port_arg, reply,
     reuse_port_default, str_arg, system_error,
@@ -40,6 +41,10 @@ pub const PACKAGE: Package = Package {
             let s = str_arg("http::url_decode", a, 0)?;
             let plus = opt_bool_arg("http::url_decode", a, 1, true)?;
             Ok(Value::str(url_decode(&s, plus)))
+        }),
+        NativeFn::pure("__form__", Arity::exactly(1), |a| {
+            let text = str_arg("http::__form__", a, 0)?;
+            Ok(form_map(&text).into_value())
         }),
         NativeFn::pure("parse", Arity::exactly(1), |a| {
             let raw = match a.first() {
@@ -275,26 +280,12 @@ fn respond(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     Ok(Value::Null.into())
 }
 
-/// Percent-decoding (`+` as a space when `plus`); invalid escapes stay as they are, and bytes
-/// that are not UTF-8 become U+FFFD.
-pub(crate) fn url_decode(s: &str, plus: bool) -> String {
-    let replaced;
-    let s = if plus && s.contains('+') {
-        replaced = s.replace('+', " ");
-        &replaced
-    } else {
-        s
-    };
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
+/// An `application/x-www-form-urlencoded` text as a map (`+` is a space; a repeated name keeps
+/// its last value).
 fn form_map(text: &str) -> Plain {
     let mut out: Vec<(String, Plain)> = Vec::new();
-    for part in text.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        let (k, v) = (url_decode(k, true), Plain::Str(url_decode(v, true)));
+    for (k, v) in form_urlencoded::parse(text.as_bytes()) {
+        let (k, v) = (k.into_owned(), Plain::Str(v.into_owned()));
         match out.iter_mut().find(|(n, _)| *n == k) {
             Some((_, old)) => *old = v,
             None => out.push((k, v)),

@@ -67,7 +67,7 @@ pub const PACKAGE: Package = Package {
             Ok(Value::str(String::from_utf8_lossy(&bytes)))
         }),
         text_fn!("urlencode", |t| url_encode(t)),
-        text_fn!("urldecode", |t| url_decode(t)),
+        text_fn!("urldecode", |t| url_decode(t, true)),
         pad_fn!("padstart", true, false),
         pad_fn!("padend", false, true),
         pad_fn!("center", true, true),

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use rustls::ClientConfig;
 
+use super::http_server::header_record;
 use super::{Net, State};
 use crate::tls_verify::handshake_error;
 use crate::{Done, ErrorKind, HttpRequest, Id, NetError, Record};
@@ -188,17 +189,7 @@ async fn perform(
     let status = resp.status().as_u16();
     let final_url = resp.url().to_string();
     let version = format!("{:?}", resp.version());
-    let mut headers: Vec<(String, String)> = Vec::new();
-    for (name, value) in resp.headers() {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        match headers.iter_mut().find(|(n, _)| n == name.as_str()) {
-            Some((_, v)) => {
-                v.push_str(", ");
-                v.push_str(&value);
-            }
-            None => headers.push((name.as_str().to_owned(), value)),
-        }
-    }
+    let headers = header_record(resp.headers());
     let body = match &req.download_to {
         Some(path) => {
             let mut resp = resp;
@@ -232,7 +223,7 @@ async fn perform(
     Ok(Done::Record(Record::Map(vec![
         ("status".into(), Record::Int(i64::from(status))),
         ("ok".into(), Record::Bool((200..300).contains(&status))),
-        ("headers".into(), Record::string_map(headers)),
+        ("headers".into(), headers),
         ("body".into(), body),
         ("url".into(), Record::Str(final_url)),
         ("version".into(), Record::Str(version)),

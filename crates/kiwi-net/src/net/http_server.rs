@@ -119,7 +119,8 @@ fn status_reply(status: StatusCode, text: &'static str) -> Reply {
 }
 
 /// Header map as the script reads it: lower-case names; repeats joined (cookies with "; ").
-fn header_record(headers: &hyper::HeaderMap) -> Record {
+/// The client's responses use it too (reqwest's `HeaderMap` is the same `http` type).
+pub(super) fn header_record(headers: &hyper::HeaderMap) -> Record {
     let mut out: Vec<(String, String)> = Vec::new();
     for (name, value) in headers {
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -163,16 +164,6 @@ fn version_text(v: hyper::Version) -> &'static str {
         hyper::Version::HTTP_3 => "HTTP/3.0",
         _ => "HTTP/1.1",
     }
-}
-
-/// The client's address as text (IPv4-mapped IPv6 addresses as IPv4); loopback without
-/// formatting, as it is the common case under load tests.
-fn peer_ip(peer: &SocketAddr) -> String {
-    let ip = peer.ip().to_canonical();
-    if ip == std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST) {
-        return "127.0.0.1".to_owned();
-    }
-    ip.to_string()
 }
 
 /// Reads one request whole and hands it to the script; answers with the script's reply.
@@ -247,7 +238,7 @@ async fn handle(
             Record::str(version_text(parts.version)),
             header_record(&parts.headers),
             Record::text_or_bytes(body.to_vec()),
-            Record::Str(peer_ip(&peer)),
+            Record::Str(resolve::ip_text(&peer)),
             Record::Int(i64::from(peer.port())),
         ]);
         match ex.waiting.pop_front() {

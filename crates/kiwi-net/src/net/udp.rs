@@ -54,16 +54,9 @@ fn lock(reads: &Mutex<Reads>) -> MutexGuard<'_, Reads> {
 }
 
 fn datagram(data: &[u8], from: SocketAddr) -> Done {
-    let ip = from.ip().to_canonical();
-    // Loopback without formatting: the common case of tests and benchmarks.
-    let host = if ip == IpAddr::V4(Ipv4Addr::LOCALHOST) {
-        "127.0.0.1".to_owned()
-    } else {
-        ip.to_string()
-    };
     Done::Record(Record::Map(vec![
         ("data".into(), Record::Bytes(data.to_vec())),
-        ("from_host".into(), Record::Str(host)),
+        ("from_host".into(), Record::Str(resolve::ip_text(&from))),
         ("from_port".into(), Record::Int(i64::from(from.port()))),
     ]))
 }
