@@ -26,6 +26,10 @@ use crate::tls_listener::{TlsListenerEntry, TLS_HANDSHAKE_TIMEOUT};
 use crate::tls_stream::{Owner, TlsStreamEntry};
 use crate::wake::{socket_waker, Connected, Dir, Finished, Shared};
 use crate::{Completion, Done, ErrorKind, Id, NetError};
+
+/// A map keyed by ids the runtime hands out itself (no peer chooses them, so no seeded hash
+/// is needed; these maps are on every request's path).
+pub(crate) type IdMap<V> = HashMap<Id, V, foldhash::fast::FixedState>;
 use socket2::SockRef;
 
 pub(crate) mod http_client;
@@ -73,7 +77,7 @@ struct State {
     table: Handles<Entry>,
     completions: Completions,
     /// Connects in flight (op -> its resolve-and-connect task), so close_all can cancel them.
-    connects: HashMap<Id, JoinHandle<()>>,
+    connects: IdMap<JoinHandle<()>>,
     /// The one read buffer (allocated on first use).
     scratch: Vec<u8>,
     /// Reused buffers for draining the shared lists.
@@ -82,7 +86,7 @@ struct State {
     /// CAs added with `tls_trust` and the client config built from them.
     trust: Trust,
     /// TLS connects whose TCP connect is in flight: what to handshake with once it lands.
-    tls_connects: HashMap<Id, tls::Target>,
+    tls_connects: IdMap<tls::Target>,
     /// The handshake deadline (a test hook can shorten it).
     hs_timeout: Duration,
     /// The last internal (negative) id given to a connection no script owns yet.
@@ -98,9 +102,9 @@ struct State {
     /// The HTTP client and its requests in flight.
     http: http_client::ClientState,
     /// HTTP servers by id.
-    servers: HashMap<Id, http_server::ServerEntry>,
+    servers: IdMap<http_server::ServerEntry>,
     /// UDP sockets by id.
-    udp: HashMap<Id, udp::UdpEntry>,
+    udp: IdMap<udp::UdpEntry>,
     /// HTTP replies handed to connection tasks since the host last yielded to them.
     unflushed_replies: u32,
 }
@@ -110,12 +114,12 @@ impl Default for State {
         State {
             table: Handles::default(),
             completions: Completions::default(),
-            connects: HashMap::new(),
+            connects: IdMap::default(),
             scratch: Vec::new(),
             ready_buf: Vec::new(),
             connected_buf: Vec::new(),
             trust: Trust::default(),
-            tls_connects: HashMap::new(),
+            tls_connects: IdMap::default(),
             hs_timeout: TLS_HANDSHAKE_TIMEOUT,
             internal_ids: 0,
             lingering: Arc::default(),
@@ -123,8 +127,8 @@ impl Default for State {
             resolves: Vec::new(),
             finished_buf: Vec::new(),
             http: http_client::ClientState::default(),
-            servers: HashMap::new(),
-            udp: HashMap::new(),
+            servers: IdMap::default(),
+            udp: IdMap::default(),
             unflushed_replies: 0,
         }
     }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use kiwi_net::{Completion, Done, ErrorKind, Net, NetError, Record};
+use kiwi_net::{Completion, Done, ErrorKind, Net, NetError};
 use kiwi_vm::net::{
     blocking_result, BlockingJob, Cancelled, FailureKind, HttpReply, HttpRequest, HttpServeOptions,
     Identity, NetDriver, NetFailure, NetId, NetResult, NetValue, OptionValue, Plain, SmtpMail,
@@ -39,7 +39,7 @@ fn value(done: Done) -> NetResult {
         Done::Sent(n) => NetValue::Sent(n),
         Done::Line(line) => NetValue::Line(line),
         Done::Addresses(ips) => NetValue::Addresses(ips.iter().map(|ip| ip.to_string()).collect()),
-        Done::Record(r) => NetValue::Data(plain(r)),
+        Done::Record(r) => NetValue::Record(r),
         // Only `run_blocking` makes payloads, always of a job's result.
         Done::Data(payload) => {
             return match payload.get::<JobResult>() {
@@ -68,19 +68,6 @@ fn failure(e: NetError) -> NetFailure {
 
 fn result(r: Result<Done, NetError>) -> NetResult {
     r.map_err(failure).and_then(value)
-}
-
-/// A record as plain data.
-fn plain(r: Record) -> Plain {
-    match r {
-        Record::Null => Plain::Null,
-        Record::Bool(b) => Plain::Bool(b),
-        Record::Int(n) => Plain::Int(n),
-        Record::Str(s) => Plain::Str(s),
-        Record::Bytes(b) => Plain::Bytes(b),
-        Record::List(items) => Plain::List(items.into_iter().map(plain).collect()),
-        Record::Map(fields) => Plain::Map(fields.into_iter().map(|(k, v)| (k, plain(v))).collect()),
-    }
 }
 
 /// The failure of an HTTP, UDP or SMTP operation, as the Kiwi error it raises.

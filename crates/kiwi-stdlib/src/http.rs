@@ -67,6 +67,16 @@ pub const SERVER_PACKAGE: Package = Package {
             let started = cx.begin_op(Ok(()), |net, op| net.http_accept(op, server));
             reply(cx, started)
         }),
+        // `__run__(server_id, handler, context)`: every request starts a task calling
+        // `handler(context, request)`; the id it gives finishes when the server stops.
+        NativeFn::cx("__run__", Arity::exactly(3), |cx, a| {
+            let server = id_arg("httpserver::__run__", a, 0)?;
+            let start = Box::new(move |net: &mut dyn kiwi_vm::net::NetDriver, op| {
+                net.http_accept(op, server)
+            });
+            let id = cx.accept_loop(start, &a[1], a[2].clone())?;
+            Ok(id.into())
+        }),
         NativeFn::cx("__respond__", Arity::exactly(5), respond),
         NativeFn::cx("__stop__", Arity::exactly(1), |cx, a| {
             let server = id_arg("httpserver::__stop__", a, 0)?;

@@ -373,6 +373,28 @@ impl NativeCx<'_> {
         Ok(self.detach_if_discarded(id))
     }
 
+    /// Runs an accept loop in the host: every item `start` accepts becomes a task calling
+    /// `handler(context, item)`. Returns the id that finishes (with the accept's failure) when
+    /// accepting fails.
+    pub fn accept_loop(
+        &mut self,
+        start: crate::vm::AcceptStart,
+        handler: &Value,
+        context: Value,
+    ) -> KResult<Value> {
+        let Value::Func(f) = handler else {
+            return Err(KiwiError::new(
+                ErrorType::TypeError,
+                format!(
+                    "Expected a lambda but instead received `{}`.",
+                    crate::format::to_display(handler)
+                ),
+            ));
+        };
+        let done = self.interp.start_acceptor(start, f.clone(), context);
+        Ok(self.detach_if_discarded(Value::Int(done)))
+    }
+
     /// Suspends the calling task until task or operation `id` ends (or `timeout_ms` passes),
     /// then gives its result: `task::await`.
     pub fn await_id(&mut self, args: &[Value]) -> KResult<Reply> {

@@ -9,7 +9,7 @@
 use std::io::BufRead;
 use std::net::SocketAddr;
 
-pub use kiwi_proto::{HttpReply, HttpRequest, HttpServeOptions, SmtpMail, SmtpSecurity};
+pub use kiwi_proto::{HttpReply, HttpRequest, HttpServeOptions, Record, SmtpMail, SmtpSecurity};
 
 /// A socket or operation id (from the scheduler's one counter).
 pub type NetId = i64;
@@ -29,6 +29,28 @@ pub enum NetValue {
     Addresses(Vec<String>),
     /// What a blocking job ([`NetDriver::run_blocking`]) produced.
     Data(Plain),
+    /// What a protocol operation produced (an HTTP request or response, a datagram, a mail
+    /// receipt), made into a Kiwi value as it is, with no copy in between.
+    Record(Record),
+}
+
+/// The Kiwi value of a protocol record.
+pub fn record_value(r: Record) -> crate::value::Value {
+    use crate::value::{Key, Map, Value};
+    match r {
+        Record::Null => Value::Null,
+        Record::Bool(b) => Value::Bool(b),
+        Record::Int(i) => Value::Int(i),
+        Record::Str(s) => Value::str(s),
+        Record::Bytes(b) => Value::bytes(b),
+        Record::List(items) => Value::list(items.into_iter().map(record_value).collect()),
+        Record::Map(fields) => Value::map(
+            fields
+                .into_iter()
+                .map(|(k, v)| (Key(Value::str(k)), record_value(v)))
+                .collect::<Map>(),
+        ),
+    }
 }
 
 /// Plain data that can cross threads: what a blocking job (a file read, a directory listing,
@@ -280,7 +302,7 @@ pub trait NetDriver {
     fn run_blocking(&mut self, _op: NetId, job: BlockingJob) -> Option<NetResult> {
         Some(blocking_result(job()))
     }
-    /// Makes an HTTP request; completes with [`NetValue::Data`], the response map.
+    /// Makes an HTTP request; completes with [`NetValue::Record`], the response map.
     fn http_request(&mut self, _op: NetId, _req: HttpRequest) -> Option<NetResult> {
         Some(Err(unsupported("HTTP")))
     }
@@ -295,7 +317,7 @@ pub trait NetDriver {
     fn http_serve(&mut self, _opts: HttpServeOptions) -> Result<NetId, NetFailure> {
         Err(unsupported("HTTP"))
     }
-    /// The next request of an HTTP server; completes with [`NetValue::Data`], the request map.
+    /// The next request of an HTTP server; completes with [`NetValue::Record`], the request map.
     fn http_accept(&mut self, _op: NetId, _server: NetId) -> Option<NetResult> {
         Some(Err(unsupported("HTTP")))
     }
@@ -324,7 +346,7 @@ pub trait NetDriver {
     ) -> Result<(), NetFailure> {
         Err(unsupported("UDP"))
     }
-    /// Receives one datagram; completes with [`NetValue::Data`] `{data, from_host, from_port}`.
+    /// Receives one datagram; completes with [`NetValue::Record`] `{data, from_host, from_port}`.
     fn udp_recv(&mut self, _op: NetId, _id: NetId, _max: usize) -> Option<NetResult> {
         Some(Err(unsupported("UDP")))
     }
@@ -339,7 +361,7 @@ pub trait NetDriver {
     ) -> Option<NetResult> {
         Some(Err(unsupported("UDP")))
     }
-    /// Sends a mail; completes with [`NetValue::Data`] `{ok, code, message}`.
+    /// Sends a mail; completes with [`NetValue::Record`] `{ok, code, message}`.
     fn smtp_send(&mut self, _op: NetId, _mail: SmtpMail) -> Option<NetResult> {
         Some(Err(unsupported("SMTP")))
     }

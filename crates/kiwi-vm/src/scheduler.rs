@@ -104,7 +104,12 @@ pub struct Scheduler {
     next_id: Rc<Cell<TaskId>>,
     /// Keyed by id; recent ids (socket operations on every message's path) need no hashing.
     entries: IdTable<Entry>,
-    parked: IdTable<Task>,
+    parked: IdTable<Box<Task>>,
+    /// Finished tasks' shells, cleared, kept for the next spawn (their vectors keep their
+    /// capacity, so starting a task allocates nothing).
+    // Boxes on purpose: a recycled task is handed out as the box it is parked in.
+    #[allow(clippy::vec_box)]
+    free: Vec<Box<Task>>,
     ready: VecDeque<TaskId>,
     timers: BinaryHeap<Reverse<(Instant, u64, TaskId, u64)>>,
     timer_seq: u64,
@@ -125,6 +130,7 @@ impl Default for Scheduler {
             next_id: Rc::new(Cell::new(2)),
             entries: IdTable::default(),
             parked: IdTable::default(),
+            free: Vec::new(),
             ready: VecDeque::new(),
             timers: BinaryHeap::new(),
             timer_seq: 0,
@@ -171,15 +177,40 @@ impl Scheduler {
         );
     }
 
+    /// A task that will call `callee` with `args`, in a recycled shell when there is one.
+    pub fn new_task(
+        &mut self,
+        id: TaskId,
+        callee: Rc<crate::function::Closure>,
+        args: Vec<Value>,
+    ) -> Box<Task> {
+        match self.free.pop() {
+            Some(mut t) => {
+                t.restart(id, callee, args);
+                t
+            }
+            None => Box::new(Task::new(id, callee, args)),
+        }
+    }
+
+    /// Keeps a finished task's shell for [`Scheduler::new_task`] (a few, and none that grew
+    /// large).
+    pub fn recycle(&mut self, mut task: Box<Task>) {
+        const KEEP: usize = 64;
+        if self.free.len() < KEEP && task.clear() {
+            self.free.push(task);
+        }
+    }
+
     /// Queues a new Kiwi task to run.
-    pub fn add_ready(&mut self, task: Task) {
+    pub fn add_ready(&mut self, task: Box<Task>) {
         let id = task.id;
         self.parked.insert(id, task);
         self.ready.push_back(id);
     }
 
     /// The next runnable task, taken out of the table while it runs.
-    pub fn pop_ready(&mut self) -> Option<Task> {
+    pub fn pop_ready(&mut self) -> Option<Box<Task>> {
         while let Some(id) = self.ready.pop_front() {
             if let Some(t) = self.parked.remove(id) {
                 return Some(t);
@@ -199,12 +230,12 @@ impl Scheduler {
     }
 
     /// Puts a task that used up its fuel at the back of the queue.
-    pub fn requeue(&mut self, task: Task) {
+    pub fn requeue(&mut self, task: Box<Task>) {
         self.add_ready(task);
     }
 
     /// Parks a task that suspended itself (its `blocked` field says on what).
-    pub fn park(&mut self, task: Task) {
+    pub fn park(&mut self, task: Box<Task>) {
         self.parked.insert(task.id, task);
         // A task entering `wait()` may find nothing else running.
         self.check_wait_all();
@@ -456,7 +487,7 @@ impl Scheduler {
 
     /// The parked task `id` (suspended, or queued to run).
     pub fn parked_mut(&mut self, id: TaskId) -> Option<&mut Task> {
-        self.parked.get_mut(id)
+        self.parked.get_mut(id).map(|t| &mut **t)
     }
 
     /// Whether `waiter` is the only task awaiting `target`.

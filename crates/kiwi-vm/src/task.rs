@@ -139,6 +139,30 @@ impl Task {
         crate::vm::call::enter_frame(&mut t, callee, args, FrameKind::Call);
         t
     }
+
+    /// Makes a cleared task (see [`Task::clear`]) a new one, as [`Task::new`] would.
+    pub fn restart(&mut self, id: TaskId, callee: Rc<Closure>, args: Vec<Value>) {
+        self.id = id;
+        self.stack.push(Value::Func(callee.clone()));
+        crate::vm::call::enter_frame(self, callee, args, FrameKind::Call);
+    }
+
+    /// Drops everything a finished task holds, keeping the vectors' room. False if it is not
+    /// worth keeping (its stack grew far past the usual).
+    pub fn clear(&mut self) -> bool {
+        const LARGE: usize = 1024;
+        if self.stack.capacity() > LARGE || self.frames.capacity() > LARGE / 8 {
+            return false;
+        }
+        self.stack.clear();
+        self.frames.clear();
+        self.handlers.clear();
+        self.resume = None;
+        self.blocked = None;
+        self.wake_gen = 0;
+        self.cancel_requested = false;
+        true
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 //! within `header_timeout` closes the connection, so slow or hostile clients cost the script
 //! nothing.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -57,7 +57,7 @@ type Reply = Response<Full<Bytes>>;
 struct Exchange {
     queue: VecDeque<Record>,
     waiting: VecDeque<Id>,
-    replies: HashMap<i64, oneshot::Sender<Reply>>,
+    replies: super::IdMap<oneshot::Sender<Reply>>,
     next_request: i64,
     /// Stopped and drained: accepts fail, new requests get 503.
     closed: bool,
@@ -505,7 +505,7 @@ impl Net {
 }
 
 /// Removes `op` from the waiting accepts of any server; whether it was there.
-pub(super) fn cancel_accept(servers: &HashMap<Id, ServerEntry>, op: Id) -> bool {
+pub(super) fn cancel_accept(servers: &super::IdMap<ServerEntry>, op: Id) -> bool {
     servers.values().any(|s| {
         let mut ex = s.shared.lock();
         match ex.waiting.iter().position(|&o| o == op) {
@@ -516,7 +516,7 @@ pub(super) fn cancel_accept(servers: &HashMap<Id, ServerEntry>, op: Id) -> bool 
 }
 
 /// Closes every server at once (the end of a session): accepts fail, connections drop.
-pub(super) fn close_servers(servers: &mut HashMap<Id, ServerEntry>) {
+pub(super) fn close_servers(servers: &mut super::IdMap<ServerEntry>) {
     let mut ids: Vec<Id> = servers.keys().copied().collect();
     ids.sort_unstable();
     for id in ids {

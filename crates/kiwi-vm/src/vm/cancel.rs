@@ -90,7 +90,7 @@ impl Interp {
 
     /// Files a task that stopped at a suspension (`Halt::Block`) or preemption point while a
     /// cancellation was asked for: parked, then cancelled there.
-    pub(crate) fn deliver_cancel(&mut self, task: Task) {
+    pub(crate) fn deliver_cancel(&mut self, task: Box<Task>) {
         let id = task.id;
         let suspended = task.blocked.is_some();
         if suspended {

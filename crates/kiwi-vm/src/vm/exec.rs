@@ -90,7 +90,7 @@ fn const_str(proto: &FnProto, k: u32) -> Rc<String> {
 impl Interp {
     /// Runs `task` and files it according to how it halted. Returns an exit code when the
     /// process must end (script `exit`, or an uncaught error in the main script).
-    pub(crate) fn run_slice(&mut self, mut task: Task) -> Option<i32> {
+    pub(crate) fn run_slice(&mut self, mut task: Box<Task>) -> Option<i32> {
         let is_main = Some(task.id) == self.main_id;
         let halt = self.run_task(&mut task, self.fuel);
         if matches!(halt, Halt::Done(_) | Halt::Faulted(..)) && !self.tls_errors.is_empty() {
@@ -103,9 +103,14 @@ impl Interp {
                     self.main_result = Some(v.clone());
                 }
                 self.sched.finish(task.id, Ok(v));
+                self.sched.recycle(task);
                 None
             }
-            Halt::Faulted(err, at) => self.task_faulted(task.id, is_main, err, at),
+            Halt::Faulted(err, at) => {
+                let exit = self.task_faulted(task.id, is_main, err, at);
+                self.sched.recycle(task);
+                exit
+            }
             Halt::Yield | Halt::Block if task.cancel_requested => {
                 self.deliver_cancel(task);
                 None

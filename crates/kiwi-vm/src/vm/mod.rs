@@ -5,6 +5,7 @@
 //! a channel operation or a timer wakes them. The host (`kiwi-runtime`) owns the clock and
 //! sleeps between timers.
 
+mod acceptors;
 pub mod call;
 mod cancel;
 mod deadlines;
@@ -37,6 +38,7 @@ use crate::stdlib::HostEnv;
 use crate::task::Task;
 use crate::value::Value;
 
+pub use acceptors::AcceptStart;
 pub(crate) use natives::timeout_error;
 pub use report::Diagnostic;
 
@@ -106,6 +108,8 @@ pub struct Interp {
     pub(crate) to_string_defined: std::cell::Cell<bool>,
     /// What each global slot calls when it holds no value (natives), by slot.
     pub(crate) native_slots: Vec<natives::NativeSlot>,
+    /// Accept loops run by the host, by the accept operation each waits on.
+    pub(crate) acceptors: HashMap<crate::net::NetId, acceptors::Acceptor>,
     /// Reused buffer for collecting network completions.
     pub(crate) net_done: Vec<(crate::net::NetId, crate::net::NetResult)>,
     /// The clock sleeps and timeouts are measured against (the host's, or a test's).
@@ -156,6 +160,7 @@ impl Interp {
             fuel: DEFAULT_FUEL,
             net: Box::new(NoNetwork::default()),
             net_done: Vec::new(),
+            acceptors: HashMap::new(),
             native_slots: Vec::new(),
             fused_await: false,
             to_string_defined: std::cell::Cell::new(false),
@@ -350,7 +355,8 @@ impl Interp {
         self.main_file = Some(unit.proto.file);
         let id = self.sched.fresh_id();
         self.sched.register(id, EntryKind::Main);
-        self.sched.add_ready(Task::new(id, unit, Vec::new()));
+        let task = self.sched.new_task(id, unit, Vec::new());
+        self.sched.add_ready(task);
         self.main_id = Some(id);
         self.main_done = false;
         self.main_result = None;

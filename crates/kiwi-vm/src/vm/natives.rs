@@ -228,7 +228,8 @@ impl Interp {
         };
         let id = self.sched.fresh_id();
         self.sched.register(id, EntryKind::Spawned);
-        self.sched.add_ready(Task::new(id, f, call_args));
+        let task = self.sched.new_task(id, f, call_args);
+        self.sched.add_ready(task);
         Ok(Value::Int(id))
     }
 

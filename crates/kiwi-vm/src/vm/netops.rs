@@ -150,7 +150,7 @@ impl Interp {
     }
 
     /// The value (or the error) an awaited operation result gives.
-    fn op_outcome(result: NetResult) -> KResult<Value> {
+    pub(crate) fn op_outcome(result: NetResult) -> KResult<Value> {
         match result {
             Ok(NetValue::Socket(id)) => Ok(Value::Int(id)),
             Ok(NetValue::Bytes(b)) => Ok(Value::bytes(b)),
@@ -160,6 +160,7 @@ impl Interp {
             }
             Ok(NetValue::Line(None)) => Ok(Value::Null),
             Ok(NetValue::Data(plain)) => Ok(plain.into_value()),
+            Ok(NetValue::Record(r)) => Ok(crate::net::record_value(r)),
             Err(NetFailure {
                 kind: FailureKind::Raised(kind),
                 message,
@@ -204,7 +205,14 @@ impl Interp {
         self.net.take_completions(&mut done);
         let any = !done.is_empty();
         for (op, result) in done.drain(..) {
-            self.finish_op(op, result);
+            let routed = if self.acceptors.is_empty() {
+                Some((op, result))
+            } else {
+                self.route_to_acceptor(op, result)
+            };
+            if let Some((op, result)) = routed {
+                self.finish_op(op, result);
+            }
         }
         self.net_done = done;
         any
