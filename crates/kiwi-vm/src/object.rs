@@ -211,11 +211,7 @@ fn chain(class: &Rc<Object>) -> impl Iterator<Item = &StructObj> {
 /// variables.
 pub fn new_instance(class: &Rc<Object>) -> Value {
     let ivars = match class.as_struct() {
-        Some(s) if !s.fields.is_empty() => s
-            .fields
-            .iter()
-            .map(|(k, v)| (k.clone(), v.deep_copy()))
-            .collect(),
+        Some(s) if !s.fields.is_empty() => s.fields.map_values(Value::deep_copy),
         _ => Map::new(),
     };
     Value::Obj(Rc::new(Object::Instance(InstanceObj {

@@ -133,6 +133,20 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
         (self.entries.len() - 1, None)
     }
 
+    /// A copy with every value mapped by `f`, keys and positions kept (no rehashing: a struct's
+    /// field defaults become a new instance's variables in one allocation).
+    pub fn map_values(&self, f: impl Fn(&V) -> V) -> Self {
+        OrderedMap {
+            entries: self
+                .entries
+                .iter()
+                .map(|e| e.as_ref().map(|(k, v)| (k.clone(), f(v))))
+                .collect(),
+            index: self.index.clone(),
+            live: self.live,
+        }
+    }
+
     /// The value for `key`.
     pub fn get(&self, key: &K) -> Option<&V> {
         let i = self.find(key)?;

@@ -416,6 +416,13 @@ impl Compiler<'_> {
                 self.decorated_method = outer;
             }
         }
+        // Field names are the shared name constants, so `@x` sites find an instance's
+        // variables by pointer from its first use.
+        let field_names: Vec<Value> = def
+            .fields
+            .iter()
+            .map(|(n, _)| Value::Str(self.globals.string(n)))
+            .collect();
         let text = |s: &str| Value::str(s);
         // `static` is not encoded: static methods are called like any other (upstream).
         let flags =
@@ -432,7 +439,7 @@ impl Compiler<'_> {
             ),
             Value::list(def.methods.iter().map(flags).collect()),
             Value::list(def.statics.iter().map(|(n, _)| text(n)).collect()),
-            Value::list(def.fields.iter().map(|(n, _)| text(n)).collect()),
+            Value::list(field_names),
         ]);
         let k = self.konst(Const::Value(layout));
         self.emit(Op::MakeStruct(k), span);
