@@ -9,6 +9,7 @@
 #
 # wrk drives GET /json with 50 keep-alive connections for 2 s (warm-up, not counted), then 5 s
 # with counting on; prints requests, instructions and instructions per request. Loopback only.
+# KEEP=file keeps callgrind's profile there (for callgrind_annotate).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${1:-$ROOT/target/release/kiwi}
@@ -34,5 +35,6 @@ callgrind_control -i off $VG >/dev/null 2>&1
 callgrind_control -d $VG >/dev/null 2>&1
 kill $VG
 wait $VG 2>/dev/null || true
+[[ -n ${KEEP:-} ]] && cp "$OUT"/cg.out.1 "$KEEP"
 IR=$(awk '/^totals:/ {print $2; exit}' "$OUT"/cg.out.1)
 echo "$(basename "${cmd[0]}"): $REQS requests, $IR instructions, $((IR / REQS)) per request"

@@ -74,6 +74,9 @@ impl Default for HttpServeOptions {
 pub struct HttpReply {
     /// The status code (100..=999).
     pub status: u16,
+    /// A content type known at compile time (`application/json`, ...): sent without copying
+    /// or checking it. Replies built by the httpserver package nearly always have one.
+    pub content_type: Option<&'static str>,
     /// Headers, in order (a name may repeat, e.g. `Set-Cookie`).
     pub headers: Vec<(String, String)>,
     /// The body.
@@ -133,6 +136,9 @@ pub enum Record {
     Int(i64),
     /// UTF-8 text.
     Str(String),
+    /// Text fixed at compile time (an HTTP method or version, on every request's path): it
+    /// costs no allocation here, and the interpreter shares one string value for each.
+    Static(&'static str),
     /// Raw bytes.
     Bytes(Vec<u8>),
     /// A list.

@@ -78,6 +78,9 @@ pub const SERVER_PACKAGE: Package = Package {
             Ok(id.into())
         }),
         NativeFn::cx("__respond__", Arity::exactly(5), respond),
+        // `__respond_json__(server, request, status, body)`: `body` as JSON (a string as it
+        // is), `Content-Type: application/json`.
+        NativeFn::cx("__respond_json__", Arity::exactly(4), respond_json),
         NativeFn::cx("__stop__", Arity::exactly(1), |cx, a| {
             let server = id_arg("httpserver::__stop__", a, 0)?;
             cx.net().http_stop(server);
@@ -270,17 +273,53 @@ fn serve(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
 /// `httpserver::__respond__(server, request, status, headers, body)`.
 fn respond(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     const NAME: &str = "httpserver::respond";
-    let server = id_arg(NAME, args, 0)?;
-    let request = id_arg(NAME, args, 1)?;
-    let status = int_arg(NAME, args, 2, None)?;
+    // The package's own content types (the whole header list, for most replies).
+    const KNOWN: [&str; 3] = [
+        "application/json",
+        "text/plain; charset=utf-8",
+        "text/html; charset=utf-8",
+    ];
+    let (known, headers) = match args.get(3) {
+        Some(Value::Str(ct)) if KNOWN.contains(&ct.as_str()) => {
+            (KNOWN.into_iter().find(|k| *k == ct.as_str()), Vec::new())
+        }
+        _ => (None, pairs(NAME, args, 3)?),
+    };
+    let body = body_arg(args.get(4)).unwrap_or_default();
+    send_reply(cx, NAME, args, (known, headers), body)
+}
+
+/// The JSON response's one native call: the body is serialised here, so a handler's
+/// `res.json(map)` costs no `stringify` call, type test or header list in Kiwi.
+fn respond_json(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
+    const NAME: &str = "httpserver::respond_json";
+    let body = match args.get(3) {
+        Some(Value::Str(s)) => s.as_bytes().to_vec(),
+        Some(v) => crate::json::stringify(v, false)?.into_bytes(),
+        None => Vec::new(),
+    };
+    send_reply(cx, NAME, args, (Some("application/json"), Vec::new()), body)
+}
+
+/// Hands request `args[1]` of server `args[0]` its reply with status `args[2]`, a static
+/// content type and/or other headers, and `body`.
+fn send_reply(
+    cx: &mut NativeCx<'_>,
+    name: &str,
+    args: &[Value],
+    (content_type, headers): (Option<&'static str>, Vec<(String, String)>),
+    body: Vec<u8>,
+) -> KResult<Reply> {
+    let server = id_arg(name, args, 0)?;
+    let request = id_arg(name, args, 1)?;
+    let status = int_arg(name, args, 2, None)?;
     let status = u16::try_from(status)
         .ok()
         .filter(|s| (100..=999).contains(s))
-        .ok_or_else(|| value_error(format!("{NAME}: invalid HTTP status {status}")))?;
-    let headers = pairs(NAME, args, 3)?;
-    let body = body_arg(args.get(4)).unwrap_or_default();
+        .ok_or_else(|| value_error(format!("{name}: invalid HTTP status {status}")))?;
     let answer = HttpReply {
         status,
+        content_type,
         headers,
         body,
     };

@@ -34,6 +34,23 @@ pub enum NetValue {
     Record(Record),
 }
 
+/// One shared string value per static text (a handful: HTTP methods and versions).
+fn shared_text(s: &'static str) -> std::rc::Rc<String> {
+    thread_local! {
+        static SHARED: std::cell::RefCell<Vec<(&'static str, std::rc::Rc<String>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SHARED.with(|shared| {
+        let mut shared = shared.borrow_mut();
+        if let Some((_, rc)) = shared.iter().find(|(t, _)| *t == s) {
+            return rc.clone();
+        }
+        let rc = std::rc::Rc::new(s.to_owned());
+        shared.push((s, rc.clone()));
+        rc
+    })
+}
+
 /// The Kiwi value of a protocol record.
 pub fn record_value(r: Record) -> crate::value::Value {
     use crate::value::{Key, Map, Value};
@@ -42,6 +59,7 @@ pub fn record_value(r: Record) -> crate::value::Value {
         Record::Bool(b) => Value::Bool(b),
         Record::Int(i) => Value::Int(i),
         Record::Str(s) => Value::str(s),
+        Record::Static(s) => Value::Str(shared_text(s)),
         Record::Bytes(b) => Value::bytes(b),
         Record::List(items) => Value::list(items.into_iter().map(record_value).collect()),
         Record::Map(fields) => Value::map(

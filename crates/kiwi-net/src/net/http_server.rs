@@ -166,6 +166,17 @@ fn version_text(v: hyper::Version) -> &'static str {
     }
 }
 
+/// The standard methods as static text (no allocation per request), others as they came.
+fn method_record(m: &hyper::Method) -> Record {
+    const KNOWN: [&str; 9] = [
+        "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE",
+    ];
+    match KNOWN.iter().find(|k| **k == m.as_str()) {
+        Some(k) => Record::Static(k),
+        None => Record::str(m.as_str()),
+    }
+}
+
 /// Reads one request whole and hands it to the script; answers with the script's reply.
 async fn handle(
     req: Request<Incoming>,
@@ -232,10 +243,10 @@ async fn handle(
         let record = Record::List(vec![
             Record::Int(id),
             Record::Int(server),
-            Record::str(parts.method.as_str()),
+            method_record(&parts.method),
             Record::str(parts.uri.path()),
             query_record(parts.uri.query()),
-            Record::str(version_text(parts.version)),
+            Record::Static(version_text(parts.version)),
             header_record(&parts.headers),
             Record::text_or_bytes(body.to_vec()),
             Record::Str(resolve::ip_text(&peer)),
@@ -409,6 +420,12 @@ impl Net {
         let mut resp = Response::new(Full::new(Bytes::from(reply.body)));
         *resp.status_mut() = status;
         let headers = resp.headers_mut();
+        if let Some(ct) = reply.content_type {
+            headers.insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static(ct),
+            );
+        }
         for (name, value) in reply.headers {
             // Nearly every reply has just this one; it needs no parsing.
             let n = if name == "content-type" {

@@ -15,6 +15,22 @@ pub fn enter_frame(task: &mut Task, callee: Rc<Closure>, mut args: Vec<Value>, k
     let proto = &callee.proto;
     let base = task.stack.len();
     let nparams = proto.params.len();
+    if proto.simple_params {
+        // Parameters are the first locals: the arguments go straight onto the stack (every
+        // spawned task starts here).
+        task.stack.extend(args.into_iter().take(nparams));
+        task.stack
+            .resize(base + proto.num_locals as usize, Value::Null);
+        task.frames.push(Frame {
+            closure: callee,
+            ip: 0,
+            base,
+            cells: Vec::new(),
+            handler_base: task.handlers.len(),
+            kind,
+        });
+        return;
+    }
     if proto.has_rest && nparams > 0 {
         let fixed = nparams - 1;
         let rest = if args.len() > fixed {
