@@ -1,7 +1,9 @@
 //! `kiwi`: run a Kiwi script, evaluate code from the command line, check syntax, or open a REPL.
 
-#![forbid(unsafe_code)]
+// Only `alloc` (the allocator shim) may use `unsafe`; it says why.
+#![deny(unsafe_code)]
 
+mod alloc;
 mod repl;
 mod source;
 mod workers;
@@ -16,9 +18,9 @@ use kiwi_vm::stdlib::HostEnv;
 
 /// mimalloc instead of the system allocator: Kiwi programs allocate and free many small
 /// values, and glibc's allocator spends its time returning pages to the kernel and faulting
-/// them back in (bench/RESULTS.md, "Allocator").
+/// them back in (bench/RESULTS.md, "Allocator"). See `alloc` for how it is called.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: alloc::Mimalloc = alloc::Mimalloc;
 
 /// The Kiwi scripting language (kiwi-rs).
 #[derive(Parser, Debug)]
