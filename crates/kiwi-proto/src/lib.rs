@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -143,8 +144,9 @@ pub enum Record {
     Bytes(Vec<u8>),
     /// A list.
     List(Vec<Record>),
-    /// Named fields, in order.
-    Map(Vec<(String, Record)>),
+    /// Named fields, in order. Names fixed at compile time (`"data"`, `"status"`) are
+    /// borrowed, so a record of them allocates no names and the interpreter shares them.
+    Map(Vec<(Cow<'static, str>, Record)>),
 }
 
 impl Record {
@@ -166,7 +168,7 @@ impl Record {
         Record::Map(
             pairs
                 .into_iter()
-                .map(|(k, v)| (k, Record::Str(v)))
+                .map(|(k, v)| (Cow::Owned(k), Record::Str(v)))
                 .collect(),
         )
     }

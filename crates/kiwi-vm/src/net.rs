@@ -34,40 +34,35 @@ pub enum NetValue {
     Record(Record),
 }
 
-/// One shared string value per static text (a handful: HTTP methods and versions).
-fn shared_text(s: &'static str) -> std::rc::Rc<String> {
-    thread_local! {
-        static SHARED: std::cell::RefCell<Vec<(&'static str, std::rc::Rc<String>)>> =
-            const { std::cell::RefCell::new(Vec::new()) };
-    }
-    SHARED.with(|shared| {
-        let mut shared = shared.borrow_mut();
-        if let Some((_, rc)) = shared.iter().find(|(t, _)| *t == s) {
-            return rc.clone();
-        }
-        let rc = std::rc::Rc::new(s.to_owned());
-        shared.push((s, rc.clone()));
-        rc
-    })
-}
-
-/// The Kiwi value of a protocol record.
-pub fn record_value(r: Record) -> crate::value::Value {
+/// The Kiwi value of a protocol record. `shared` gives the one string value of a static text
+/// (the interpreter's name constants, so a script's `p["data"]` finds the key by pointer).
+pub fn record_value(
+    r: Record,
+    shared: &mut dyn FnMut(&'static str) -> std::rc::Rc<String>,
+) -> crate::value::Value {
     use crate::value::{Key, Map, Value};
+    use std::borrow::Cow;
     match r {
         Record::Null => Value::Null,
         Record::Bool(b) => Value::Bool(b),
         Record::Int(i) => Value::Int(i),
         Record::Str(s) => Value::str(s),
-        Record::Static(s) => Value::Str(shared_text(s)),
+        Record::Static(s) => Value::Str(shared(s)),
         Record::Bytes(b) => Value::bytes(b),
-        Record::List(items) => Value::list(items.into_iter().map(record_value).collect()),
-        Record::Map(fields) => Value::map(
-            fields
-                .into_iter()
-                .map(|(k, v)| (Key(Value::str(k)), record_value(v)))
-                .collect::<Map>(),
-        ),
+        Record::List(items) => {
+            Value::list(items.into_iter().map(|r| record_value(r, shared)).collect())
+        }
+        Record::Map(fields) => {
+            let mut map = Map::with_capacity(fields.len());
+            for (k, v) in fields {
+                let key = match k {
+                    Cow::Borrowed(s) => Value::Str(shared(s)),
+                    Cow::Owned(s) => Value::str(s),
+                };
+                map.insert(Key(key), record_value(v, shared));
+            }
+            Value::map(map)
+        }
     }
 }
 

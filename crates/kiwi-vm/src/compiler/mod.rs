@@ -50,7 +50,7 @@ impl Globals {
     }
 
     /// The shared `Rc` of a short string constant (longer ones get their own).
-    fn string(&mut self, s: &str) -> Rc<String> {
+    pub(crate) fn string(&mut self, s: &str) -> Rc<String> {
         const SHORT: usize = 64;
         if s.len() > SHORT {
             return Rc::new(s.to_string());

@@ -70,7 +70,7 @@ impl Interp {
 
     /// Handles one finished accept: a task for the item (true), or the end of the loop.
     fn accepted(&mut self, acc: &Acceptor, result: NetResult) -> bool {
-        match Self::op_outcome(result) {
+        match self.op_outcome(result) {
             Ok(item) => {
                 let id = self.sched.fresh_id();
                 self.sched.register(id, EntryKind::Spawned);

@@ -108,6 +108,9 @@ pub struct Interp {
     pub(crate) to_string_defined: std::cell::Cell<bool>,
     /// What each global slot calls when it holds no value (natives), by slot.
     pub(crate) native_slots: Vec<natives::NativeSlot>,
+    /// The name constants of the static texts protocol records carry (field names, HTTP
+    /// methods), by the text's address: a handful, looked up for every record.
+    pub(crate) static_texts: Vec<(&'static str, Rc<String>)>,
     /// Accept loops run by the host, by the accept operation each waits on.
     pub(crate) acceptors: HashMap<crate::net::NetId, acceptors::Acceptor>,
     /// Reused buffer for collecting network completions.
@@ -161,6 +164,7 @@ impl Interp {
             net: Box::new(NoNetwork::default()),
             net_done: Vec::new(),
             acceptors: HashMap::new(),
+            static_texts: Vec::new(),
             native_slots: Vec::new(),
             fused_await: false,
             to_string_defined: std::cell::Cell::new(false),

@@ -144,13 +144,13 @@ impl Interp {
     /// scheduler entry and no `await` call. Returns what the `await` would have.
     pub(crate) fn await_started(&mut self, task: &mut Task, started: Started) -> KResult<Outcome> {
         match started {
-            Started::Done(_, result) => Self::op_outcome(result).map(Outcome::Value),
+            Started::Done(_, result) => self.op_outcome(result).map(Outcome::Value),
             Started::Pending(op) => self.block_on_op(task, op),
         }
     }
 
     /// The value (or the error) an awaited operation result gives.
-    pub(crate) fn op_outcome(result: NetResult) -> KResult<Value> {
+    pub(crate) fn op_outcome(&mut self, result: NetResult) -> KResult<Value> {
         match result {
             Ok(NetValue::Socket(id)) => Ok(Value::Int(id)),
             Ok(NetValue::Bytes(b)) => Ok(Value::bytes(b)),
@@ -160,7 +160,18 @@ impl Interp {
             }
             Ok(NetValue::Line(None)) => Ok(Value::Null),
             Ok(NetValue::Data(plain)) => Ok(plain.into_value()),
-            Ok(NetValue::Record(r)) => Ok(crate::net::record_value(r)),
+            Ok(NetValue::Record(r)) => {
+                let (names, seen) = (&mut self.names, &mut self.static_texts);
+                Ok(crate::net::record_value(r, &mut |s| {
+                    // By address: the same few literals come with every record.
+                    if let Some((_, rc)) = seen.iter().find(|(t, _)| std::ptr::eq(*t, s)) {
+                        return rc.clone();
+                    }
+                    let rc = names.string(s);
+                    seen.push((s, rc.clone()));
+                    rc
+                }))
+            }
             Err(NetFailure {
                 kind: FailureKind::Raised(kind),
                 message,
@@ -193,7 +204,7 @@ impl Interp {
                 self.tls_errors.insert(waiter, failure.message);
                 Ok(Value::Int(code))
             }
-            (result, _) => Self::op_outcome(result),
+            (result, _) => self.op_outcome(result),
         };
         self.sched.finish(op, outcome);
     }
