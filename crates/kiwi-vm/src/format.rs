@@ -448,63 +448,79 @@ pub fn pretty(v: &Value) -> Option<String> {
 /// (a value met again inside itself is a cycle: `None`).
 fn write_pretty(out: &mut String, v: &Value, open: &mut Vec<usize>) -> Option<()> {
     const MAX_DEPTH: usize = 64;
-    let indent = |out: &mut String, n: usize| {
-        out.push('\n');
-        for _ in 0..n {
-            out.push_str("  ");
-        }
-    };
-    let depth = open.len();
     match v {
-        Value::List(l) if depth < MAX_DEPTH => {
+        Value::List(l) if open.len() < MAX_DEPTH => {
             let items = l.try_borrow().ok()?;
             if items.is_empty() {
                 out.push_str("[]");
                 return Some(());
             }
-            if open.contains(&address(l)) {
-                return None;
-            }
-            open.push(address(l));
-            out.push('[');
-            for (n, item) in items.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                indent(out, depth + 1);
-                write_pretty(out, item, open)?;
-            }
-            indent(out, depth);
-            out.push(']');
-            open.pop();
+            write_block(
+                out,
+                open,
+                address(l),
+                ('[', ']'),
+                items.iter(),
+                |out, open, item| write_pretty(out, item, open),
+            )?;
         }
-        Value::Map(m) if depth < MAX_DEPTH => {
+        Value::Map(m) if open.len() < MAX_DEPTH => {
             let map = m.try_borrow().ok()?;
             if map.is_empty() {
                 out.push_str("{}");
                 return Some(());
             }
-            if open.contains(&address(m)) {
-                return None;
-            }
-            open.push(address(m));
-            out.push('{');
-            for (n, (k, val)) in map.iter().enumerate() {
-                if n > 0 {
-                    out.push(',');
-                }
-                indent(out, depth + 1);
-                out.push_str(&serialize(k.value())?);
-                out.push_str(": ");
-                write_pretty(out, val, open)?;
-            }
-            indent(out, depth);
-            out.push('}');
-            open.pop();
+            write_block(
+                out,
+                open,
+                address(m),
+                ('{', '}'),
+                map.iter(),
+                |out, open, (k, val)| {
+                    out.push_str(&serialize(k.value())?);
+                    out.push_str(": ");
+                    write_pretty(out, val, open)
+                },
+            )?;
         }
         // Deeper than MAX_DEPTH: compact (serialize refuses a cycle too).
         other => out.push_str(&serialize(other)?),
     }
+    Some(())
+}
+
+/// Writes a non-empty list or map (at `addr`) between `brackets`, one entry per line, indented
+/// one level deeper than the container; `None` if it is already being written (a cycle).
+fn write_block<T>(
+    out: &mut String,
+    open: &mut Vec<usize>,
+    addr: usize,
+    (start, end): (char, char),
+    entries: impl Iterator<Item = T>,
+    mut write_entry: impl FnMut(&mut String, &mut Vec<usize>, T) -> Option<()>,
+) -> Option<()> {
+    fn indent(out: &mut String, n: usize) {
+        out.push('\n');
+        for _ in 0..n {
+            out.push_str("  ");
+        }
+    }
+    if open.contains(&addr) {
+        return None;
+    }
+    let depth = open.len();
+    open.push(addr);
+    out.push(start);
+    for (n, entry) in entries.enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        indent(out, depth + 1);
+        write_entry(out, open, entry)?;
+    }
+    indent(out, depth);
+    out.push(end);
+    open.pop();
     Some(())
 }
 
