@@ -279,11 +279,13 @@ fn respond(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
         "text/plain; charset=utf-8",
         "text/html; charset=utf-8",
     ];
-    let (known, headers) = match args.get(3) {
-        Some(Value::Str(ct)) if KNOWN.contains(&ct.as_str()) => {
-            (KNOWN.into_iter().find(|k| *k == ct.as_str()), Vec::new())
-        }
-        _ => (None, pairs(NAME, args, 3)?),
+    let known = match args.get(3) {
+        Some(Value::Str(ct)) => KNOWN.into_iter().find(|k| *k == ct.as_str()),
+        _ => None,
+    };
+    let headers = match known {
+        Some(_) => Vec::new(),
+        None => pairs(NAME, args, 3)?,
     };
     let body = body_arg(args.get(4)).unwrap_or_default();
     send_reply(cx, NAME, args, (known, headers), body)
