@@ -135,12 +135,12 @@ impl Task {
             wake_gen: 0,
             cancel_requested: false,
         };
-        t.stack.push(Value::Func(callee.clone()));
-        crate::vm::call::enter_frame(&mut t, callee, args, FrameKind::Call);
+        t.restart(id, callee, args);
         t
     }
 
-    /// Makes a cleared task (see [`Task::clear`]) a new one, as [`Task::new`] would.
+    /// Makes an empty or cleared task (see [`Task::clear`]) one that will call `callee` with
+    /// `args` when run.
     pub fn restart(&mut self, id: TaskId, callee: Rc<Closure>, args: Vec<Value>) {
         self.id = id;
         self.stack.push(Value::Func(callee.clone()));
