@@ -62,11 +62,6 @@ pub const SERVER_PACKAGE: Package = Package {
     name: "httpserver",
     functions: &[
         NativeFn::cx("__serve__", Arity::exactly(1), serve),
-        NativeFn::cx("__accept__", Arity::exactly(1), |cx, a| {
-            let server = id_arg("httpserver::__accept__", a, 0)?;
-            let started = cx.begin_op(Ok(()), |net, op| net.http_accept(op, server));
-            reply(cx, started)
-        }),
         // `__run__(server_id, handler, context)`: every request starts a task calling
         // `handler(context, request)`; the id it gives finishes when the server stops.
         NativeFn::cx("__run__", Arity::exactly(3), |cx, a| {
