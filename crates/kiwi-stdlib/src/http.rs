@@ -62,14 +62,16 @@ pub const SERVER_PACKAGE: Package = Package {
     name: "httpserver",
     functions: &[
         NativeFn::cx("__serve__", Arity::exactly(1), serve),
-        // `__run__(server_id, handler, context)`: every request starts a task calling
-        // `handler(context, request)`; the id it gives finishes when the server stops.
-        NativeFn::cx("__run__", Arity::exactly(3), |cx, a| {
+        // `__run__(server_id, dispatch, server, Request, Response, routes)`: every request
+        // starts a task calling `dispatch` (see `dispatch_args`); the id it gives finishes
+        // when the server stops.
+        NativeFn::cx("__run__", Arity::exactly(6), |cx, a| {
             let server = id_arg("httpserver::__run__", a, 0)?;
             let start = Box::new(move |net: &mut dyn kiwi_vm::net::NetDriver, op| {
                 net.http_accept(op, server)
             });
-            let id = cx.accept_loop(start, &a[1], a[2].clone())?;
+            let args = dispatch_args(a)?;
+            let id = cx.accept_loop(start, &a[1], args)?;
             Ok(id.into())
         }),
         NativeFn::cx("__respond__", Arity::exactly(5), respond),
@@ -88,6 +90,64 @@ pub const SERVER_PACKAGE: Package = Package {
         }),
     ],
 };
+
+/// The arguments of `__dispatch__` for one request record `raw`: `(server, raw, request,
+/// response, handler)`. The request and response objects are built here (each is an instance
+/// of its struct with `@raw` set, as its `new(raw)` would leave it), and the handler of an
+/// exact route is looked up in `routes` (method -> {path -> handler}); it is null when there is
+/// none, and the Kiwi side then tries the other routes. Done natively because every request
+/// pays for it: in Kiwi it was two constructor calls and two map lookups per request.
+fn dispatch_args(a: &[Value]) -> KResult<kiwi_vm::vm::AcceptArgs> {
+    let class = |i: usize| match &a[i] {
+        Value::Obj(o) if o.as_struct().is_some() => Ok(o.clone()),
+        other => Err(arg_type_error(
+            "httpserver::__run__",
+            i,
+            "a struct",
+            Some(other),
+        )),
+    };
+    let (request, response) = (class(3)?, class(4)?);
+    let Value::Map(routes) = a[5].clone() else {
+        return Err(arg_type_error(
+            "httpserver::__run__",
+            5,
+            "Hashmap",
+            a.get(5),
+        ));
+    };
+    let server = a[2].clone();
+    let raw_name = Value::str("raw");
+    Ok(Box::new(move |raw: Value| {
+        let instance = |class| {
+            let v = kiwi_vm::object::new_instance(class);
+            if let Value::Obj(o) = &v {
+                // Cannot fail: the instance is new, so nothing borrows its variables.
+                let _ = kiwi_vm::object::set_member(o, &raw_name, raw.clone());
+            }
+            v
+        };
+        let (req, res) = (instance(&request), instance(&response));
+        let handler = exact_route(&routes.borrow(), &raw).unwrap_or_default();
+        vec![server.clone(), raw, req, res, handler]
+    }))
+}
+
+/// The handler `routes` (method -> {path -> handler}) has for request record `raw`'s method
+/// (field 2) and path (field 3).
+fn exact_route(routes: &kiwi_vm::value::Map, raw: &Value) -> Option<Value> {
+    use kiwi_vm::value::Key;
+    let Value::List(fields) = raw else {
+        return None;
+    };
+    let fields = fields.borrow();
+    let (method, path) = (fields.get(2)?, fields.get(3)?);
+    let Value::Map(paths) = routes.get(&Key(method.clone()))? else {
+        return None;
+    };
+    let handler = paths.borrow().get(&Key(path.clone())).cloned();
+    handler
+}
 
 /// Upstream's global builtins under its `http` package (`__http_get__(url, headers)`,
 /// `__http_post__(url, body, headers)`, ...), which its examples call directly: the task id

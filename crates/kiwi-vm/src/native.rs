@@ -374,13 +374,13 @@ impl NativeCx<'_> {
     }
 
     /// Runs an accept loop in the host: every item `start` accepts becomes a task calling
-    /// `handler(context, item)`. Returns the id that finishes (with the accept's failure) when
-    /// accepting fails.
+    /// `handler` with the arguments `args` makes of the item. Returns the id that finishes
+    /// (with the accept's failure) when accepting fails.
     pub fn accept_loop(
         &mut self,
         start: crate::vm::AcceptStart,
         handler: &Value,
-        context: Value,
+        args: crate::vm::AcceptArgs,
     ) -> KResult<Value> {
         let Value::Func(f) = handler else {
             return Err(KiwiError::new(
@@ -391,7 +391,7 @@ impl NativeCx<'_> {
                 ),
             ));
         };
-        let done = self.interp.start_acceptor(start, f.clone(), context);
+        let done = self.interp.start_acceptor(start, f.clone(), args);
         Ok(self.detach_if_discarded(Value::Int(done)))
     }
 

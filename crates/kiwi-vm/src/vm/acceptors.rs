@@ -4,9 +4,10 @@
 //! A server written as `while true do raw = await(accept()); spawn(handle, [raw]) end` pays,
 //! for every request, an operation id, a wake-up and a slice of the loop task, a native call
 //! to `spawn` and an argument list. Here the next accept is started as soon as one finishes,
-//! and each item becomes a task calling the handler with `(context, item)`. The script awaits
-//! one id that finishes when accepting fails (the listener stopped or closed): with the
-//! failure, like the accept would have.
+//! and each item becomes a task calling the handler with the arguments the loop's
+//! [`AcceptArgs`] makes of it (a package can build its per-item objects there, natively). The
+//! script awaits one id that finishes when accepting fails (the listener stopped or closed):
+//! with the failure, like the accept would have.
 
 use std::rc::Rc;
 
@@ -19,14 +20,16 @@ use crate::value::Value;
 /// Starts one accept with the given operation id; `Some` when it finished at once.
 pub type AcceptStart = Box<dyn FnMut(&mut dyn NetDriver, NetId) -> Option<NetResult>>;
 
+/// Makes the handler's arguments of one accepted item.
+pub type AcceptArgs = Box<dyn FnMut(Value) -> Vec<Value>>;
+
 /// One accept loop (see the module doc).
 pub(crate) struct Acceptor {
     /// Starts the next accept.
     start: AcceptStart,
-    /// Called as `handler(context, item)` in a new task per accepted item.
+    /// Called in a new task per accepted item, with the arguments `args` makes of the item.
     handler: Rc<Closure>,
-    /// The handler's first argument (the server object).
-    context: Value,
+    args: AcceptArgs,
     /// The id the script awaits; it finishes when the loop ends.
     done: NetId,
 }
@@ -37,13 +40,13 @@ impl Interp {
         &mut self,
         start: AcceptStart,
         handler: Rc<Closure>,
-        context: Value,
+        args: AcceptArgs,
     ) -> NetId {
         let done = self.register_op();
         self.run_acceptor(Acceptor {
             start,
             handler,
-            context,
+            args,
             done,
         });
         done
@@ -60,7 +63,7 @@ impl Interp {
                     return;
                 }
                 Some(result) => {
-                    if !self.accepted(&acc, result) {
+                    if !self.accepted(&mut acc, result) {
                         return;
                     }
                 }
@@ -69,14 +72,14 @@ impl Interp {
     }
 
     /// Handles one finished accept: a task for the item (true), or the end of the loop.
-    fn accepted(&mut self, acc: &Acceptor, result: NetResult) -> bool {
+    fn accepted(&mut self, acc: &mut Acceptor, result: NetResult) -> bool {
         match self.op_outcome(result) {
             Ok(item) => {
                 let id = self.sched.fresh_id();
                 self.sched.register(id, EntryKind::Spawned);
                 // Nobody holds the id, so its entry goes as soon as it finishes.
                 self.sched.detach(id);
-                let args = vec![acc.context.clone(), item];
+                let args = (acc.args)(item);
                 let task = self.sched.new_task(id, acc.handler.clone(), args);
                 self.sched.add_ready(task);
                 true
@@ -95,10 +98,10 @@ impl Interp {
         op: NetId,
         result: NetResult,
     ) -> Option<(NetId, NetResult)> {
-        let Some(acc) = self.acceptors.remove(&op) else {
+        let Some(mut acc) = self.acceptors.remove(&op) else {
             return Some((op, result));
         };
-        if self.accepted(&acc, result) {
+        if self.accepted(&mut acc, result) {
             self.run_acceptor(acc);
         }
         None

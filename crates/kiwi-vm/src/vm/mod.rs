@@ -38,7 +38,7 @@ use crate::stdlib::HostEnv;
 use crate::task::Task;
 use crate::value::Value;
 
-pub use acceptors::AcceptStart;
+pub use acceptors::{AcceptArgs, AcceptStart};
 pub(crate) use natives::timeout_error;
 pub use report::Diagnostic;
 
