@@ -211,7 +211,11 @@ fn chain(class: &Rc<Object>) -> impl Iterator<Item = &StructObj> {
 /// variables.
 pub fn new_instance(class: &Rc<Object>) -> Value {
     let ivars = match class.as_struct() {
-        Some(s) if !s.fields.is_empty() => s.fields.map_values(Value::deep_copy),
+        // Most defaults are null, numbers or strings: shared, not copied.
+        Some(s) if !s.fields.is_empty() => s.fields.map_values(|v| match v {
+            Value::List(_) | Value::Map(_) | Value::Bytes(_) => v.deep_copy(),
+            other => other.clone(),
+        }),
         _ => Map::new(),
     };
     Value::Obj(Rc::new(Object::Instance(InstanceObj {

@@ -136,13 +136,19 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
     /// A copy with every value mapped by `f`, keys and positions kept (no rehashing: a struct's
     /// field defaults become a new instance's variables in one allocation).
     pub fn map_values(&self, f: impl Fn(&V) -> V) -> Self {
+        // A plain loop into an exact-size vector, and no index to clone for a small map: every
+        // struct instance is made here (see `object::new_instance`).
+        let mut entries = Vec::with_capacity(self.entries.len());
+        for e in &self.entries {
+            entries.push(e.as_ref().map(|(k, v)| (k.clone(), f(v))));
+        }
         OrderedMap {
-            entries: self
-                .entries
-                .iter()
-                .map(|e| e.as_ref().map(|(k, v)| (k.clone(), f(v))))
-                .collect(),
-            index: self.index.clone(),
+            entries,
+            index: if self.index.is_empty() {
+                Index::default()
+            } else {
+                self.index.clone()
+            },
             live: self.live,
         }
     }

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::rc::Rc;
 
-use kiwi_syntax::ast::BinOp;
+use kiwi_syntax::ast::{BinOp, UnOp};
 use kiwi_syntax::Span;
 
 use super::call::{
@@ -504,6 +504,13 @@ impl Interp {
                             std::mem::forget(std::mem::replace(&mut task.stack[n - 2], r));
                             continue;
                         }
+                        if let Some(r) =
+                            null_comparison(bop, &task.stack[n - 2], &task.stack[n - 1])
+                        {
+                            task.stack.truncate(n - 2);
+                            task.stack.push(Value::Bool(r));
+                            continue;
+                        }
                         // An operator method is entered with its operands where they lie.
                         if let Some(f) = self.operator_function(bop, &task.stack[n - 2]) {
                             charge_call!();
@@ -534,6 +541,15 @@ impl Interp {
                                 b
                             }
                             _ => {
+                                if let Some(r) =
+                                    null_comparison(bop, &task.stack[n - 2], &task.stack[n - 1])
+                                {
+                                    task.stack.truncate(n - 2);
+                                    if !r {
+                                        ip = t as usize;
+                                    }
+                                    continue;
+                                }
                                 // The comparison is a method: branch on its result.
                                 if let Some(f) = self.operator_function(bop, &task.stack[n - 2]) {
                                     charge_call!();
@@ -587,6 +603,11 @@ impl Interp {
                                 fail!(e);
                             }
                         }
+                    }
+                    Op::Un(UnOp::Not) if !task.stack.is_empty() => {
+                        let n = task.stack.len();
+                        let r = !task.stack[n - 1].truthy();
+                        task.stack[n - 1] = Value::Bool(r);
                     }
                     Op::Un(uop) => {
                         let a = pop!();
@@ -1434,6 +1455,20 @@ pub(crate) fn thrown_error(v: &Value) -> KiwiError {
 /// Integer and float fast paths for the hottest operators; `None` defers to [`ops::binary`].
 /// A `Some` result guarantees both operands were plain numbers (nothing to drop).
 #[inline(always)]
+/// `x == null` / `x != null` (or with null on the left) when no `==` method can take part,
+/// that is when the left operand is not an object: only null equals null.
+fn null_comparison(op: BinOp, a: &Value, b: &Value) -> Option<bool> {
+    let equal = match op {
+        BinOp::Eq => true,
+        BinOp::Ne => false,
+        _ => return None,
+    };
+    if matches!(a, Value::Obj(_)) || !(a.is_null() || b.is_null()) {
+        return None;
+    }
+    Some((a.is_null() && b.is_null()) == equal)
+}
+
 fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => {
