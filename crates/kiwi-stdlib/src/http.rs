@@ -74,10 +74,12 @@ pub const SERVER_PACKAGE: Package = Package {
             let id = cx.accept_loop(start, &a[1], args)?;
             Ok(id.into())
         }),
-        NativeFn::cx("__respond__", Arity::exactly(5), respond),
-        // `__respond_json__(server, request, status, body)`: `body` as JSON (a string as it
-        // is), `Content-Type: application/json`.
-        NativeFn::cx("__respond_json__", Arity::exactly(4), respond_json),
+        // `__respond__(raw, status, headers, body)`: the reply to the request whose record is
+        // `raw` (it names the server and the request).
+        NativeFn::cx("__respond__", Arity::exactly(4), respond),
+        // `__respond_json__(raw, status, body)`: `body` as JSON (a string as it is),
+        // `Content-Type: application/json`.
+        NativeFn::cx("__respond_json__", Arity::exactly(3), respond_json),
         NativeFn::cx("__stop__", Arity::exactly(1), |cx, a| {
             let server = id_arg("httpserver::__stop__", a, 0)?;
             cx.net().http_stop(server);
@@ -334,15 +336,15 @@ fn respond(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
         "text/plain; charset=utf-8",
         "text/html; charset=utf-8",
     ];
-    let known = match args.get(3) {
+    let known = match args.get(2) {
         Some(Value::Str(ct)) => KNOWN.into_iter().find(|k| *k == ct.as_str()),
         _ => None,
     };
     let headers = match known {
         Some(_) => Vec::new(),
-        None => pairs(NAME, args, 3)?,
+        None => pairs(NAME, args, 2)?,
     };
-    let body = body_arg(args.get(4)).unwrap_or_default();
+    let body = body_arg(args.get(3)).unwrap_or_default();
     send_reply(cx, NAME, args, (known, headers), body)
 }
 
@@ -350,7 +352,7 @@ fn respond(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
 /// `res.json(map)` costs no `stringify` call, type test or header list in Kiwi.
 fn respond_json(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     const NAME: &str = "httpserver::respond_json";
-    let body = match args.get(3) {
+    let body = match args.get(2) {
         Some(Value::Str(s)) => s.as_bytes().to_vec(),
         Some(v) => crate::json::stringify(v, false)?.into_bytes(),
         None => Vec::new(),
@@ -358,8 +360,9 @@ fn respond_json(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     send_reply(cx, NAME, args, (Some("application/json"), Vec::new()), body)
 }
 
-/// Hands request `args[1]` of server `args[0]` its reply with status `args[2]`, a static
-/// content type and/or other headers, and `body`.
+/// Hands the request whose record is `args[0]` (field 0 the request's id, field 1 its
+/// server's) its reply with status `args[1]`, a static content type and/or other headers, and
+/// `body`.
 fn send_reply(
     cx: &mut NativeCx<'_>,
     name: &str,
@@ -367,9 +370,17 @@ fn send_reply(
     (content_type, headers): (Option<&'static str>, Vec<(String, String)>),
     body: Vec<u8>,
 ) -> KResult<Reply> {
-    let server = id_arg(name, args, 0)?;
-    let request = id_arg(name, args, 1)?;
-    let status = int_arg(name, args, 2, None)?;
+    let (request, server) = match args.first() {
+        Some(Value::List(raw)) => {
+            let raw = raw.borrow();
+            match (raw.first(), raw.get(1)) {
+                (Some(Value::Int(request)), Some(Value::Int(server))) => (*request, *server),
+                _ => return Err(arg_type_error(name, 0, "a request record", args.first())),
+            }
+        }
+        other => return Err(arg_type_error(name, 0, "a request record", other)),
+    };
+    let status = int_arg(name, args, 1, None)?;
     let status = u16::try_from(status)
         .ok()
         .filter(|s| (100..=999).contains(s))
