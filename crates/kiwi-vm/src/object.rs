@@ -16,12 +16,13 @@ use crate::value::{Key, Map, Value};
 pub enum Object {
     /// `enum Name ... end`.
     Enum(EnumObj),
-    /// `struct Name ... end`: the struct value its name evaluates to.
-    Struct(StructObj),
+    /// `struct Name ... end`: the struct value its name evaluates to. Boxed, like a generator,
+    /// so that an instance (the most common object by far) allocates only its own size.
+    Struct(Box<StructObj>),
     /// An instance of a struct.
     Instance(InstanceObj),
     /// A generator: a suspended call of a function that yields.
-    Generator(GeneratorObj),
+    Generator(Box<GeneratorObj>),
 }
 
 /// A generator: its own frame stack, suspended at its last `yield` (or before its first

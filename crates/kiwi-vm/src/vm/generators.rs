@@ -36,11 +36,11 @@ pub(crate) fn generator_of_current_frame(task: &Task) -> Value {
         wake_gen: 0,
         cancel_requested: false,
     };
-    Value::Obj(Rc::new(crate::object::Object::Generator(
+    Value::Obj(Rc::new(crate::object::Object::Generator(Box::new(
         crate::object::GeneratorObj {
             frames: std::cell::RefCell::new(Some(frames)),
         },
-    )))
+    ))))
 }
 
 /// What the `for` loop consuming a running generator does with its next value (the kind of

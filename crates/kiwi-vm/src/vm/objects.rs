@@ -114,14 +114,14 @@ impl Interp {
             .zip(static_values)
             .map(|(k, v)| (Key(k), v))
             .collect();
-        let class = Rc::new(Object::Struct(StructObj {
+        let class = Rc::new(Object::Struct(Box::new(StructObj {
             name: owner,
             base,
             is_abstract,
             methods,
             statics: std::cell::RefCell::new(statics),
             fields,
-        }));
+        })));
         if !is_abstract {
             if let Some(missing) = object::unimplemented_abstract(&class).first() {
                 return Err(KiwiError::custom(
