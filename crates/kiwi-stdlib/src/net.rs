@@ -505,6 +505,14 @@ pub(crate) fn arg_type_error(
     )
 }
 
+/// A string argument, borrowed (no copy, for calls made once per datagram or request).
+pub(crate) fn str_ref_arg<'a>(name: &str, args: &'a [Value], i: usize) -> KResult<&'a str> {
+    match args.get(i) {
+        Some(Value::Str(s)) => Ok(s.as_str()),
+        other => Err(arg_type_error(name, i, "String", other)),
+    }
+}
+
 pub(crate) fn str_arg(name: &str, args: &[Value], i: usize) -> KResult<String> {
     match args.get(i) {
         Some(Value::Str(s)) => Ok(s.to_string()),

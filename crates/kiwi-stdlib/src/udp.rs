@@ -7,6 +7,7 @@ use kiwi_vm::value::Value;
 
 use crate::net::{
     arg_type_error, id_arg, int_arg, opt_bool_arg, port_arg, reply, reuse_port_default, str_arg,
+    str_ref_arg,
     timeout_arg,
 };
 
@@ -41,15 +42,16 @@ pub const PACKAGE: Package = Package {
         NativeFn::cx("__send__", Arity::exactly(4), |cx, a| {
             const NAME: &str = "udp::send";
             let id = id_arg(NAME, a, 0)?;
-            let host = str_arg(NAME, a, 1)?;
+            let host = str_ref_arg(NAME, a, 1)?;
             let port = port_arg(NAME, a, 2)?;
-            // Bytes as they are, a string as UTF-8, anything else as it prints.
-            let shown;
+            // Bytes as they are (borrowed while the send is made), a string as UTF-8, anything
+            // else as it prints.
+            let (lent, shown);
             let data: &[u8] = match a.get(3) {
                 Some(Value::Str(s)) => s.as_bytes(),
                 Some(Value::Bytes(b)) => {
-                    shown = b.borrow().clone();
-                    &shown
+                    lent = b.borrow();
+                    &lent
                 }
                 Some(other) => {
                     shown = kiwi_vm::format::to_display(other).into_bytes();
@@ -57,7 +59,7 @@ pub const PACKAGE: Package = Package {
                 }
                 None => return Err(arg_type_error(NAME, 3, "String or Bytes", None)),
             };
-            let started = cx.begin_op(Ok(()), |net, op| net.udp_send(op, id, &host, port, data));
+            let started = cx.begin_op(Ok(()), |net, op| net.udp_send(op, id, host, port, data));
             reply(cx, started)
         }),
         NativeFn::cx("__recv__", Arity::between(1, 3), |cx, a| {

@@ -38,8 +38,12 @@ pub struct Frame {
     pub closure: Rc<Closure>,
     /// Next instruction.
     pub ip: usize,
-    /// Stack index of local slot 0 (the callee sits just below it).
+    /// Stack index of local slot 0.
     pub base: usize,
+    /// The stack height the frame leaves when it returns: `base - 1` when the callee sits
+    /// just below the locals, `base` for a method entered where its receiver lay (no callee
+    /// slot to make room for).
+    pub floor: usize,
     /// Cell-backed locals of this activation.
     pub cells: Vec<Cell>,
     /// Handler stack height when the frame was entered.

@@ -25,6 +25,7 @@ pub fn enter_frame(task: &mut Task, callee: Rc<Closure>, mut args: Vec<Value>, k
             closure: callee,
             ip: 0,
             base,
+            floor: base.saturating_sub(1),
             cells: Vec::new(),
             handler_base: task.handlers.len(),
             kind,
@@ -59,6 +60,7 @@ pub fn enter_frame(task: &mut Task, callee: Rc<Closure>, mut args: Vec<Value>, k
         closure: callee,
         ip: 0,
         base,
+        floor: base.saturating_sub(1),
         cells,
         handler_base: task.handlers.len(),
         kind,
@@ -68,16 +70,30 @@ pub fn enter_frame(task: &mut Task, callee: Rc<Closure>, mut args: Vec<Value>, k
 /// Fast path for `Call(argc)` when the arguments are already in place as the first locals:
 /// no cells, no rest parameter. Returns false if the slow path is needed.
 pub fn enter_frame_in_place(task: &mut Task, callee: &Rc<Closure>, argc: usize) -> bool {
-    enter_frame_in_place_as(task, callee, argc, FrameKind::Call)
+    let base = task.stack.len() - argc;
+    enter_frame_at(task, callee, argc, FrameKind::Call, base.saturating_sub(1))
 }
 
-/// [`enter_frame_in_place`] with the frame's kind given (a constructor's frame returns its
-/// instance).
-pub fn enter_frame_in_place_as(
+/// Enters method `callee` with its receiver and `argc - 1` arguments on top of the stack,
+/// where they lie: the receiver is local 0, and no callee slot sits below it (the frame
+/// returns to the receiver's place). The kind says what the return gives (a constructor's
+/// frame returns its instance). Returns false if the slow path is needed.
+pub fn enter_method_in_place(
     task: &mut Task,
     callee: &Rc<Closure>,
     argc: usize,
     kind: FrameKind,
+) -> bool {
+    let base = task.stack.len() - argc;
+    enter_frame_at(task, callee, argc, kind, base)
+}
+
+fn enter_frame_at(
+    task: &mut Task,
+    callee: &Rc<Closure>,
+    argc: usize,
+    kind: FrameKind,
+    floor: usize,
 ) -> bool {
     let proto = &callee.proto;
     if !proto.simple_params {
@@ -94,6 +110,7 @@ pub fn enter_frame_in_place_as(
         closure: callee.clone(),
         ip: 0,
         base,
+        floor,
         cells: Vec::new(),
         handler_base: task.handlers.len(),
         kind,

@@ -8,7 +8,7 @@ use kiwi_syntax::ast::{BinOp, UnOp};
 use kiwi_syntax::Span;
 
 use super::call::{
-    bind_named, enter_frame, enter_frame_in_place, enter_frame_in_place_as, flatten_args,
+    bind_named, enter_frame, enter_frame_in_place, enter_method_in_place, flatten_args,
 };
 use super::generators::{enter_generator, generator_of_current_frame, leave_generator, Consumer};
 use super::objects::Fallback;
@@ -340,8 +340,9 @@ impl Interp {
                     continue 'frames;
                 }};
             }
-            // Enters method `f` with its receiver at `at - 1` and `argc` arguments above it:
-            // the closure goes below the receiver, the values stay where they are.
+            // Enters method `f` with its receiver at `at - 1` and `argc` arguments above it,
+            // where they lie (the receiver is local 0); a method that binds its parameters
+            // the general way gets the closure below the receiver, as a call does.
             macro_rules! enter_method {
                 ($f:expr, $argc:expr, $at:expr, $kind:expr) => {{
                     let (f, argc, at, kind) = ($f, $argc as usize, $at, $kind);
@@ -349,12 +350,12 @@ impl Interp {
                     if task.frames.len() >= MAX_FRAMES {
                         fail!(stack_overflow());
                     }
-                    task.stack.insert(at - 1, Value::Func(f.clone()));
-                    if f.proto.simple_params {
-                        enter_frame_in_place_as(task, &f, argc + 1, kind);
-                    } else {
+                    if !f.proto.simple_params {
+                        task.stack.insert(at - 1, Value::Func(f.clone()));
                         let args = task.stack.split_off(at);
                         enter_frame(task, f, args, kind);
+                    } else {
+                        enter_method_in_place(task, &f, argc + 1, kind);
                     }
                     continue 'frames;
                 }};
@@ -990,7 +991,7 @@ impl Interp {
                             return Halt::Done(result);
                         };
                         task.handlers.truncate(frame.handler_base);
-                        task.stack.truncate(frame.base.saturating_sub(1));
+                        task.stack.truncate(frame.floor);
                         let result = match frame.kind {
                             FrameKind::Call => result,
                             FrameKind::Import(v) => v,

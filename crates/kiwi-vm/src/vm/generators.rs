@@ -17,11 +17,12 @@ pub(crate) fn generator_of_current_frame(task: &Task) -> Value {
     let Some(frame) = task.frames.last() else {
         return Value::Null;
     };
-    let start = frame.base.saturating_sub(1);
+    let start = frame.floor;
     let copy = Frame {
         closure: frame.closure.clone(),
         ip: frame.ip,
         base: frame.base - start,
+        floor: 0,
         cells: frame.cells.clone(),
         handler_base: 0,
         kind: FrameKind::Call,
@@ -80,6 +81,7 @@ pub(crate) fn enter_generator(task: &mut Task, generator: &Value, consumer: Cons
         }));
     for (i, mut f) in saved.frames.into_iter().enumerate() {
         f.base += stack_at;
+        f.floor += stack_at;
         f.handler_base += handlers_at;
         if i == 0 {
             f.kind = FrameKind::Generator(consumer);
@@ -97,7 +99,7 @@ pub(crate) fn leave_generator(task: &mut Task) -> Option<Consumer> {
         return None;
     };
     let mut frame = task.frames.pop()?;
-    let start = frame.base - 1;
+    let start = frame.floor;
     let stack = task.stack.split_off(start);
     let frames_at = task.frames.len();
     let handlers = task
@@ -111,6 +113,7 @@ pub(crate) fn leave_generator(task: &mut Task) -> Option<Consumer> {
         })
         .collect();
     frame.base -= start;
+    frame.floor = 0;
     frame.handler_base = 0;
     frame.kind = FrameKind::Call;
     let saved = Task {
