@@ -361,14 +361,14 @@ impl Interp {
                 }};
             }
             loop {
-                let Some(&op) = code.get(ip) else {
+                let Some(op) = code.get(ip) else {
                     fail!(KiwiError::new(
                         ErrorType::RuntimeError,
                         "Internal error: ran past the end of a function."
                     ));
                 };
                 ip += 1;
-                match op {
+                match *op {
                     Op::Const(k) => task.stack.push(konst(proto, k).clone()),
                     Op::CopyConst(k) => task.stack.push(konst(proto, k).deep_copy()),
                     Op::Int(i) => task.stack.push(Value::Int(i as i64)),
@@ -1072,7 +1072,7 @@ impl Interp {
                             _ => None,
                         };
                         let err = thrown_error(&pop!());
-                        if op == Op::Rethrow || err.is_cancellation() {
+                        if *op == Op::Rethrow || err.is_cancellation() {
                             save_ip!();
                             match self.throw_from(task, err, origin) {
                                 Ok(()) => continue 'frames,
