@@ -74,11 +74,11 @@ pub fn enter_frame_in_place(task: &mut Task, callee: &Rc<Closure>, argc: usize) 
     enter_frame_at(task, callee, argc, FrameKind::Call, base.saturating_sub(1))
 }
 
-/// Enters method `callee` with its receiver and `argc - 1` arguments on top of the stack,
-/// where they lie: the receiver is local 0, and no callee slot sits below it (the frame
-/// returns to the receiver's place). The kind says what the return gives (a constructor's
-/// frame returns its instance). Returns false if the slow path is needed.
-pub fn enter_method_in_place(
+/// Enters `callee` with its `argc` arguments (for a method, the receiver first) on top of the
+/// stack, where they lie, and no callee slot below them: they are the first locals, and the
+/// frame returns to the first one's place. The kind says what the return gives (a
+/// constructor's frame returns its instance). Returns false if the slow path is needed.
+pub fn enter_frame_without_callee(
     task: &mut Task,
     callee: &Rc<Closure>,
     argc: usize,

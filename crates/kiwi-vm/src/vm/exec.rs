@@ -8,7 +8,7 @@ use kiwi_syntax::ast::{BinOp, UnOp};
 use kiwi_syntax::Span;
 
 use super::call::{
-    bind_named, enter_frame, enter_frame_in_place, enter_method_in_place, flatten_args,
+    bind_named, enter_frame, enter_frame_in_place, enter_frame_without_callee, flatten_args,
 };
 use super::generators::{enter_generator, generator_of_current_frame, leave_generator, Consumer};
 use super::objects::Fallback;
@@ -355,7 +355,7 @@ impl Interp {
                         let args = task.stack.split_off(at);
                         enter_frame(task, f, args, kind);
                     } else {
-                        enter_method_in_place(task, &f, argc + 1, kind);
+                        enter_frame_without_callee(task, &f, argc + 1, kind);
                     }
                     continue 'frames;
                 }};
@@ -808,10 +808,18 @@ impl Interp {
                             Some(Value::Func(f)) => {
                                 let f = f.clone();
                                 charge_call!();
-                                // The callee goes below its arguments, as for `Call`.
-                                let at = task.stack.len() - argc;
-                                task.stack.insert(at, Value::Func(f.clone()));
-                                call_closure!(f, argc, at);
+                                if task.frames.len() >= MAX_FRAMES {
+                                    fail!(stack_overflow());
+                                }
+                                // The arguments become the first locals where they lie; the
+                                // general binding wants the callee below them, as for `Call`.
+                                if !enter_frame_without_callee(task, &f, argc, FrameKind::Call) {
+                                    let at = task.stack.len() - argc;
+                                    task.stack.insert(at, Value::Func(f.clone()));
+                                    let args = task.stack.split_off(at + 1);
+                                    enter_frame(task, f, args, FrameKind::Call);
+                                }
+                                continue 'frames;
                             }
                             Some(other) => {
                                 let callee = other.clone();
