@@ -39,6 +39,9 @@ pub(super) struct UdpEntry {
     /// The reader task, if one ran (aborted with the entry, so a closed socket's port is
     /// free at once).
     task: Option<tokio::task::JoinHandle<()>>,
+    /// The last destination host text that was an IP address, and that address: a server
+    /// answering its peers sends to the same few hosts, so most sends skip the parse.
+    last_literal: Option<(String, IpAddr)>,
 }
 
 impl Drop for UdpEntry {
@@ -247,11 +250,20 @@ impl Net {
                 ),
             )));
         }
-        let literal: Option<IpAddr> = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse()
-            .ok();
+        let literal: Option<IpAddr> = match &entry.last_literal {
+            Some((text, ip)) if text == host => Some(*ip),
+            _ => {
+                let parsed: Option<IpAddr> = host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse()
+                    .ok();
+                if let Some(ip) = parsed {
+                    entry.last_literal = Some((host.to_owned(), ip));
+                }
+                parsed
+            }
+        };
         if entry.sock.is_none() {
             // Bind the family the destination needs (a name: dual-stack covers both).
             let any = match literal {
