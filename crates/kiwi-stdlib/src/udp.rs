@@ -7,8 +7,7 @@ use kiwi_vm::value::Value;
 
 use crate::net::{
     arg_type_error, id_arg, int_arg, opt_bool_arg, port_arg, reply, reuse_port_default, str_arg,
-    str_ref_arg,
-    timeout_arg,
+    str_ref_arg, timeout_arg,
 };
 
 /// The Kiwi part of `udp`.

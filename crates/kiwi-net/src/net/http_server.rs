@@ -15,6 +15,7 @@
 //! within `header_timeout` closes the connection, so slow or hostile clients cost the script
 //! nothing.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -121,22 +122,54 @@ fn status_reply(status: StatusCode, text: &'static str) -> Reply {
 /// Header map as the script reads it: lower-case names; repeats joined (cookies with "; ").
 /// The client's responses use it too (reqwest's `HeaderMap` is the same `http` type).
 pub(super) fn header_record(headers: &hyper::HeaderMap) -> Record {
-    let mut out: Vec<(String, String)> = Vec::new();
+    let mut out: Vec<(Cow<'static, str>, Record)> = Vec::with_capacity(headers.keys_len());
     for (name, value) in headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        match out.iter_mut().find(|(n, _)| n == name.as_str()) {
-            Some((_, v)) => {
-                v.push_str(if name == hyper::header::COOKIE {
-                    "; "
-                } else {
-                    ", "
-                });
-                v.push_str(&value);
-            }
-            None => out.push((name.as_str().to_owned(), value)),
+        let value = match std::str::from_utf8(value.as_bytes()) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        };
+        // A repeated header's values are joined into one (cookies with "; ").
+        if let Some((_, Record::Str(joined))) = out.iter_mut().find(|(n, _)| n == name.as_str()) {
+            joined.push_str(if name == hyper::header::COOKIE {
+                "; "
+            } else {
+                ", "
+            });
+            joined.push_str(&value);
+        } else {
+            out.push((header_name(name), Record::Str(value)));
         }
     }
-    Record::string_map(out)
+    Record::Map(out)
+}
+
+/// Header names most messages carry, kept as static texts: a record of them allocates no
+/// names, and the interpreter shares one string for each.
+const COMMON_HEADERS: [&str; 16] = [
+    "host",
+    "user-agent",
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "connection",
+    "content-type",
+    "content-length",
+    "cookie",
+    "authorization",
+    "date",
+    "server",
+    "cache-control",
+    "transfer-encoding",
+    "origin",
+    "referer",
+];
+
+fn header_name(name: &hyper::header::HeaderName) -> Cow<'static, str> {
+    let name = name.as_str();
+    match COMMON_HEADERS.iter().find(|common| **common == name) {
+        Some(common) => Cow::Borrowed(common),
+        None => Cow::Owned(name.to_owned()),
+    }
 }
 
 fn query_record(query: Option<&str>) -> Record {
