@@ -119,7 +119,16 @@ fn dispatch_args(a: &[Value]) -> KResult<kiwi_vm::vm::AcceptArgs> {
         ));
     };
     let server = a[2].clone();
-    let raw_name = Value::str("raw");
+    // The struct's own (interned) name for `@raw`, so setting it finds the variable by
+    // pointer.
+    let raw_name = request
+        .as_struct()
+        .and_then(|s| {
+            s.fields
+                .keys()
+                .find(|k| matches!(&k.0, Value::Str(name) if name.as_str() == "raw"))
+        })
+        .map_or_else(|| Value::str("raw"), |k| k.0.clone());
     Ok(Box::new(move |raw: Value| {
         let instance = |class| {
             let v = kiwi_vm::object::new_instance(class);

@@ -22,12 +22,14 @@ const SMALL: usize = 8;
 /// dropped through [`crate::release::release`] (hence `'static`), so a chain of maps nested
 /// 100,000 deep is freed without deep recursion.
 ///
-/// While it is small (see [`SMALL`]) `index` stays empty and every live entry is found by a
-/// scan; once it grows past that, `index` holds every live key.
+/// While it is small (see [`SMALL`]) it has no `index` (or an empty one) and every live entry
+/// is found by a scan; once it grows past that, `index` holds every live key. The index is
+/// boxed and made only then: most maps (struct instances, records, small literals) never
+/// need one, and skip making a hasher and carrying an empty table.
 #[derive(Clone)]
 pub struct OrderedMap<K: 'static, V: 'static> {
     entries: Vec<Option<(K, V)>>,
-    index: Index<K>,
+    index: Option<Box<Index<K>>>,
     live: usize,
 }
 
@@ -35,7 +37,7 @@ impl<K: 'static, V: 'static> Default for OrderedMap<K, V> {
     fn default() -> Self {
         OrderedMap {
             entries: Vec::new(),
-            index: Index::default(),
+            index: None,
             live: 0,
         }
     }
@@ -49,11 +51,8 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
 
     /// An empty map with room for `n` entries.
     pub fn with_capacity(n: usize) -> Self {
-        let index = if n > SMALL {
-            Index::with_capacity_and_hasher(n, Default::default())
-        } else {
-            Index::default()
-        };
+        let index =
+            (n > SMALL).then(|| Box::new(Index::with_capacity_and_hasher(n, Default::default())));
         OrderedMap {
             entries: Vec::with_capacity(n),
             index,
@@ -74,7 +73,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
     /// Whether lookups scan the entries (no index). An indexed map whose keys were all
     /// removed may count as small again: it then has no live entry to miss.
     fn is_small(&self) -> bool {
-        self.index.is_empty() && self.entries.len() <= SMALL
+        self.index.as_ref().map_or(true, |i| i.is_empty()) && self.entries.len() <= SMALL
     }
 
     /// Position of `key` in the entry vector.
@@ -84,7 +83,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
                 .iter()
                 .position(|e| matches!(e, Some((k, _)) if k == key))
         } else {
-            self.index.get(key).copied()
+            self.index.as_ref().and_then(|i| i.get(key)).copied()
         }
     }
 
@@ -119,14 +118,17 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
         if self.is_small() && self.entries.len() == SMALL {
             // Growing past small: index the live entries where they are (positions must not
             // move: a `for` loop over the map walks them by position).
+            let index = self.index.get_or_insert_with(Default::default);
             for (i, e) in self.entries.iter().enumerate() {
                 if let Some((k, _)) = e {
-                    self.index.insert(k.clone(), i);
+                    index.insert(k.clone(), i);
                 }
             }
-            self.index.insert(key.clone(), self.entries.len());
+            index.insert(key.clone(), self.entries.len());
         } else if !self.is_small() {
-            self.index.insert(key.clone(), self.entries.len());
+            self.index
+                .get_or_insert_with(Default::default)
+                .insert(key.clone(), self.entries.len());
         }
         self.entries.push(Some((key, value)));
         self.live += 1;
@@ -144,11 +146,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
         }
         OrderedMap {
             entries,
-            index: if self.index.is_empty() {
-                Index::default()
-            } else {
-                self.index.clone()
-            },
+            index: self.index.as_ref().filter(|i| !i.is_empty()).cloned(),
             live: self.live,
         }
     }
@@ -175,7 +173,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
         let i = if self.is_small() {
             self.find(key)?
         } else {
-            self.index.remove(key)?
+            self.index.as_mut()?.remove(key)?
         };
         let (_, v) = self.entries[i].take()?;
         self.live -= 1;
@@ -188,8 +186,11 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
 
     fn compact(&mut self) {
         self.entries.retain(Option::is_some);
+        let Some(index) = self.index.as_mut() else {
+            return;
+        };
         for (i, (k, _)) in self.entries.iter().flatten().enumerate() {
-            if let Some(slot) = self.index.get_mut(k) {
+            if let Some(slot) = index.get_mut(k) {
                 *slot = i;
             }
         }
@@ -198,7 +199,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
     /// Removes every entry.
     pub fn clear(&mut self) {
         self.entries.clear();
-        self.index.clear();
+        self.index = None;
         self.live = 0;
     }
 
