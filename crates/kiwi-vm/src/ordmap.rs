@@ -73,7 +73,11 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
     /// Whether lookups scan the entries (no index). An indexed map whose keys were all
     /// removed may count as small again: it then has no live entry to miss.
     fn is_small(&self) -> bool {
-        !self.index.as_ref().is_some_and(|i| !i.is_empty()) && self.entries.len() <= SMALL
+        let indexed = match &self.index {
+            Some(index) => !index.is_empty(),
+            None => false,
+        };
+        !indexed && self.entries.len() <= SMALL
     }
 
     /// Position of `key` in the entry vector.
