@@ -139,7 +139,13 @@ fn dispatch_args(a: &[Value]) -> KResult<kiwi_vm::vm::AcceptArgs> {
             v
         };
         let (req, res) = (instance(&request), instance(&response));
-        let handler = exact_route(&routes.borrow(), &raw).unwrap_or_default();
+        // The table is never borrowed while the host runs this; if it were, the Kiwi side
+        // would look the route up itself.
+        let handler = routes
+            .try_borrow()
+            .ok()
+            .and_then(|routes| exact_route(&routes, &raw))
+            .unwrap_or_default();
         vec![server.clone(), raw, req, res, handler]
     }))
 }
@@ -156,7 +162,7 @@ fn exact_route(routes: &kiwi_vm::value::Map, raw: &Value) -> Option<Value> {
     let Value::Map(paths) = routes.get(&Key(method.clone()))? else {
         return None;
     };
-    let handler = paths.borrow().get(&Key(path.clone())).cloned();
+    let handler = paths.try_borrow().ok()?.get(&Key(path.clone())).cloned();
     handler
 }
 
