@@ -107,6 +107,9 @@ pub enum Op {
     Interp(u32),
     /// Pop `obj idx`, push `obj[idx]`.
     Index,
+    /// Pop `obj`, push `obj[consts[k]]`: an index written as a string literal (`p["data"]`),
+    /// with no push and pop of the key.
+    IndexConst(u32),
     /// Pop `obj idx value`, set `obj[idx] = value`.
     SetIndex,
     /// Pop `obj start stop step` (null = omitted), push the slice.

@@ -128,8 +128,13 @@ impl Compiler<'_> {
             }
             ExprKind::Index(obj, idx) => {
                 self.expr(obj);
-                self.expr(idx);
-                self.emit(Op::Index, span);
+                if let ExprKind::Str(key) = &idx.kind {
+                    let k = self.str_const(key);
+                    self.emit(Op::IndexConst(k), span);
+                } else {
+                    self.expr(idx);
+                    self.emit(Op::Index, span);
+                }
             }
             ExprKind::IndexAll(obj) => self.expr(obj),
             ExprKind::Slice {

@@ -670,6 +670,11 @@ impl Interp {
                         let r = tri!(ops::index(&obj, &idx));
                         task.stack.push(r);
                     }
+                    Op::IndexConst(k) => {
+                        let obj = pop!();
+                        let r = tri!(ops::index(&obj, konst(proto, k)));
+                        task.stack.push(r);
+                    }
                     Op::SetIndex => {
                         let v = pop!();
                         let idx = pop!();
