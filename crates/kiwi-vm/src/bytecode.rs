@@ -120,6 +120,9 @@ pub enum Op {
     SetMember(u32),
     /// Push `local.<str const n>` (`GetMember` of a local, without copying it to the stack).
     GetLocalMember(u16, u32),
+    /// A parameter's literal default: if local `slot` is null, it becomes `consts[k]` (one
+    /// instruction for `fn f(n = 10)` instead of a load, a branch, a push and a store).
+    DefaultLocal(u16, u32),
     /// Pop value; `local.<str const n> = value`.
     SetLocalMember(u16, u32),
     /// `super.<str const n>(argc args)` in a method: `@` and the arguments are on the stack.

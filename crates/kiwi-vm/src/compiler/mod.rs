@@ -12,7 +12,7 @@ mod stmt;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use kiwi_syntax::ast::{BinOp, Block, FnDef, Program, StmtKind};
+use kiwi_syntax::ast::{BinOp, Block, Expr, ExprKind, FnDef, Program, StmtKind};
 use kiwi_syntax::Span;
 
 use crate::bytecode::{ArgKind, CaptureFrom, Const, FnProto, Op, Slot};
@@ -380,6 +380,20 @@ impl Compiler<'_> {
         i
     }
 
+    /// The constant a literal that needs no copy evaluates to (null, a boolean, a number or a
+    /// string), or `None` for any other expression.
+    fn literal_const(&mut self, e: &Expr) -> Option<u32> {
+        let v = match &e.kind {
+            ExprKind::Null => Value::Null,
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Float(f) => Value::Float(*f),
+            ExprKind::Str(s) => return Some(self.str_const(s)),
+            _ => return None,
+        };
+        Some(self.konst(Const::Value(v)))
+    }
+
     fn kinds_const(&mut self, kinds: Vec<ArgKind>) -> u32 {
         self.konst(Const::ArgKinds(Rc::from(kinds)))
     }
@@ -541,6 +555,12 @@ impl Compiler<'_> {
         self.fns.push(st);
         for p in &def.params {
             if let Some(default) = &p.default {
+                if let Var::Local(slot) = self.resolve(&p.name) {
+                    if let Some(k) = self.literal_const(default) {
+                        self.emit(Op::DefaultLocal(slot, k), default.span);
+                        continue;
+                    }
+                }
                 self.load_var(&p.name, default.span);
                 let skip = self.emit(Op::JumpIfNotNull(0), default.span);
                 self.expr(default);

@@ -670,6 +670,12 @@ impl Interp {
                         let r = tri!(ops::index(&obj, &idx));
                         task.stack.push(r);
                     }
+                    Op::DefaultLocal(slot, k) => {
+                        let at = base + slot as usize;
+                        if task.stack[at].is_null() {
+                            task.stack[at] = konst(proto, k).clone();
+                        }
+                    }
                     Op::IndexConst(k) => {
                         let obj = pop!();
                         let r = tri!(ops::index(&obj, konst(proto, k)));
