@@ -342,7 +342,7 @@ fn serve(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     Ok(Value::Int(id).into())
 }
 
-/// `httpserver::__respond__(server, request, status, headers, body)`.
+/// `httpserver::__respond__(raw, status, headers, body)`.
 fn respond(cx: &mut NativeCx<'_>, args: &[Value]) -> KResult<Reply> {
     const NAME: &str = "httpserver::respond";
     // The package's own content types (the whole header list, for most replies).
