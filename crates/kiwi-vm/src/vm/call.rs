@@ -17,19 +17,10 @@ pub fn enter_frame(task: &mut Task, callee: Rc<Closure>, mut args: Vec<Value>, k
     let nparams = proto.params.len();
     if proto.simple_params {
         // Parameters are the first locals: the arguments go straight onto the stack (every
-        // spawned task starts here).
+        // spawned task starts here) and are entered in place.
+        let argc = args.len().min(nparams);
         task.stack.extend(args.into_iter().take(nparams));
-        task.stack
-            .resize(base + proto.num_locals as usize, Value::Null);
-        task.frames.push(Frame {
-            closure: callee,
-            ip: 0,
-            base,
-            floor: base.saturating_sub(1),
-            cells: Vec::new(),
-            handler_base: task.handlers.len(),
-            kind,
-        });
+        enter_frame_at(task, &callee, argc, kind, base.saturating_sub(1));
         return;
     }
     if proto.has_rest && nparams > 0 {

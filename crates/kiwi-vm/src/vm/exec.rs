@@ -822,15 +822,15 @@ impl Interp {
                                 if task.frames.len() >= MAX_FRAMES {
                                     fail!(stack_overflow());
                                 }
-                                // The arguments become the first locals where they lie; the
-                                // general binding wants the callee below them, as for `Call`.
-                                if !enter_frame_without_callee(task, &f, argc, FrameKind::Call) {
-                                    let at = task.stack.len() - argc;
-                                    task.stack.insert(at, Value::Func(f.clone()));
-                                    let args = task.stack.split_off(at + 1);
-                                    enter_frame(task, f, args, FrameKind::Call);
+                                // The arguments become the first locals where they lie.
+                                if enter_frame_without_callee(task, &f, argc, FrameKind::Call) {
+                                    continue 'frames;
                                 }
-                                continue 'frames;
+                                // The general binding wants the callee below them, as `Call`
+                                // has it.
+                                let at = task.stack.len() - argc;
+                                task.stack.insert(at, Value::Func(f.clone()));
+                                call_closure!(f, argc, at);
                             }
                             Some(other) => {
                                 let callee = other.clone();
