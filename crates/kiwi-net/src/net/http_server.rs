@@ -166,10 +166,12 @@ const COMMON_HEADERS: [&str; 16] = [
 
 fn header_name(name: &hyper::header::HeaderName) -> Cow<'static, str> {
     let name = name.as_str();
-    match COMMON_HEADERS.iter().find(|common| **common == name) {
-        Some(common) => Cow::Borrowed(common),
-        None => Cow::Owned(name.to_owned()),
-    }
+    known_text(&COMMON_HEADERS, name).map_or_else(|| Cow::Owned(name.to_owned()), Cow::Borrowed)
+}
+
+/// `text` as the static text in `known` that equals it, if one does.
+fn known_text(known: &[&'static str], text: &str) -> Option<&'static str> {
+    known.iter().copied().find(|k| *k == text)
 }
 
 fn query_record(query: Option<&str>) -> Record {
@@ -204,10 +206,7 @@ fn method_record(m: &hyper::Method) -> Record {
     const KNOWN: [&str; 9] = [
         "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "CONNECT", "TRACE",
     ];
-    match KNOWN.iter().find(|k| **k == m.as_str()) {
-        Some(k) => Record::Static(k),
-        None => Record::str(m.as_str()),
-    }
+    known_text(&KNOWN, m.as_str()).map_or_else(|| Record::str(m.as_str()), Record::Static)
 }
 
 /// Reads one request whole and hands it to the script; answers with the script's reply.
