@@ -1473,7 +1473,10 @@ pub(crate) fn thrown_error(v: &Value) -> KiwiError {
 }
 
 /// `x == null` / `x != null` (or with null on the left) when no `==` method can take part,
-/// that is when the left operand is not an object: only null equals null.
+/// that is when the left operand is not an object: only null equals null. Forced inline: it
+/// sits on the path of every comparison that is not numeric (UDP echo measured 2% more
+/// instructions per datagram without it).
+#[inline(always)]
 fn null_comparison(op: BinOp, a: &Value, b: &Value) -> Option<bool> {
     let equal = match op {
         BinOp::Eq => true,
