@@ -250,6 +250,8 @@ pub struct FnProto {
     pub return_hint: Option<Rc<str>>,
     /// One cache per constant, used by the member and method sites naming that constant.
     pub caches: Box<[crate::sitecache::SiteCache]>,
+    /// A method simple enough to run without a frame: how (see [`crate::frameless`]).
+    pub frameless: Option<Box<crate::frameless::Frameless>>,
 }
 
 /// Where a variable lives at run time inside a function.

@@ -11,6 +11,7 @@ pub mod compiler;
 pub mod date;
 pub mod error;
 pub mod format;
+pub mod frameless;
 pub mod function;
 pub mod idtable;
 pub mod methods;

@@ -16,6 +16,7 @@ use kiwi_syntax::ast::{BinOp, Block, Expr, ExprKind, FnDef, Program, StmtKind};
 use kiwi_syntax::Span;
 
 use crate::bytecode::{ArgKind, CaptureFrom, Const, FnProto, Op, Slot};
+use crate::frameless::Frameless;
 use crate::value::Value;
 
 use scope::ScopeTable;
@@ -23,6 +24,10 @@ use scope::ScopeTable;
 /// Global names starting with this are never assigned: calls through them always reach the
 /// native builtin of the rest of the name.
 pub const BUILTIN_PREFIX: &str = "__builtin__";
+
+/// How the interpreter names the source of a package built into the binary
+/// (`<stdlib udp.kiwi>`).
+pub const BUILTIN_PACKAGE_PREFIX: &str = "<stdlib ";
 
 /// The interpreter-wide table of global names (and the program's top-level names).
 #[derive(Default)]
@@ -119,6 +124,7 @@ pub fn compile(
         in_assign_expr: false,
         next_method_of: None,
         decorated_method: None,
+        package_natives_frameless: name.starts_with(BUILTIN_PACKAGE_PREFIX),
     };
     c.fns.push(FnState::new(Rc::from(name), true, None));
     c.hoist_functions(&program.body, None);
@@ -250,6 +256,7 @@ impl FnState {
             param_hints: Vec::new(),
             param_literal_defaults: Vec::new(),
             return_hint: None,
+            frameless: None,
             local_names: {
                 let mut names: Vec<(Rc<str>, Slot)> = self
                     .locals
@@ -307,6 +314,9 @@ struct Compiler<'g> {
     next_method_of: Option<Rc<str>>,
     /// While a method's decorators compile: the slot holding the undecorated method.
     decorated_method: Option<u16>,
+    /// A built-in package's source: its methods that only wrap a native run without a frame
+    /// (a script's own keep theirs, so its errors point inside them).
+    package_natives_frameless: bool,
 }
 
 impl Compiler<'_> {
@@ -593,6 +603,10 @@ impl Compiler<'_> {
             .collect();
         proto.return_hint = def.return_hint.as_deref().map(Rc::from);
         proto.is_lambda = def.name.is_none();
+        if proto.is_method && proto.simple_params && proto.captures.is_empty() {
+            proto.frameless =
+                Frameless::of(&proto.code, self.package_natives_frameless).map(Box::new);
+        }
         let k = self.konst(Const::Proto(Rc::new(proto)));
         self.emit(Op::Closure(k), span);
     }

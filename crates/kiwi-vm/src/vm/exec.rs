@@ -10,6 +10,7 @@ use kiwi_syntax::Span;
 use super::call::{
     bind_named, enter_frame, enter_frame_in_place, enter_frame_without_callee, flatten_args,
 };
+use super::frameless::FramelessCall;
 use super::generators::{enter_generator, generator_of_current_frame, leave_generator, Consumer};
 use super::objects::Fallback;
 use super::{Diagnostic, Interp, CLOCK_CHECK_EVERY, MAX_FRAMES};
@@ -54,7 +55,7 @@ pub(crate) enum Outcome {
     RetryAfter(Rc<Closure>),
 }
 
-fn konst(proto: &FnProto, k: u32) -> &Value {
+pub(crate) fn konst(proto: &FnProto, k: u32) -> &Value {
     match &proto.consts[k as usize] {
         Const::Value(v) => v,
         _ => &Value::Null,
@@ -150,7 +151,7 @@ impl Interp {
     }
 
     /// Raises `err` in `task`: unwinds to the innermost handler, or reports it unhandled.
-    fn throw(&mut self, task: &mut Task, err: KiwiError) -> Result<(), Halt> {
+    pub(crate) fn throw(&mut self, task: &mut Task, err: KiwiError) -> Result<(), Halt> {
         let at = self.location(task);
         self.throw_from(task, err, at)
     }
@@ -921,6 +922,23 @@ impl Interp {
                                 &proto.caches[k as usize],
                             ) {
                                 charge_call!();
+                                if call.instance.is_none() && call.closure.proto.frameless.is_some()
+                                {
+                                    save_ip!();
+                                    match self.call_frameless(task, &call.closure, at, argc.into())
+                                    {
+                                        FramelessCall::Declined => {}
+                                        FramelessCall::Ran(r, awaited_after) => {
+                                            if awaited_after {
+                                                ip += 1;
+                                            }
+                                            outcome!(r);
+                                            continue;
+                                        }
+                                        FramelessCall::InFrame(None) => continue 'frames,
+                                        FramelessCall::InFrame(Some(halt)) => return halt,
+                                    }
+                                }
                                 let kind = match call.instance {
                                     Some(instance) => {
                                         task.stack[at - 1] = instance.clone();

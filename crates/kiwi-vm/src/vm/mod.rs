@@ -12,6 +12,7 @@ mod deadlines;
 mod dispatch;
 mod events;
 pub(crate) mod exec;
+mod frameless;
 pub(crate) mod generators;
 pub mod loader;
 mod modules;
@@ -103,6 +104,9 @@ pub struct Interp {
     pub(crate) tls_errors: std::collections::HashMap<TaskId, String>,
     /// Set by a native that also did the `await` right after it: the VM skips that call.
     pub(crate) fused_await: bool,
+    /// A frameless method's native runs now: its result is awaited as the method's own
+    /// `task::await` would (see [`Interp::awaited_at_once`]).
+    pub(crate) force_await: bool,
     /// Some struct defines `to_string`: printed lists and hashmaps are searched for its
     /// instances (until then printing them skips the search).
     pub(crate) to_string_defined: std::cell::Cell<bool>,
@@ -168,6 +172,7 @@ impl Interp {
             static_texts: Vec::new(),
             native_slots: Vec::new(),
             fused_await: false,
+            force_await: false,
             to_string_defined: std::cell::Cell::new(false),
             tls_connects: Default::default(),
             tls_errors: Default::default(),

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use super::exec::Outcome;
 use super::loader::Include;
 use super::Interp;
+use crate::compiler::BUILTIN_PACKAGE_PREFIX;
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::function::Closure;
 use crate::task::{FrameKind, Task};
@@ -99,7 +100,7 @@ impl Interp {
     pub(crate) fn stdlib_unit(&mut self, name: &str) -> Option<Rc<Closure>> {
         // A package's Kiwi part built into the binary comes before any file of that name.
         if let Some(source) = self.kiwi_sources.remove(name) {
-            let path = PathBuf::from(format!("<stdlib {name}.kiwi>"));
+            let path = PathBuf::from(format!("{BUILTIN_PACKAGE_PREFIX}{name}.kiwi>"));
             return match self.compile_module(&path, source) {
                 Ok((unit, _)) => Some(unit),
                 Err(diags) => {

@@ -98,7 +98,7 @@ impl Interp {
     }
 
     /// What global slot `g` calls as a native, looked up by name the first time.
-    fn native_slot(&mut self, g: u32) -> NativeSlot {
+    pub(crate) fn native_slot(&mut self, g: u32) -> NativeSlot {
         let slot = self.native_slots[g as usize];
         if slot != NativeSlot::Unresolved {
             return slot;
@@ -120,6 +120,9 @@ impl Interp {
     /// Whether the instruction after the current call is `task::await(it)` / `await(it)` (the
     /// native, not a script's own function of that name): the result is awaited at once.
     pub(crate) fn awaited_at_once(&mut self, task: &Task) -> bool {
+        if self.force_await {
+            return true;
+        }
         let Some(f) = task.frames.last() else {
             return false;
         };

@@ -1,0 +1,181 @@
+//! Running a method without a frame of its own (see [`crate::frameless`]).
+
+use std::rc::Rc;
+
+use super::call::enter_frame_without_callee;
+use super::exec::{konst, Halt, Outcome};
+use super::natives::NativeSlot;
+use super::Interp;
+use crate::error::KResult;
+use crate::frameless::{Frameless, Source};
+use crate::function::Closure;
+use crate::task::{FrameKind, Task};
+use crate::value::Value;
+
+/// How a method call went when offered to [`Interp::call_frameless`].
+pub(crate) enum FramelessCall {
+    /// The method must be entered as usual; nothing was changed.
+    Declined,
+    /// The method ran: the stack ends below its receiver, and this is its outcome. With
+    /// `awaited_after`, the native also awaited the result as the caller's next instruction
+    /// asked, so the caller skips that instruction (as after a native call of its own).
+    Ran(KResult<Outcome>, bool),
+    /// The native suspended the task (or called back into Kiwi) before the method's `await`
+    /// could run: the method's frame was made at that `await`, so it runs when the native's
+    /// result comes; `Some` is how the task halts now.
+    InFrame(Option<Halt>),
+}
+
+impl Interp {
+    /// Runs method `f` without a frame if its body allows it: its receiver is at `at - 1` and
+    /// its `argc` arguments above it.
+    pub(crate) fn call_frameless(
+        &mut self,
+        task: &mut Task,
+        f: &Rc<Closure>,
+        at: usize,
+        argc: usize,
+    ) -> FramelessCall {
+        let proto = &f.proto;
+        let Some(plan) = proto.frameless.as_deref() else {
+            return FramelessCall::Declined;
+        };
+        // Resolved before anything changes, so that declining is always possible.
+        let native = match plan.native {
+            None => None,
+            Some(g) => match self.native_of(g, plan) {
+                Some(i) => Some(i),
+                None => return FramelessCall::Declined,
+            },
+        };
+        // Extra arguments are dropped, as when the frame binds them.
+        let passed = argc.min(proto.params.len().saturating_sub(1));
+        let top = task.stack.len();
+        // Local `i` as the frame would have it (not passed: null).
+        let local = |stack: &[Value], i: u16| {
+            let i = usize::from(i);
+            if i <= passed {
+                stack[at - 1 + i].clone()
+            } else {
+                Value::Null
+            }
+        };
+        for source in &plan.sources {
+            let v = match *source {
+                Source::Local(i) => local(&task.stack, i),
+                Source::LocalOr(i, k) => match local(&task.stack, i) {
+                    Value::Null => konst(proto, k).clone(),
+                    v => v,
+                },
+                Source::Member(i, k) => {
+                    let i = usize::from(i);
+                    let member = match (task.stack.get(at - 1 + i), konst(proto, k)) {
+                        (Some(Value::Obj(o)), Value::Str(name)) if i <= passed => {
+                            crate::object::get_member(o, name, &proto.caches[k as usize])
+                        }
+                        _ => None,
+                    };
+                    // Not an instance variable: the frame's own instruction knows the rest
+                    // (a method of that name, a hashmap's key).
+                    let Some(v) = member else {
+                        task.stack.truncate(top);
+                        return FramelessCall::Declined;
+                    };
+                    v
+                }
+                Source::Const(k) => konst(proto, k).clone(),
+                Source::Int(n) => Value::Int(i64::from(n)),
+                Source::Null => Value::Null,
+            };
+            task.stack.push(v);
+        }
+        let Some(native) = native else {
+            let v = task.stack.pop().unwrap_or_default();
+            task.stack.truncate(at - 1);
+            return FramelessCall::Ran(Ok(Outcome::Value(v)), false);
+        };
+        // Natives read their arguments where they lie (as a `CallGlobal` lends them).
+        self.force_await = plan.awaited.is_some();
+        let stack = std::mem::take(&mut task.stack);
+        let r = self.call_table_lent(task, native, &stack[top..], &stack[..top]);
+        task.stack = stack;
+        self.force_await = false;
+        let fused = std::mem::take(&mut self.fused_await);
+        task.stack.truncate(top);
+        let Some((_, await_ip)) = plan.awaited else {
+            task.stack.truncate(at - 1);
+            return FramelessCall::Ran(r, fused);
+        };
+        match r {
+            Ok(Outcome::Value(v)) if !fused => {
+                task.stack.truncate(at - 1);
+                FramelessCall::Ran(self.await_task(task, &[v]), false)
+            }
+            r @ (Ok(Outcome::Value(_)) | Err(_)) => {
+                task.stack.truncate(at - 1);
+                FramelessCall::Ran(r, false)
+            }
+            Ok(Outcome::Block) if fused => {
+                task.stack.truncate(at - 1);
+                FramelessCall::Ran(Ok(Outcome::Block), false)
+            }
+            other => {
+                FramelessCall::InFrame(self.continue_in_frame(task, f, plan, argc, await_ip, other))
+            }
+        }
+    }
+
+    /// The native table index of a frameless method's native (and its `await` the real
+    /// one), or `None` if a script's own function now answers to either name.
+    fn native_of(&mut self, g: u32, plan: &Frameless) -> Option<u32> {
+        if self.global_slot(g).is_some() {
+            return None;
+        }
+        let NativeSlot::Table(i) = self.native_slot(g) else {
+            return None;
+        };
+        if let Some((a, _)) = plan.awaited {
+            if self.global_slot(a).is_some() || self.native_slot(a) != NativeSlot::Await {
+                return None;
+            }
+        }
+        Some(i)
+    }
+
+    /// The native left its result to come later without awaiting it: the method's frame is
+    /// made as if its body had run up to its `await`, and the native's outcome goes on there.
+    fn continue_in_frame(
+        &mut self,
+        task: &mut Task,
+        f: &Rc<Closure>,
+        plan: &Frameless,
+        argc: usize,
+        await_ip: usize,
+        outcome: KResult<Outcome>,
+    ) -> Option<Halt> {
+        enter_frame_without_callee(task, f, argc + 1, FrameKind::Call);
+        if let Some(frame) = task.frames.last_mut() {
+            frame.ip = await_ip;
+            for &(slot, k) in &plan.defaults {
+                let at = frame.base + usize::from(slot);
+                if task.stack[at].is_null() {
+                    task.stack[at] = konst(&f.proto, k).clone();
+                }
+            }
+        }
+        let r = match outcome {
+            Ok(Outcome::Block) => return Some(Halt::Block),
+            Ok(Outcome::Call(callee, args)) => self.call_value(task, callee, args),
+            Ok(Outcome::Value(v)) => {
+                task.stack.push(v);
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
+        match r {
+            Ok(()) => None,
+            Err(e) => self.throw(task, e).err(),
+        }
+    }
+}
