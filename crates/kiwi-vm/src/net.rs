@@ -35,13 +35,16 @@ pub enum NetValue {
 }
 
 /// The Kiwi value of a protocol record. `shared` gives the one string value of a static text
-/// (the interpreter's name constants, so a script's `p["data"]` finds the key by pointer).
+/// (the interpreter's name constants, so a script's `p["data"]` finds the key by pointer); it
+/// must give the same `Rc` for equal texts up to [`crate::compiler::SHORT_STRING`] bytes, as
+/// repeated field names are told by pointer.
 pub fn record_value(
     r: Record,
     shared: &mut dyn FnMut(&'static str) -> std::rc::Rc<String>,
 ) -> crate::value::Value {
     use crate::value::{Key, Map, Value};
     use std::borrow::Cow;
+    use std::rc::Rc;
     match r {
         Record::Null => Value::Null,
         Record::Bool(b) => Value::Bool(b),
@@ -55,11 +58,26 @@ pub fn record_value(
         Record::Map(fields) => {
             let mut map = Map::with_capacity(fields.len());
             for (k, v) in fields {
-                let key = match k {
-                    Cow::Borrowed(s) => Value::Str(shared(s)),
-                    Cow::Owned(s) => Value::str(s),
-                };
-                map.insert(Key(key), record_value(v, shared));
+                let v = record_value(v, shared);
+                match k {
+                    Cow::Borrowed(s) => {
+                        let name = shared(s);
+                        // Short names are interned: a name given twice is the same `Rc`, so
+                        // comparing pointers tells a new name without comparing texts.
+                        let repeated = name.len() > crate::compiler::SHORT_STRING
+                            || map.keys().any(
+                                |k| matches!(&k.0, Value::Str(seen) if Rc::ptr_eq(seen, &name)),
+                            );
+                        if repeated {
+                            map.insert(Key(Value::Str(name)), v);
+                        } else {
+                            map.insert_new(Key(Value::Str(name)), v);
+                        }
+                    }
+                    Cow::Owned(s) => {
+                        map.insert(Key(Value::str(s)), v);
+                    }
+                }
             }
             Value::map(map)
         }
@@ -488,5 +506,34 @@ impl NetDriver for NoNetwork {
     }
     fn resolve(&mut self, op: NetId, _: &str) {
         self.failed_connects.push(op);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{record_value, Record};
+    use crate::format::to_display;
+    use std::borrow::Cow;
+    use std::collections::HashMap;
+    use std::rc::Rc;
+
+    #[test]
+    fn a_repeated_field_name_replaces_the_first_in_its_place() {
+        let mut interned: HashMap<&'static str, Rc<String>> = HashMap::new();
+        let mut shared = |s: &'static str| {
+            interned
+                .entry(s)
+                .or_insert_with(|| Rc::new(s.to_string()))
+                .clone()
+        };
+        let r = Record::Map(vec![
+            (Cow::Borrowed("a"), Record::Int(1)),
+            (Cow::Borrowed("b"), Record::Int(2)),
+            (Cow::Owned("b".to_string()), Record::Int(3)),
+            (Cow::Borrowed("a"), Record::Int(4)),
+            (Cow::Owned("c".to_string()), Record::Int(5)),
+        ]);
+        let v = record_value(r, &mut shared);
+        assert_eq!(to_display(&v), r#"{"a": 4, "b": 3, "c": 5}"#);
     }
 }

@@ -315,17 +315,25 @@ fn table(obj: &Object) -> Option<&RefCell<Map>> {
 /// `obj.name` on an object with variables (null if it has no `name`); `None` if it has none.
 /// `cache` remembers where `name` was, for the next read or write at the same site.
 pub fn get_member(obj: &Object, name: &Rc<String>, cache: &SiteCache) -> Option<Value> {
-    let vars = table(obj)?.borrow();
+    Some(get_cached(&table(obj)?.borrow(), name, cache))
+}
+
+/// `vars[name]` (null if absent), looked for first where `cache` saw `name` last: variables
+/// and records built alike keep their names in one order. Used by member reads and by
+/// hashmap reads with a literal key (`p["data"]`).
+pub fn get_cached(vars: &Map, name: &Rc<String>, cache: &SiteCache) -> Value {
     if let Some((Key(Value::Str(k)), v)) = vars.entry_at(cache.slot()) {
         if Rc::ptr_eq(k, name) {
-            return Some(v.clone());
+            return v.clone();
         }
     }
     let Some(pos) = vars.position(&Key(Value::Str(name.clone()))) else {
-        return Some(Value::Null);
+        return Value::Null;
     };
     cache.remember_slot(pos);
-    vars.entry_at(pos).map(|(_, v)| v.clone())
+    vars.entry_at(pos)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
 }
 
 /// `obj.name = value` on an object, with the site's `cache` as for [`get_member`].

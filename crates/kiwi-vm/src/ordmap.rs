@@ -112,6 +112,17 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
         self.insert_full(key, value).1
     }
 
+    /// Appends `key`, which the caller knows is not in the map, without looking for it first
+    /// (while the map is small; past that the index must learn it, as `insert` does).
+    pub fn insert_new(&mut self, key: K, value: V) {
+        if self.is_small() && self.entries.len() < SMALL {
+            self.entries.push(Some((key, value)));
+            self.live += 1;
+        } else {
+            self.insert(key, value);
+        }
+    }
+
     /// [`OrderedMap::insert`], also giving the entry's position.
     pub fn insert_full(&mut self, key: K, value: V) -> (usize, Option<V>) {
         if let Some(i) = self.find(&key) {

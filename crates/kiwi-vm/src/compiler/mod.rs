@@ -29,6 +29,9 @@ pub const BUILTIN_PREFIX: &str = "__builtin__";
 /// (`<stdlib udp.kiwi>`).
 pub const BUILTIN_PACKAGE_PREFIX: &str = "<stdlib ";
 
+/// String constants up to this many bytes are interned (see [`Globals::string`]).
+pub const SHORT_STRING: usize = 64;
+
 /// The interpreter-wide table of global names (and the program's top-level names).
 #[derive(Default)]
 pub struct Globals {
@@ -56,8 +59,7 @@ impl Globals {
 
     /// The shared `Rc` of a short string constant (longer ones get their own).
     pub(crate) fn string(&mut self, s: &str) -> Rc<String> {
-        const SHORT: usize = 64;
-        if s.len() > SHORT {
+        if s.len() > SHORT_STRING {
             return Rc::new(s.to_string());
         }
         if let Some(rc) = self.strings.get(s) {

@@ -678,8 +678,20 @@ impl Interp {
                         }
                     }
                     Op::IndexConst(k) => {
+                        let key = konst(proto, k);
+                        if let (Some(Value::Map(m)), Value::Str(name)) = (task.stack.last(), key) {
+                            let v = crate::object::get_cached(
+                                &m.borrow(),
+                                name,
+                                &proto.caches[k as usize],
+                            );
+                            if let Some(top) = task.stack.last_mut() {
+                                *top = v;
+                            }
+                            continue;
+                        }
                         let obj = pop!();
-                        let r = tri!(ops::index(&obj, konst(proto, k)));
+                        let r = tri!(ops::index(&obj, key));
                         task.stack.push(r);
                     }
                     Op::SetIndex => {

@@ -98,11 +98,16 @@ impl Interp {
     }
 
     /// What global slot `g` calls as a native, looked up by name the first time.
+    #[inline]
     pub(crate) fn native_slot(&mut self, g: u32) -> NativeSlot {
-        let slot = self.native_slots[g as usize];
-        if slot != NativeSlot::Unresolved {
-            return slot;
+        match self.native_slots.get(g as usize) {
+            Some(&slot) if slot != NativeSlot::Unresolved => slot,
+            _ => self.resolve_native_slot(g),
         }
+    }
+
+    #[cold]
+    fn resolve_native_slot(&mut self, g: u32) -> NativeSlot {
         let name = self.names.name(g);
         let name = name.strip_prefix(BUILTIN_PREFIX).unwrap_or(name);
         let resolved = match name {
