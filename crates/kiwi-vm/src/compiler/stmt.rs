@@ -3,8 +3,8 @@
 use std::rc::Rc;
 
 use kiwi_syntax::ast::{
-    AssignOp, AssignTarget, Block, CatchClause, Expr, FnDef, MethodDef, Stmt, StmtKind, StructDef,
-    VarDecl,
+    AssignOp, AssignTarget, Block, CatchClause, Expr, ExprKind, FnDef, MethodDef, Stmt, StmtKind,
+    StructDef, VarDecl,
 };
 use kiwi_syntax::Span;
 
@@ -122,6 +122,11 @@ impl Compiler<'_> {
             } => {
                 self.expr(value);
                 self.emit(Op::Print(*stderr, *newline), span);
+            }
+            // `while true do`, a server's main loop, tests nothing on each turn.
+            StmtKind::While { cond, body } if matches!(cond.kind, ExprKind::Bool(true)) => {
+                let start = self.here();
+                self.loop_body(body, start, span);
             }
             StmtKind::While { cond, body } => {
                 let start = self.here();
