@@ -591,6 +591,43 @@ end
     assert!(status.success(), "{}", kiwi_server.stderr());
 }
 
+/// A dual-stack socket ("::") hears IPv4 and IPv6 senders, in turns: an IPv4 sender's host is
+/// plain IPv4 (not `::ffff:127.0.0.1`), and each datagram names its own sender.
+#[test]
+fn udp_dual_stack_names_each_sender() {
+    if !util::ipv6_loopback_or_skip("udp_dual_stack_names_each_sender") {
+        return;
+    }
+    let dir = TempDir::new("udp-dual");
+    let script = dir.file(
+        "dual.kiwi",
+        r#"
+s = udp::socket().bind(0, "::").timeout(10000)
+v4 = udp::socket().bind(0, "127.0.0.1")
+v6 = udp::socket().bind(0, "::1")
+for pair in [[v4, "127.0.0.1"], [v6, "::1"], [v4, "127.0.0.1"]] do
+  pair[0].send(pair[1], s.port(), "hi")
+  p = s.recv()
+  println [p["from_host"], p["from_port"] == pair[0].port(), p["data"]]
+end
+"#,
+    );
+    let out = run_ok(
+        "kiwi dual-stack udp",
+        kiwi().arg(&script),
+        MINUTE,
+        String::new,
+    );
+    assert_eq!(
+        out,
+        concat!(
+            "[\"127.0.0.1\", true, \"hi\"]\n",
+            "[\"::1\", true, \"hi\"]\n",
+            "[\"127.0.0.1\", true, \"hi\"]\n",
+        )
+    );
+}
+
 const PY_SMTP: &str = r#"
 import asyncio, ssl, sys, socket
 from aiosmtpd.controller import Controller

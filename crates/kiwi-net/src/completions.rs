@@ -17,8 +17,11 @@ pub enum Done {
     Addresses(Vec<std::net::IpAddr>),
     /// What a blocking job ([`crate::Net::run_blocking`]) produced.
     Data(Payload),
-    /// What a protocol operation produced (an HTTP response or request, a datagram).
+    /// What a protocol operation produced (an HTTP response or request, a mail receipt).
     Record(kiwi_proto::Record),
+    /// A UDP datagram and its sender (kept apart from records: an echo server's every turn
+    /// makes one, and the interpreter reuses the sender's host text).
+    Datagram(Vec<u8>, std::net::SocketAddr),
 }
 
 /// A blocking job's result, opaque to this crate: the caller that made the job knows its type.

@@ -15,7 +15,6 @@ pub(crate) struct BindTarget {
     pub v6only: bool,
 }
 
-/// `host:port` as a person would write it (IPv6 literals in brackets).
 /// The text of `addr`'s IP as scripts see it: IPv4-mapped IPv6 as IPv4, and loopback without
 /// going through `fmt` (the common case under tests and load).
 pub(crate) fn ip_text(addr: &SocketAddr) -> String {
@@ -26,6 +25,7 @@ pub(crate) fn ip_text(addr: &SocketAddr) -> String {
     ip.to_string()
 }
 
+/// `host:port` as a person would write it (IPv6 literals in brackets).
 pub(crate) fn display(host: &str, port: u16) -> String {
     match literal(host) {
         Some(ip) => SocketAddr::new(ip, port).to_string(),

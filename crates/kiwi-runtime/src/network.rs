@@ -40,6 +40,7 @@ fn value(done: Done) -> NetResult {
         Done::Line(line) => NetValue::Line(line),
         Done::Addresses(ips) => NetValue::Addresses(ips.iter().map(|ip| ip.to_string()).collect()),
         Done::Record(r) => NetValue::Record(r),
+        Done::Datagram(data, from) => NetValue::Datagram(data, from),
         // Only `run_blocking` makes payloads, always of a job's result.
         Done::Data(payload) => {
             return match payload.get::<JobResult>() {

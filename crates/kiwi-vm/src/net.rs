@@ -29,9 +29,11 @@ pub enum NetValue {
     Addresses(Vec<String>),
     /// What a blocking job ([`NetDriver::run_blocking`]) produced.
     Data(Plain),
-    /// What a protocol operation produced (an HTTP request or response, a datagram, a mail
-    /// receipt), made into a Kiwi value as it is, with no copy in between.
+    /// What a protocol operation produced (an HTTP request or response, a mail receipt),
+    /// made into a Kiwi value as it is, with no copy in between.
     Record(Record),
+    /// A UDP datagram and its sender: `{data, from_host, from_port}`.
+    Datagram(Vec<u8>, std::net::SocketAddr),
 }
 
 /// The Kiwi value of a protocol record. `shared` gives the one string value of a static text

@@ -15,7 +15,7 @@ use tokio::net::UdpSocket;
 
 use super::{no_runtime, Net};
 use crate::wake::Shared;
-use crate::{resolve, Done, ErrorKind, Id, NetError, Record};
+use crate::{resolve, Done, ErrorKind, Id, NetError};
 
 /// The largest UDP payload (IPv4: 65,535 − 8 − 20).
 pub const MAX_DATAGRAM: usize = 65_507;
@@ -57,11 +57,7 @@ fn lock(reads: &Mutex<Reads>) -> MutexGuard<'_, Reads> {
 }
 
 fn datagram(data: &[u8], from: SocketAddr) -> Done {
-    Done::Record(Record::Map(vec![
-        ("data".into(), Record::Bytes(data.to_vec())),
-        ("from_host".into(), Record::Str(resolve::ip_text(&from))),
-        ("from_port".into(), Record::Int(i64::from(from.port()))),
-    ]))
+    Done::Datagram(data.to_vec(), from)
 }
 
 fn new_socket(addr: SocketAddr, v6only: bool, reuse_port: bool) -> std::io::Result<UdpSocket> {
@@ -176,7 +172,7 @@ impl Net {
     }
 
     /// Receives one datagram (at most `max` bytes of it) on `id`: `Some` if one was queued,
-    /// else `None` and it completes later with [`Done::Record`] `{data, from_host, from_port}`.
+    /// else `None` and it completes later with [`Done::Datagram`].
     pub fn udp_recv(&self, op: Id, id: Id, max: usize) -> Option<Result<Done, NetError>> {
         let mut st = self.inner.state.borrow_mut();
         let st = &mut *st;

@@ -116,6 +116,8 @@ pub struct Interp {
     /// methods and versions, common header names), by the text's address: a few dozen,
     /// several looked up for every record (a scan measured no slower than a hash map).
     pub(crate) static_texts: Vec<(&'static str, Rc<String>)>,
+    /// The last datagram sender's IP and its text, shared by the datagrams it sends.
+    pub(crate) last_peer: Option<(std::net::IpAddr, Rc<String>)>,
     /// Accept loops run by the host, by the accept operation each waits on.
     pub(crate) acceptors: HashMap<crate::net::NetId, acceptors::Acceptor>,
     /// Reused buffer for collecting network completions.
@@ -170,6 +172,7 @@ impl Interp {
             net_done: Vec::new(),
             acceptors: HashMap::new(),
             static_texts: Vec::new(),
+            last_peer: None,
             native_slots: Vec::new(),
             fused_await: false,
             force_await: false,

@@ -14,7 +14,8 @@ use crate::native::Started;
 use crate::net::{Cancelled, FailureKind, NetFailure, NetId, NetResult, NetValue};
 use crate::scheduler::{EntryKind, TaskState};
 use crate::task::{Blocked, Task};
-use crate::value::Value;
+use crate::value::{Key, Map, Value};
+use std::rc::Rc;
 
 impl Interp {
     /// Arms `op`'s deadline `ms` from now.
@@ -163,15 +164,10 @@ impl Interp {
             Ok(NetValue::Record(r)) => {
                 let (names, seen) = (&mut self.names, &mut self.static_texts);
                 Ok(crate::net::record_value(r, &mut |s| {
-                    // By address: the same few literals come with every record.
-                    if let Some((_, rc)) = seen.iter().find(|(t, _)| std::ptr::eq(*t, s)) {
-                        return rc.clone();
-                    }
-                    let rc = names.string(s);
-                    seen.push((s, rc.clone()));
-                    rc
+                    static_text(names, seen, s)
                 }))
             }
+            Ok(NetValue::Datagram(data, from)) => Ok(self.datagram_value(data, from)),
             Err(NetFailure {
                 kind: FailureKind::Raised(kind),
                 message,
@@ -227,6 +223,52 @@ impl Interp {
         }
         self.net_done = done;
         any
+    }
+}
+
+/// The one string value of static text `s` (an interned name constant), found by address: the
+/// same few literals come with every record.
+fn static_text(
+    names: &mut crate::compiler::Globals,
+    seen: &mut Vec<(&'static str, Rc<String>)>,
+    s: &'static str,
+) -> Rc<String> {
+    if let Some((_, rc)) = seen.iter().find(|(t, _)| std::ptr::eq(*t, s)) {
+        return rc.clone();
+    }
+    let rc = names.string(s);
+    seen.push((s, rc.clone()));
+    rc
+}
+
+impl Interp {
+    /// A received datagram as `{data, from_host, from_port}`. A server hears the same few
+    /// peers again and again, so the last sender's host text is kept and shared (strings are
+    /// immutable to scripts).
+    fn datagram_value(&mut self, data: Vec<u8>, from: std::net::SocketAddr) -> Value {
+        let host = match &self.last_peer {
+            Some((ip, text)) if *ip == from.ip() => text.clone(),
+            _ => {
+                // As scripts see a peer: an IPv4-mapped address (a dual-stack socket's IPv4
+                // peer) as plain IPv4.
+                let text = Rc::new(from.ip().to_canonical().to_string());
+                self.last_peer = Some((from.ip(), text.clone()));
+                text
+            }
+        };
+        let (names, seen) = (&mut self.names, &mut self.static_texts);
+        let mut map = Map::with_capacity(3);
+        map.insert_new(
+            Key(Value::Str(static_text(names, seen, "data"))),
+            Value::bytes(data),
+        );
+        map.insert_new(
+            Key(Value::Str(static_text(names, seen, "from_host"))),
+            Value::Str(host),
+        );
+        let port = Value::Int(i64::from(from.port()));
+        map.insert_new(Key(Value::Str(static_text(names, seen, "from_port"))), port);
+        Value::map(map)
     }
 }
 
