@@ -110,6 +110,9 @@ pub enum Op {
     /// Pop `obj`, push `obj[consts[k]]`: an index written as a string literal (`p["data"]`),
     /// with no push and pop of the key.
     IndexConst(u32),
+    /// Push `local[consts[k]]`: [`Op::IndexConst`] of a plain local, without copying the
+    /// local to the stack first.
+    LocalIndexConst(u16, u32),
     /// Pop `obj idx value`, set `obj[idx] = value`.
     SetIndex,
     /// Pop `obj start stop step` (null = omitted), push the slice.

@@ -127,6 +127,11 @@ impl Compiler<'_> {
                 };
             }
             ExprKind::Index(obj, idx) => {
+                if let (ExprKind::Str(key), Some(slot)) = (&idx.kind, self.plain_local(obj)) {
+                    let k = self.str_const(key);
+                    self.emit(Op::LocalIndexConst(slot, k), span);
+                    return;
+                }
                 self.expr(obj);
                 if let ExprKind::Str(key) = &idx.kind {
                     let k = self.str_const(key);

@@ -62,6 +62,20 @@ pub(crate) fn konst(proto: &FnProto, k: u32) -> &Value {
     }
 }
 
+/// `map[consts[k]]` when `v` is a hashmap and constant `k` a string (`None` otherwise): looked
+/// for where the site found the key last (see [`crate::object::get_cached`]).
+#[inline]
+fn map_index_const(v: Option<&Value>, proto: &FnProto, k: u32) -> Option<Value> {
+    match (v, konst(proto, k)) {
+        (Some(Value::Map(m)), Value::Str(name)) => Some(crate::object::get_cached(
+            &m.borrow(),
+            name,
+            &proto.caches[k as usize],
+        )),
+        _ => None,
+    }
+}
+
 /// The error for a member instruction whose name constant is not a string (never emitted).
 fn not_a_name() -> KiwiError {
     KiwiError::new(
@@ -421,6 +435,20 @@ impl Interp {
                         *closure.captures[i as usize].borrow_mut() = v;
                     }
                     Op::LoadGlobal(g) => match self.global_slot(g) {
+                        // `map["key"]` of a global hashmap: read where it lies, no copy.
+                        Some(v @ Value::Map(_)) => {
+                            let indexed = match code.get(ip) {
+                                Some(&Op::IndexConst(k)) => map_index_const(Some(v), proto, k),
+                                _ => None,
+                            };
+                            match indexed {
+                                Some(x) => {
+                                    task.stack.push(x);
+                                    ip += 1;
+                                }
+                                None => task.stack.push(v.clone()),
+                            }
+                        }
                         Some(v) => task.stack.push(v.clone()),
                         None => {
                             let v = self.undefined_global(g);
@@ -679,12 +707,7 @@ impl Interp {
                     }
                     Op::IndexConst(k) => {
                         let key = konst(proto, k);
-                        if let (Some(Value::Map(m)), Value::Str(name)) = (task.stack.last(), key) {
-                            let v = crate::object::get_cached(
-                                &m.borrow(),
-                                name,
-                                &proto.caches[k as usize],
-                            );
+                        if let Some(v) = map_index_const(task.stack.last(), proto, k) {
                             if let Some(top) = task.stack.last_mut() {
                                 *top = v;
                             }
@@ -693,6 +716,14 @@ impl Interp {
                         let obj = pop!();
                         let r = tri!(ops::index(&obj, key));
                         task.stack.push(r);
+                    }
+                    Op::LocalIndexConst(i, k) => {
+                        let local = &task.stack[base + i as usize];
+                        let v = match map_index_const(Some(local), proto, k) {
+                            Some(v) => v,
+                            None => tri!(ops::index(local, konst(proto, k))),
+                        };
+                        task.stack.push(v);
                     }
                     Op::SetIndex => {
                         let v = pop!();

@@ -118,6 +118,8 @@ pub struct Interp {
     pub(crate) static_texts: Vec<(&'static str, Rc<String>)>,
     /// The last datagram sender's IP and its text, shared by the datagrams it sends.
     pub(crate) last_peer: Option<(std::net::IpAddr, Rc<String>)>,
+    /// A datagram's field names (`data`, `from_host`, `from_port`), once looked up.
+    pub(crate) datagram_keys: Option<[Rc<String>; 3]>,
     /// Accept loops run by the host, by the accept operation each waits on.
     pub(crate) acceptors: HashMap<crate::net::NetId, acceptors::Acceptor>,
     /// Reused buffer for collecting network completions.
@@ -173,6 +175,7 @@ impl Interp {
             acceptors: HashMap::new(),
             static_texts: Vec::new(),
             last_peer: None,
+            datagram_keys: None,
             native_slots: Vec::new(),
             fused_await: false,
             force_await: false,

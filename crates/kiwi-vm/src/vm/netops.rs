@@ -256,18 +256,20 @@ impl Interp {
                 text
             }
         };
-        let (names, seen) = (&mut self.names, &mut self.static_texts);
+        let [data_key, host_key, port_key] = match &self.datagram_keys {
+            Some(keys) => keys.clone(),
+            None => {
+                let (names, seen) = (&mut self.names, &mut self.static_texts);
+                let keys = ["data", "from_host", "from_port"].map(|k| static_text(names, seen, k));
+                self.datagram_keys = Some(keys.clone());
+                keys
+            }
+        };
         let mut map = Map::with_capacity(3);
-        map.insert_new(
-            Key(Value::Str(static_text(names, seen, "data"))),
-            Value::bytes(data),
-        );
-        map.insert_new(
-            Key(Value::Str(static_text(names, seen, "from_host"))),
-            Value::Str(host),
-        );
+        map.insert_new(Key(Value::Str(data_key)), Value::bytes(data));
+        map.insert_new(Key(Value::Str(host_key)), Value::Str(host));
         let port = Value::Int(i64::from(from.port()));
-        map.insert_new(Key(Value::Str(static_text(names, seen, "from_port"))), port);
+        map.insert_new(Key(Value::Str(port_key)), port);
         Value::map(map)
     }
 }
