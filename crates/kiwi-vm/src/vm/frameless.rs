@@ -101,27 +101,24 @@ impl Interp {
         task.stack = stack;
         self.force_await = false;
         let fused = std::mem::take(&mut self.fused_await);
-        task.stack.truncate(top);
         let Some((_, await_ip)) = plan.awaited else {
             task.stack.truncate(at - 1);
             return FramelessCall::Ran(r, fused);
         };
+        let in_frame = !fused && !matches!(r, Ok(Outcome::Value(_)) | Err(_));
+        if in_frame {
+            // The receiver and arguments stay: they become the frame's locals.
+            task.stack.truncate(top);
+            return FramelessCall::InFrame(
+                self.continue_in_frame(task, f, plan, argc, await_ip, r),
+            );
+        }
+        task.stack.truncate(at - 1);
         match r {
             Ok(Outcome::Value(v)) if !fused => {
-                task.stack.truncate(at - 1);
                 FramelessCall::Ran(self.await_task(task, &[v]), false)
             }
-            r @ (Ok(Outcome::Value(_)) | Err(_)) => {
-                task.stack.truncate(at - 1);
-                FramelessCall::Ran(r, false)
-            }
-            Ok(Outcome::Block) if fused => {
-                task.stack.truncate(at - 1);
-                FramelessCall::Ran(Ok(Outcome::Block), false)
-            }
-            other => {
-                FramelessCall::InFrame(self.continue_in_frame(task, f, plan, argc, await_ip, other))
-            }
+            r => FramelessCall::Ran(r, false),
         }
     }
 
