@@ -375,7 +375,7 @@ impl Interp {
                     continue 'frames;
                 }};
             }
-            loop {
+            'ops: loop {
                 let Some(op) = code.get(ip) else {
                     fail!(KiwiError::new(
                         ErrorType::RuntimeError,
@@ -955,80 +955,94 @@ impl Interp {
                     }
                     Op::CallMethod(k, argc) => {
                         let at = task.stack.len() - argc as usize;
-                        // Fast path: a struct's method is entered with its receiver and
-                        // arguments where they lie (the closure goes below them).
-                        if let Value::Obj(o) = &task.stack[at - 1] {
-                            if let Some(call) = self.direct_method(
-                                task,
-                                o,
-                                const_text(proto, k),
-                                &proto.caches[k as usize],
-                            ) {
-                                charge_call!();
-                                if call.instance.is_none() && call.closure.proto.frameless.is_some()
-                                {
-                                    save_ip!();
-                                    match self.call_frameless(task, &call.closure, at, argc.into())
+                        // One `outcome!` for a frameless method's result and the general
+                        // path's: a second copy of it here measurably slows every op.
+                        let (r, bulky) = 'call: {
+                            // Fast path: a struct's method is entered with its receiver and
+                            // arguments where they lie (the closure goes below them).
+                            if let Value::Obj(o) = &task.stack[at - 1] {
+                                if let Some(call) = self.direct_method(
+                                    task,
+                                    o,
+                                    const_text(proto, k),
+                                    &proto.caches[k as usize],
+                                ) {
+                                    charge_call!();
+                                    if call.instance.is_none()
+                                        && call.closure.proto.frameless.is_some()
                                     {
-                                        FramelessCall::Declined => {}
-                                        FramelessCall::Ran(r, awaited_after) => {
-                                            if awaited_after {
-                                                ip += 1;
+                                        save_ip!();
+                                        match self.call_frameless(
+                                            task,
+                                            &call.closure,
+                                            at,
+                                            argc.into(),
+                                        ) {
+                                            FramelessCall::Declined => {}
+                                            FramelessCall::Ran(r, awaited_after) => {
+                                                if awaited_after {
+                                                    ip += 1;
+                                                }
+                                                break 'call (r, false);
                                             }
-                                            outcome!(r);
-                                            continue;
+                                            FramelessCall::InFrame(None) => continue 'frames,
+                                            FramelessCall::InFrame(Some(halt)) => return halt,
                                         }
-                                        FramelessCall::InFrame(None) => continue 'frames,
-                                        FramelessCall::InFrame(Some(halt)) => return halt,
                                     }
+                                    let kind = match call.instance {
+                                        Some(instance) => {
+                                            task.stack[at - 1] = instance.clone();
+                                            FrameKind::Import(instance)
+                                        }
+                                        None => FrameKind::Call,
+                                    };
+                                    enter_method!(call.closure, argc, at, kind);
                                 }
-                                let kind = match call.instance {
-                                    Some(instance) => {
-                                        task.stack[at - 1] = instance.clone();
-                                        FrameKind::Import(instance)
-                                    }
-                                    None => FrameKind::Call,
-                                };
-                                enter_method!(call.closure, argc, at, kind);
                             }
-                        }
-                        // Fast path: a builtin method of a plain value runs on the arguments
-                        // where they lie, with no argument vector to allocate.
-                        if !matches!(
-                            task.stack[at - 1],
-                            Value::Func(_) | Value::Channel(_) | Value::Package(_) | Value::Obj(_)
-                        ) {
+                            // Fast path: a builtin method of a plain value runs on the arguments
+                            // where they lie, with no argument vector to allocate.
+                            if !matches!(
+                                task.stack[at - 1],
+                                Value::Func(_)
+                                    | Value::Channel(_)
+                                    | Value::Package(_)
+                                    | Value::Obj(_)
+                            ) {
+                                let name = const_str(proto, k);
+                                // `buf = buf.concat(chunk)`: when the variable about to receive
+                                // the result is the only other holder of `buf`, the bytes grow in
+                                // place (amortised O(1) instead of a copy per chunk).
+                                if argc == 1
+                                    && matches!(task.stack[at - 1], Value::Bytes(_))
+                                    && &*name == "concat"
+                                    && self.concat_in_place(task, base, code.get(ip), at)
+                                {
+                                    continue 'ops;
+                                }
+                                if let Some(r) = methods::call_method(
+                                    &task.stack[at - 1],
+                                    &name,
+                                    &task.stack[at..],
+                                ) {
+                                    let v = tri!(r);
+                                    // The slow builtins (sort, split, join, repeat, keys, ...)
+                                    // return bulky values; checking only the result keeps the
+                                    // hottest call path cheap.
+                                    let bulky = v.is_bulky();
+                                    task.stack.truncate(at - 1);
+                                    task.stack.push(v);
+                                    yield_if_slow!(bulky);
+                                    continue 'ops;
+                                }
+                            }
+                            let args = task.stack.split_off(at);
+                            let recv = pop!();
                             let name = const_str(proto, k);
-                            // `buf = buf.concat(chunk)`: when the variable about to receive
-                            // the result is the only other holder of `buf`, the bytes grow in
-                            // place (amortised O(1) instead of a copy per chunk).
-                            if argc == 1
-                                && matches!(task.stack[at - 1], Value::Bytes(_))
-                                && &*name == "concat"
-                                && self.concat_in_place(task, base, code.get(ip), at)
-                            {
-                                continue;
-                            }
-                            if let Some(r) =
-                                methods::call_method(&task.stack[at - 1], &name, &task.stack[at..])
-                            {
-                                let v = tri!(r);
-                                // The slow builtins (sort, split, join, repeat, keys, ...)
-                                // return bulky values; checking only the result keeps the
-                                // hottest call path cheap.
-                                let bulky = v.is_bulky();
-                                task.stack.truncate(at - 1);
-                                task.stack.push(v);
-                                yield_if_slow!(bulky);
-                                continue;
-                            }
-                        }
-                        let args = task.stack.split_off(at);
-                        let recv = pop!();
-                        let name = const_str(proto, k);
-                        let bulky = recv.is_bulky() || args.iter().any(Value::is_bulky);
-                        save_ip!();
-                        outcome!(self.call_method(task, recv, &name, args));
+                            let bulky = recv.is_bulky() || args.iter().any(Value::is_bulky);
+                            save_ip!();
+                            (self.call_method(task, recv, &name, args), bulky)
+                        };
+                        outcome!(r);
                         yield_if_slow!(bulky || task.stack.last().is_some_and(Value::is_bulky));
                     }
                     Op::CallMethodEx(k, kinds_k) => {
