@@ -6,9 +6,8 @@ use std::path::Path;
 
 use kiwi_vm::error::KResult;
 use kiwi_vm::native::{Arity, NativeCx, NativeFn, Package, Reply};
-use kiwi_vm::stdlib::HostEnv;
 use kiwi_vm::value::Value;
-use kiwi_vm::{Interp, RunState};
+use kiwi_vm::RunState;
 
 mod common;
 use common::Buffer;
@@ -74,17 +73,7 @@ static PROBE: Package = Package {
 /// stdout and stderr.
 fn run(src: &str) -> (String, String) {
     let (out, err) = (Buffer::default(), Buffer::default());
-    let mut interp = Interp::new(
-        HostEnv::default(),
-        Box::new(out.clone()),
-        Box::new(err.clone()),
-    );
-    for package in kiwi_stdlib::PACKAGES {
-        interp.register_package(package);
-    }
-    for (name, source) in kiwi_stdlib::SOURCES {
-        interp.register_kiwi_source(name, source);
-    }
+    let mut interp = common::stdlib_interp(&out, &err);
     interp.register_package(&PROBE);
     interp.register_kiwi_source("probe", PROBE_SOURCE);
     let start = std::time::Instant::now();

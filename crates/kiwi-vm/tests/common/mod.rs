@@ -59,9 +59,8 @@ pub fn run_with_fuel(src: &str, fuel: u32, tick: Duration) -> Run {
 /// Like [`run_with_fuel`], with `net` installed as the interpreter's network. The fake network
 /// has no outside events: everything it completes is queued while tasks run, so "nothing
 /// ready and no timer" is still a deadlock.
-pub fn run_full(src: &str, fuel: u32, tick: Duration, net: Option<MakeNet>) -> Run {
-    let out = Buffer::default();
-    let err = Buffer::default();
+/// An interpreter with the standard library built in, writing into `out` and `err`.
+pub fn stdlib_interp(out: &Buffer, err: &Buffer) -> Interp {
     let mut interp = Interp::new(
         HostEnv::default(),
         Box::new(out.clone()),
@@ -73,6 +72,13 @@ pub fn run_full(src: &str, fuel: u32, tick: Duration, net: Option<MakeNet>) -> R
     for (name, source) in kiwi_stdlib::SOURCES {
         interp.register_kiwi_source(name, source);
     }
+    interp
+}
+
+pub fn run_full(src: &str, fuel: u32, tick: Duration, net: Option<MakeNet>) -> Run {
+    let out = Buffer::default();
+    let err = Buffer::default();
+    let mut interp = stdlib_interp(&out, &err);
     let start = Instant::now();
     let now = Rc::new(Cell::new(start));
     let clock = now.clone();
