@@ -706,7 +706,6 @@ impl Interp {
                         }
                     }
                     Op::IndexConst(k) => {
-                        let key = konst(proto, k);
                         if let Some(v) = map_index_const(task.stack.last(), proto, k) {
                             if let Some(top) = task.stack.last_mut() {
                                 *top = v;
@@ -714,7 +713,7 @@ impl Interp {
                             continue;
                         }
                         let obj = pop!();
-                        let r = tri!(ops::index(&obj, key));
+                        let r = tri!(ops::index(&obj, konst(proto, k)));
                         task.stack.push(r);
                     }
                     Op::LocalIndexConst(i, k) => {

@@ -51,32 +51,23 @@ impl Interp {
         // Extra arguments are dropped, as when the frame binds them.
         let passed = argc.min(proto.params.len().saturating_sub(1));
         let top = task.stack.len();
-        // Local `i` as the frame would have it (not passed: null).
-        let local = |stack: &[Value], i: u16| {
-            let i = usize::from(i);
-            if i <= passed {
-                stack[at - 1 + i].clone()
-            } else {
-                Value::Null
-            }
-        };
         for source in &plan.sources {
+            let local = |i| passed_local(&task.stack, at, passed, i);
             let v = match *source {
-                Source::Local(i) => local(&task.stack, i),
-                Source::LocalOr(i, k) => match local(&task.stack, i) {
-                    Value::Null => konst(proto, k).clone(),
-                    v => v,
+                Source::Local(i) => local(i).cloned().unwrap_or_default(),
+                Source::LocalOr(i, k) => match local(i) {
+                    None | Some(Value::Null) => konst(proto, k).clone(),
+                    Some(v) => v.clone(),
                 },
                 Source::Member(i, k) => {
-                    let i = usize::from(i);
-                    let member = match (task.stack.get(at - 1 + i), konst(proto, k)) {
-                        (Some(Value::Obj(o)), Value::Str(name)) if i <= passed => {
+                    let member = match (local(i), konst(proto, k)) {
+                        (Some(Value::Obj(o)), Value::Str(name)) => {
                             crate::object::get_member(o, name, &proto.caches[k as usize])
                         }
                         _ => None,
                     };
-                    // Not an instance variable: the frame's own instruction knows the rest
-                    // (a method of that name, a hashmap's key).
+                    // Not an object with variables: the frame's own instruction knows the
+                    // rest (a hashmap's key, a method of that name, the error).
                     let Some(v) = member else {
                         task.stack.truncate(top);
                         return FramelessCall::Declined;
@@ -175,4 +166,11 @@ impl Interp {
             Err(e) => self.throw(task, e).err(),
         }
     }
+}
+
+/// Local `i` of a method entered with its receiver at `at - 1` and `passed` arguments, where
+/// the caller left it; `None` if it was not passed (the frame would hold null).
+fn passed_local(stack: &[Value], at: usize, passed: usize, i: u16) -> Option<&Value> {
+    let i = usize::from(i);
+    (i <= passed).then(|| &stack[at - 1 + i])
 }

@@ -256,15 +256,12 @@ impl Interp {
                 text
             }
         };
-        let [data_key, host_key, port_key] = match &self.datagram_keys {
-            Some(keys) => keys.clone(),
-            None => {
-                let (names, seen) = (&mut self.names, &mut self.static_texts);
-                let keys = ["data", "from_host", "from_port"].map(|k| static_text(names, seen, k));
-                self.datagram_keys = Some(keys.clone());
-                keys
-            }
-        };
+        // Interned, as the script's own `p["data"]` constants are.
+        let names = &mut self.names;
+        let [data_key, host_key, port_key] = self
+            .datagram_keys
+            .get_or_insert_with(|| ["data", "from_host", "from_port"].map(|k| names.string(k)))
+            .clone();
         let mut map = Map::with_capacity(3);
         map.insert_new(Key(Value::Str(data_key)), Value::bytes(data));
         map.insert_new(Key(Value::Str(host_key)), Value::Str(host));
