@@ -14,27 +14,19 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${1:-$ROOT/target/release/kiwi}
 SCRIPT=${2:-$ROOT/bench/http/server.kiwi}
-command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
+source "$ROOT/bench/callgrind_count.sh"
 command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-OUT=$(mktemp -d)
 if [[ $BIN == hyper ]]; then
   cmd=("$ROOT/target/release/hyper-json" "$PORT")
 else
   cmd=("$BIN" "$SCRIPT" "$PORT")
 fi
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT/cg.out" "${cmd[@]}" \
-  >/dev/null 2>"$OUT/valgrind.log" &
-VG=$!
-trap 'rm -rf "$OUT"' EXIT
+cg_start "${cmd[@]}"
 for _ in $(seq 150); do (echo >"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.2; done
 wrk -t1 -c50 -d2s "http://127.0.0.1:$PORT/json" >/dev/null
-callgrind_control -i on $VG >/dev/null 2>&1
+cg_on
 REQS=$(wrk -t1 -c50 -d5s "http://127.0.0.1:$PORT/json" | awk '/requests in/ {print $1}')
-callgrind_control -i off $VG >/dev/null 2>&1
-callgrind_control -d $VG >/dev/null 2>&1
-kill $VG
-wait $VG 2>/dev/null || true
-[[ -n ${KEEP:-} ]] && cp "$OUT"/cg.out.1 "$KEEP"
-IR=$(awk '/^totals:/ {print $2; exit}' "$OUT"/cg.out.1)
+cg_stop
+IR=$(cg_total)
 echo "$(basename "${cmd[0]}"): $REQS requests, $IR instructions, $((IR / REQS)) per request"

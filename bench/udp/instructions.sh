@@ -16,30 +16,21 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 REL=$ROOT/target/release
 BIN=${1:-$REL/kiwi}
 SCRIPT=${2:-$ROOT/bench/udp/echo.kiwi}
-command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
+source "$ROOT/bench/callgrind_count.sh"
 [[ -x $REL/kiwi-udp-loadgen && -x $REL/tokio-udp-echo ]] ||
   (cd "$ROOT" && cargo build --release -q -p kiwi-loadgen -p kiwi-bench-tokio-udp-echo)
 PORT=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-OUT=$(mktemp -d)
 if [[ $BIN == tokio ]]; then
   cmd=("$REL/tokio-udp-echo" "$PORT")
 else
   cmd=("$BIN" "$SCRIPT" "$PORT")
 fi
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$OUT/cg.out" "${cmd[@]}" \
-  >/dev/null 2>"$OUT/valgrind.log" &
-VG=$!
-trap 'kill $VG 2>/dev/null || true; rm -rf "$OUT"' EXIT
+cg_start "${cmd[@]}"
 sleep 4
 "$REL/kiwi-udp-loadgen" --port "$PORT" --secs 1 --warmup-secs 0 >/dev/null
-callgrind_control -i on "$VG" >/dev/null 2>&1
+cg_on
 N=$("$REL/kiwi-udp-loadgen" --port "$PORT" --secs 4 --warmup-secs 0 |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["msgs"])')
-callgrind_control -i off "$VG" >/dev/null 2>&1
-callgrind_control -d "$VG" >/dev/null 2>&1
-kill "$VG"
-wait "$VG" 2>/dev/null || true
-PROFILE=$(ls "$OUT"/cg.out.* | head -1)
-[[ -n ${KEEP:-} ]] && cp "$PROFILE" "$KEEP"
-IR=$(awk '/^totals:/ {print $2; exit}' "$PROFILE")
+cg_stop
+IR=$(cg_total)
 echo "$(basename "${cmd[0]}"): $N datagrams, $IR instructions, $((IR / N)) per datagram"
