@@ -32,7 +32,17 @@ impl NetAdapter {
     }
 }
 
+#[inline]
 fn value(done: Done) -> NetResult {
+    // The per-datagram results first, moved without the general match.
+    match done {
+        Done::Datagram(data, from) => Ok(NetValue::Datagram(data, from)),
+        Done::Sent(n) => Ok(NetValue::Sent(n)),
+        other => other_value(other),
+    }
+}
+
+fn other_value(done: Done) -> NetResult {
     Ok(match done {
         Done::Socket(id) => NetValue::Socket(id),
         Done::Bytes(b) => NetValue::Bytes(b),
@@ -81,6 +91,7 @@ fn protocol_failure(e: NetError) -> NetFailure {
     NetFailure::new(FailureKind::Raised(kind), e.message)
 }
 
+#[inline]
 fn protocol_result(r: Result<Done, NetError>) -> NetResult {
     r.map_err(protocol_failure).and_then(value)
 }
@@ -91,6 +102,7 @@ type JobResult = Result<Plain, (&'static str, String)>;
 impl NetAdapter {
     /// The result of a protocol operation that finished at once, or (pending) a note to map
     /// its failure to a protocol error when it completes.
+    #[inline]
     fn protocol_op(
         &mut self,
         op: NetId,

@@ -502,11 +502,18 @@ impl NativeCx<'_> {
 
     /// Awaits a started operation in the call itself (see [`NativeCx::awaited_at_once`]): its
     /// value, or the calling task suspended until it ends.
+    #[inline]
     pub fn await_started(&mut self, started: Started) -> KResult<Reply> {
         self.interp.fused_await = true;
-        self.interp
-            .await_started(self.task, started)
-            .map(Reply::from)
+        match started {
+            // The common case (the data was there, the kernel took the datagram) goes
+            // straight to the value, not through the general outcome.
+            Started::Done(_, result) => self.interp.op_outcome(result).map(Reply::Value),
+            pending => self
+                .interp
+                .await_started(self.task, pending)
+                .map(Reply::from),
+        }
     }
 
     /// Fails pending operation `op` with a `TimeoutError` "`what` timed out after `ms` ms"

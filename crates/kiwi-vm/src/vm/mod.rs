@@ -120,6 +120,12 @@ pub struct Interp {
     pub(crate) last_peer: Option<(std::net::IpAddr, Rc<String>)>,
     /// A datagram's field names (`data`, `from_host`, `from_port`), once looked up.
     pub(crate) datagram_keys: Option<[Rc<String>; 3]>,
+    /// The last two datagram hashmaps handed out, and which of them goes next: one the script
+    /// has let go of is filled again (see `Interp::datagram_value`).
+    pub(crate) recent_datagrams: (
+        [Option<Rc<std::cell::RefCell<crate::value::Map>>>; 2],
+        usize,
+    ),
     /// Accept loops run by the host, by the accept operation each waits on.
     pub(crate) acceptors: HashMap<crate::net::NetId, acceptors::Acceptor>,
     /// Reused buffer for collecting network completions.
@@ -176,6 +182,7 @@ impl Interp {
             static_texts: Vec::new(),
             last_peer: None,
             datagram_keys: None,
+            recent_datagrams: ([None, None], 0),
             native_slots: Vec::new(),
             fused_await: false,
             force_await: false,

@@ -256,18 +256,63 @@ impl Interp {
                 text
             }
         };
+        let port = Value::Int(i64::from(from.port()));
         // Interned, as the script's own `p["data"]` constants are.
         let names = &mut self.names;
-        let [data_key, host_key, port_key] = self
+        let keys = self
             .datagram_keys
-            .get_or_insert_with(|| ["data", "from_host", "from_port"].map(|k| names.string(k)))
-            .clone();
+            .get_or_insert_with(|| ["data", "from_host", "from_port"].map(|k| names.string(k)));
+        // A receive loop (`p = s.recv_bytes()`) still holds the previous datagram while the
+        // next comes, and has let go of the one before: that one is filled again rather than
+        // a new hashmap (and byte array) made and the old one freed. Only a map no one else
+        // holds is reused, so no script can tell.
+        let (recent, next) = &mut self.recent_datagrams;
+        let slot = &mut recent[*next];
+        *next ^= 1;
+        if let Some(map) = slot {
+            if Rc::strong_count(map) == 1 && holds_datagram_fields(&map.borrow(), keys) {
+                let mut m = map.borrow_mut();
+                if let Some((_, v)) = m.entry_at_mut(0) {
+                    *v = reuse_bytes(std::mem::take(v), data);
+                }
+                if let Some((_, v)) = m.entry_at_mut(1) {
+                    *v = Value::Str(host);
+                }
+                if let Some((_, v)) = m.entry_at_mut(2) {
+                    *v = port;
+                }
+                drop(m);
+                return Value::Map(map.clone());
+            }
+        }
+        let [data_key, host_key, port_key] = keys.clone();
         let mut map = Map::with_capacity(3);
         map.insert_new(Key(Value::Str(data_key)), Value::bytes(data));
         map.insert_new(Key(Value::Str(host_key)), Value::Str(host));
-        let port = Value::Int(i64::from(from.port()));
         map.insert_new(Key(Value::Str(port_key)), port);
-        Value::map(map)
+        let map = Rc::new(std::cell::RefCell::new(map));
+        *slot = Some(map.clone());
+        Value::Map(map)
+    }
+}
+
+/// Whether `map` (a datagram hashmap handed out before) still holds exactly the three
+/// datagram fields in their order, so that setting the values makes it a new datagram's.
+fn holds_datagram_fields(map: &Map, keys: &[Rc<String>; 3]) -> bool {
+    map.len() == 3
+        && keys.iter().enumerate().all(|(i, key)| {
+            matches!(map.entry_at(i), Some((Key(Value::Str(k)), _)) if Rc::ptr_eq(k, key))
+        })
+}
+
+/// `data` as the datagram's byte array: in `old`'s allocation when nothing else holds it.
+fn reuse_bytes(old: Value, data: Vec<u8>) -> Value {
+    match old {
+        Value::Bytes(b) if Rc::strong_count(&b) == 1 => {
+            *b.borrow_mut() = data;
+            Value::Bytes(b)
+        }
+        _ => Value::bytes(data),
     }
 }
 
