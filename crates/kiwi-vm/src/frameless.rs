@@ -38,6 +38,9 @@ pub struct Frameless {
     /// The `task::await` applied to the native's result: its global slot and the index of
     /// its instruction in the method's code.
     pub awaited: Option<(u32, usize)>,
+    /// The native's table index as last resolved, and the interpreter's slots epoch then
+    /// (`Interp::slots_epoch`): still good while the epoch is the same.
+    pub resolved: std::cell::Cell<Option<(u32, u64)>>,
 }
 
 impl Frameless {
@@ -72,6 +75,7 @@ impl Frameless {
                 sources,
                 native: None,
                 awaited: None,
+                resolved: Default::default(),
             }),
             Op::CallGlobal(g, argc) if natives && usize::from(argc) == sources.len() => {
                 let awaited = match *code.get(at + 1)? {
@@ -86,6 +90,7 @@ impl Frameless {
                     sources,
                     native: Some(g),
                     awaited,
+                    resolved: Default::default(),
                 })
             }
             _ => None,

@@ -175,3 +175,36 @@ p.fail("uncaught")
     assert!(err.starts_with("[ProbeError]: uncaught\n"), "{err}");
     assert!(err.contains("test.kiwi:9:"), "{err}");
 }
+
+#[test]
+fn a_script_that_redefines_the_native_or_await_later_is_heard() {
+    // Each wrapper runs once frameless first (its native resolved and remembered), then the
+    // script takes over a name the wrapper calls: by a function of the same name, then by
+    // assigning to the global.
+    let (out, err) = run(r#"
+p = probe::make()
+println p.args("a")
+package probe
+  fn __args__(id, a, b, c, d)
+    "script's own ${a}"
+  end
+end
+println p.args("b")
+println p.later(2)
+task::await = with (x) do "awaited by the script" end
+println p.later(3)
+probe::__args__ = with (id, a, b, c, d) do "a variable now" end
+println p.args("c")
+"#);
+    assert_eq!(err, "");
+    assert_eq!(
+        out,
+        concat!(
+            "[7, \"a\", \"default\", 3, null]\n",
+            "script's own b\n",
+            "4\n",
+            "awaited by the script\n",
+            "a variable now\n",
+        )
+    );
+}

@@ -13,7 +13,7 @@ use super::call::{
 use super::frameless::FramelessCall;
 use super::generators::{enter_generator, generator_of_current_frame, leave_generator, Consumer};
 use super::objects::Fallback;
-use super::{Diagnostic, Interp, CLOCK_CHECK_EVERY, MAX_FRAMES};
+use super::{next_slots_epoch, Diagnostic, Interp, CLOCK_CHECK_EVERY, MAX_FRAMES, SLOT_CONSTANT};
 use crate::bytecode::{CaptureFrom, Const, FnProto, Op};
 use crate::error::{ErrorType, KiwiError};
 use crate::format::write_display;
@@ -209,7 +209,7 @@ impl Interp {
         }
         let holder = match next {
             Some(Op::StoreLocal(i)) => task.stack.get(base + *i as usize),
-            Some(Op::StoreGlobal(g)) if !self.constants[*g as usize] => {
+            Some(Op::StoreGlobal(g)) if self.slot_flags[*g as usize] & SLOT_CONSTANT == 0 => {
                 self.globals[*g as usize].as_ref()
             }
             _ => None,
@@ -469,22 +469,23 @@ impl Interp {
                     },
                     Op::StoreGlobal(g) => {
                         let v = pop!();
-                        if self.constants[g as usize] {
-                            fail!(self.const_error(g));
+                        if self.slot_flags[g as usize] != 0 {
+                            tri!(self.check_store(g));
                         }
                         self.globals[g as usize] = Some(v);
                     }
                     Op::DefineFn(g) => {
                         let v = pop!();
                         self.functions[g as usize] = Some(v);
+                        self.slots_epoch = next_slots_epoch();
                     }
                     Op::DefineConst(g) => {
                         let v = pop!();
-                        if self.constants[g as usize] {
-                            fail!(self.const_error(g));
+                        if self.slot_flags[g as usize] != 0 {
+                            tri!(self.check_store(g));
                         }
                         self.globals[g as usize] = Some(v);
-                        self.constants[g as usize] = true;
+                        self.slot_flags[g as usize] |= SLOT_CONSTANT;
                     }
                     Op::Jump(t) => ip = t as usize,
                     Op::Loop(t) => {
@@ -615,8 +616,8 @@ impl Interp {
                     }
                     Op::BinGlobal(bop, g) => {
                         let gi = g as usize;
-                        if self.constants[gi] {
-                            fail!(self.const_error(g));
+                        if self.slot_flags[g as usize] != 0 {
+                            tri!(self.check_store(g));
                         }
                         let v = pop!();
                         let old = match self.globals[gi].take() {
@@ -1397,7 +1398,7 @@ impl Interp {
         self.call_value(task, callee, args)
     }
 
-    fn const_error(&self, g: u32) -> KiwiError {
+    pub(super) fn const_error(&self, g: u32) -> KiwiError {
         KiwiError::new(
             ErrorType::InvalidOperationError,
             format!("Cannot reassign constant '{}'.", self.names.name(g)),

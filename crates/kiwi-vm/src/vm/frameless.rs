@@ -116,6 +116,11 @@ impl Interp {
     /// The native table index of a frameless method's native (and its `await` the real
     /// one), or `None` if a script's own function now answers to either name.
     fn native_of(&mut self, g: u32, plan: &Frameless) -> Option<u32> {
+        if let Some((i, epoch)) = plan.resolved.get() {
+            if epoch == self.slots_epoch {
+                return Some(i);
+            }
+        }
         if self.global_slot(g).is_some() {
             return None;
         }
@@ -126,7 +131,12 @@ impl Interp {
             if self.global_slot(a).is_some() || self.native_slot(a) != NativeSlot::Await {
                 return None;
             }
+            self.watch_slot(a);
         }
+        // Only a store to one of these slots, or a function defined anywhere, can change
+        // the answer: each changes the epoch.
+        self.watch_slot(g);
+        plan.resolved.set(Some((i, self.slots_epoch)));
         Some(i)
     }
 

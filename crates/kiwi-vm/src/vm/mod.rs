@@ -80,7 +80,13 @@ pub struct Interp {
     pub(crate) globals: Vec<Option<Value>>,
     /// Named functions, by the same slots as `globals`.
     pub(crate) functions: Vec<Option<Value>>,
-    pub(crate) constants: Vec<bool>,
+    /// What is special about each global slot ([`SLOT_CONSTANT`], [`SLOT_WATCHED`]), by slot:
+    /// one byte that a store tests once.
+    pub(crate) slot_flags: Vec<u8>,
+    /// Changes whenever a watched slot or any named function is defined or assigned: what a
+    /// frameless method resolved while it stays the same still holds (see
+    /// `Interp::watch_slot`). Unique across interpreters in the process.
+    pub(crate) slots_epoch: u64,
     pub(crate) sources: Vec<Source>,
     pub(crate) active_packages: HashSet<Rc<str>>,
     pub(crate) host: HostEnv,
@@ -163,7 +169,8 @@ impl Interp {
             names: Globals::default(),
             globals: Vec::new(),
             functions: Vec::new(),
-            constants: Vec::new(),
+            slot_flags: Vec::new(),
+            slots_epoch: next_slots_epoch(),
             sources: Vec::new(),
             active_packages: HashSet::new(),
             host,
@@ -524,6 +531,7 @@ impl Interp {
         let slot = self.names.intern(name) as usize;
         self.grow_globals();
         self.globals[slot] = Some(value);
+        self.slots_epoch = next_slots_epoch();
     }
 
     /// Reads global `name` (a variable, or else a named function).
@@ -547,7 +555,7 @@ impl Interp {
         if self.globals.len() < n {
             self.globals.resize(n, None);
             self.functions.resize(n, None);
-            self.constants.resize(n, false);
+            self.slot_flags.resize(n, 0);
             self.native_slots.resize(n, natives::NativeSlot::Unresolved);
         }
     }
@@ -596,3 +604,35 @@ impl Interp {
 /// Kiwi code for the higher-order builtins and timers, so that callbacks run as ordinary
 /// frames and may themselves await, sleep or use channels.
 const PRELUDE: &str = include_str!("prelude.kiwi");
+
+/// A global slot holding a constant: stores to it fail.
+pub(crate) const SLOT_CONSTANT: u8 = 1;
+/// A global slot a frameless method's resolution depends on: a store to it changes
+/// `Interp::slots_epoch`.
+pub(crate) const SLOT_WATCHED: u8 = 2;
+
+/// A fresh value for `Interp::slots_epoch`, never given before in this process.
+pub(crate) fn next_slots_epoch() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl Interp {
+    /// Marks global slot `g` as one that a cached resolution depends on.
+    pub(crate) fn watch_slot(&mut self, g: u32) {
+        if let Some(flags) = self.slot_flags.get_mut(g as usize) {
+            *flags |= SLOT_WATCHED;
+        }
+    }
+
+    /// Before global slot `g`, whose flags are not all clear, is assigned: fails if it is a
+    /// constant, and retires what was resolved from it if it is watched.
+    #[cold]
+    pub(crate) fn check_store(&mut self, g: u32) -> Result<(), KiwiError> {
+        if self.slot_flags[g as usize] & SLOT_CONSTANT != 0 {
+            return Err(self.const_error(g));
+        }
+        self.slots_epoch = next_slots_epoch();
+        Ok(())
+    }
+}
