@@ -41,6 +41,9 @@ pub struct Frameless {
     /// The native's table index as last resolved, and the interpreter's slots epoch then
     /// (`Interp::slots_epoch`): still good while the epoch is the same.
     pub resolved: std::cell::Cell<Option<(u32, u64)>>,
+    /// The native's arguments after the first are the method's parameters in order
+    /// (`native(@id, a, b)` in `fn m(a, b)`): when all are passed they need not be copied.
+    pub args_in_place: bool,
 }
 
 impl Frameless {
@@ -76,6 +79,7 @@ impl Frameless {
                 native: None,
                 awaited: None,
                 resolved: Default::default(),
+                args_in_place: false,
             }),
             Op::CallGlobal(g, argc) if natives && usize::from(argc) == sources.len() => {
                 let awaited = match *code.get(at + 1)? {
@@ -85,12 +89,18 @@ impl Frameless {
                     }
                     _ => return None,
                 };
+                let args_in_place = sources
+                    .iter()
+                    .skip(1)
+                    .zip(1..)
+                    .all(|(s, i)| *s == Source::Local(i));
                 Some(Frameless {
                     defaults,
                     sources,
                     native: Some(g),
                     awaited,
                     resolved: Default::default(),
+                    args_in_place,
                 })
             }
             _ => None,

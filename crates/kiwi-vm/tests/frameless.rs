@@ -34,6 +34,8 @@ struct Probe
   fn args(a, b = "default") probe::__args__(@id, a, b, 3, null) end
   fn nap(ms) probe::__nap__(ms) end
   fn later(x) task::await(probe::__later__(x)) end
+  fn pair(a, b) probe::__args__(@id, a, b) end
+  fn later_of(x) task::await(probe::__later_of__(@id, x)) end
   fn fail(message) probe::__fail__(message) end
 end
 "#;
@@ -54,6 +56,11 @@ fn later(cx: &mut NativeCx<'_>, a: &[Value]) -> KResult<Reply> {
     cx.call_function("probe::start", a.to_vec())
 }
 
+/// `later` for a method that passes its instance's id first.
+fn later_of(cx: &mut NativeCx<'_>, a: &[Value]) -> KResult<Reply> {
+    cx.call_function("probe::start", a[1..].to_vec())
+}
+
 fn fail(_: &mut NativeCx<'_>, a: &[Value]) -> KResult<Reply> {
     let message = kiwi_vm::format::to_display(a.first().unwrap_or(&Value::Null));
     Err(kiwi_vm::error::KiwiError::custom("ProbeError", message))
@@ -65,6 +72,7 @@ static PROBE: Package = Package {
         NativeFn::cx("__args__", Arity::between(0, 8), args),
         NativeFn::cx("__nap__", Arity::exactly(1), nap),
         NativeFn::cx("__later__", Arity::exactly(1), later),
+        NativeFn::cx("__later_of__", Arity::exactly(2), later_of),
         NativeFn::cx("__fail__", Arity::exactly(1), fail),
     ],
 };
@@ -205,6 +213,32 @@ println p.args("c")
             "4\n",
             "awaited by the script\n",
             "a variable now\n",
+        )
+    );
+}
+
+#[test]
+fn a_wrapper_passing_its_parameters_in_order_gets_them_where_they_lie() {
+    // `pair(a, b)` hands `(@id, a, b)` to its native: with both passed the native reads them
+    // in place of the receiver; with fewer or more it does not, and every call agrees.
+    let (out, err) = run(r#"
+p = probe::make()
+s = "shared"
+println p.pair(s, [1])
+println p.pair("a")
+println p.pair("a", "b", "extra")
+println [p.later_of(5), p.later_of(6)]
+println [p.id(), s, p.pair(p.id(), p)[2].id()]
+"#);
+    assert_eq!(err, "");
+    assert_eq!(
+        out,
+        concat!(
+            "[7, \"shared\", [1]]\n",
+            "[7, \"a\", null]\n",
+            "[7, \"a\", \"b\"]\n",
+            "[10, 12]\n",
+            "[7, \"shared\", 7]\n",
         )
     );
 }
