@@ -108,10 +108,16 @@ impl NetAdapter {
         op: NetId,
         at_once: Option<Result<Done, NetError>>,
     ) -> Option<NetResult> {
-        if at_once.is_none() {
-            self.protocol_ops.insert(op);
+        match at_once {
+            // A datagram in or out, moved straight across: the per-datagram path.
+            Some(Ok(Done::Datagram(data, from))) => Some(Ok(NetValue::Datagram(data, from))),
+            Some(Ok(Done::Sent(n))) => Some(Ok(NetValue::Sent(n))),
+            Some(other) => Some(protocol_result(other)),
+            None => {
+                self.protocol_ops.insert(op);
+                None
+            }
         }
-        at_once.map(protocol_result)
     }
 }
 
