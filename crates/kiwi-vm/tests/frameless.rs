@@ -77,6 +77,13 @@ static PROBE: Package = Package {
     ],
 };
 
+/// Runs `src`, which must print `expected` and nothing on stderr.
+fn prints(src: &str, expected: &str) {
+    let (out, err) = run(src);
+    assert_eq!(err, "");
+    assert_eq!(out, expected);
+}
+
 /// Runs `src` (the script file `test.kiwi`) with the stdlib and `probe` built in; gives its
 /// stdout and stderr.
 fn run(src: &str) -> (String, String) {
@@ -109,62 +116,63 @@ fn run(src: &str) -> (String, String) {
 
 #[test]
 fn getters_give_the_instance_variable_itself() {
-    let (out, err) = run(r#"
+    prints(
+        r#"
 p = probe::make()
 println p.id()
 l = p.items()
 l.push(2)
 println p.items()
 println p.id(1, 2)
-"#);
-    assert_eq!(err, "");
-    assert_eq!(out, "7\n[1, 2]\n7\n");
+"#,
+        "7\n[1, 2]\n7\n",
+    );
 }
 
 #[test]
 fn wrapper_arguments_are_bound_as_by_a_frame() {
-    let (out, err) = run(r#"
+    prints(
+        r#"
 p = probe::make()
 println p.args("a")
 println p.args("a", null)
 println p.args("a", "b")
 println p.args("a", "b", "extra")
 println p.args()
-"#);
-    assert_eq!(err, "");
-    assert_eq!(
-        out,
+"#,
         concat!(
             "[7, \"a\", \"default\", 3, null]\n",
             "[7, \"a\", \"default\", 3, null]\n",
             "[7, \"a\", \"b\", 3, null]\n",
             "[7, \"a\", \"b\", 3, null]\n",
             "[7, null, \"default\", 3, null]\n",
-        )
+        ),
     );
 }
 
 #[test]
 fn a_wrapper_whose_native_suspends_resumes_in_its_caller() {
-    let (out, err) = run(r#"
+    prints(
+        r#"
 p = probe::make()
 t = task::spawn(with () do println "other task" end)
 println [p.nap(20), "after nap"]
 task::await(t)
-"#);
-    assert_eq!(err, "");
-    assert_eq!(out, "other task\n[null, \"after nap\"]\n");
+"#,
+        "other task\n[null, \"after nap\"]\n",
+    );
 }
 
 #[test]
 fn an_awaited_native_that_calls_back_into_kiwi_is_awaited_in_the_method() {
-    let (out, err) = run(r#"
+    prints(
+        r#"
 p = probe::make()
 println p.later(21)
 println [p.later(1), p.later(2)]
-"#);
-    assert_eq!(err, "");
-    assert_eq!(out, "42\n[2, 4]\n");
+"#,
+        "42\n[2, 4]\n",
+    );
 }
 
 #[test]
@@ -189,7 +197,8 @@ fn a_script_that_redefines_the_native_or_await_later_is_heard() {
     // Each wrapper runs once frameless first (its native resolved and remembered), then the
     // script takes over a name the wrapper calls: by a function of the same name, then by
     // assigning to the global.
-    let (out, err) = run(r#"
+    prints(
+        r#"
 p = probe::make()
 println p.args("a")
 package probe
@@ -203,17 +212,14 @@ task::await = with (x) do "awaited by the script" end
 println p.later(3)
 probe::__args__ = with (id, a, b, c, d) do "a variable now" end
 println p.args("c")
-"#);
-    assert_eq!(err, "");
-    assert_eq!(
-        out,
+"#,
         concat!(
             "[7, \"a\", \"default\", 3, null]\n",
             "script's own b\n",
             "4\n",
             "awaited by the script\n",
             "a variable now\n",
-        )
+        ),
     );
 }
 
@@ -221,7 +227,8 @@ println p.args("c")
 fn a_wrapper_passing_its_parameters_in_order_gets_them_where_they_lie() {
     // `pair(a, b)` hands `(@id, a, b)` to its native: with both passed the native reads them
     // in place of the receiver; with fewer or more it does not, and every call agrees.
-    let (out, err) = run(r#"
+    prints(
+        r#"
 p = probe::make()
 s = "shared"
 println p.pair(s, [1])
@@ -229,16 +236,13 @@ println p.pair("a")
 println p.pair("a", "b", "extra")
 println [p.later_of(5), p.later_of(6)]
 println [p.id(), s, p.pair(p.id(), p)[2].id()]
-"#);
-    assert_eq!(err, "");
-    assert_eq!(
-        out,
+"#,
         concat!(
             "[7, \"shared\", [1]]\n",
             "[7, \"a\", null]\n",
             "[7, \"a\", \"b\"]\n",
             "[10, 12]\n",
             "[7, \"shared\", 7]\n",
-        )
+        ),
     );
 }
