@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Interpreter benchmark: kiwi vs CPython on four workloads.
+# Interpreter benchmark: kiwi vs CPython 3.11 and Lua 5.4 on the workloads below.
 # See bench/README.md. Environment knobs:
 #   KIWI=/path/to/kiwi   use this binary (may include arguments) instead of
 #                        building target/release/kiwi with cargo
 #   SKIP_KIWI=1          run only the Python side (no build)
+#   LUA=lua5.4           Lua to compare against (installed from Debian when missing);
+#                        SKIP_LUA=1 leaves the Lua column out
 #   PYTHON=/path/python  CPython to compare against (default: the real
 #                        executable behind `python3`, resolved so that a pyenv
 #                        shim's start-up cost is not timed)
 #   RUNS=5               timed runs per interpreter per workload
 #   TIMEOUT=600          seconds allowed for a single run
-#   WORKLOADS="fib loop strbuild churn structs"   subset / order
+#   WORKLOADS="fib fib30 loop strbuild churn structs objects"   subset / order
 #   WRITE=1              also put the report into its section of bench/RESULTS.md
 #   VERBOSE=1            print every single run time to stderr
 set -euo pipefail
@@ -18,12 +20,16 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 RUNS="${RUNS:-5}"
 TIMEOUT="${TIMEOUT:-600}"
-WORKLOADS="${WORKLOADS:-fib loop strbuild churn structs}"
+WORKLOADS="${WORKLOADS:-fib fib30 loop strbuild churn structs objects}"
 SKIP_KIWI="${SKIP_KIWI:-0}"
+SKIP_LUA="${SKIP_LUA:-0}"
+LUA="${LUA:-lua5.4}"
 
 # Expected result line of each workload (both interpreters must print it).
 declare -A EXPECT=(
   [fib]="196418"
+  [fib30]="832040"
+  [objects]="7649994"
   [loop]="49999995000000"
   [strbuild]="1048576"
   [churn]="22574775000 50000 50000 50000 50000"
@@ -34,6 +40,17 @@ if [[ -z "${PYTHON:-}" ]]; then
   PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
 fi
 PYVER="$("$PYTHON" -c 'import platform; print(platform.python_implementation(), platform.python_version())')"
+if [[ "$SKIP_LUA" != 1 ]]; then
+  if ! command -v "$LUA" >/dev/null 2>&1 && [[ "$LUA" == lua5.4 ]]; then
+    echo "installing lua5.4..." >&2
+    apt-get install -y -qq lua5.4 >/dev/null 2>&1 || true
+  fi
+  if ! command -v "$LUA" >/dev/null 2>&1; then
+    echo "run.sh: $LUA not found (SKIP_LUA=1 runs without it)" >&2
+    exit 1
+  fi
+  LUAVER="$("$LUA" -v 2>&1 | awk '{print $1, $2}')"
+fi
 
 if [[ "$SKIP_KIWI" != 1 && -z "${KIWI:-}" ]]; then
   echo "building kiwi-cli (release)..." >&2
@@ -75,6 +92,7 @@ for w in $WORKLOADS; do
   cmds=()
   [[ "$SKIP_KIWI" != 1 ]] && cmds+=("$KIWI $(printf '%q' "$HERE/$w.kiwi")")
   cmds+=("$py_cmd")
+  [[ "$SKIP_LUA" != 1 ]] && cmds+=("$(printf '%q %q' "$(command -v "$LUA")" "$HERE/$w.lua")")
   echo "== $w (${#cmds[@]} interpreter(s) x $RUNS runs)" >&2
   rc=0
   res="$("$PYTHON" "$HERE/timeit.py" -n "$RUNS" --timeout "$TIMEOUT" \
@@ -87,19 +105,24 @@ for w in $WORKLOADS; do
     status=1
   fi
   if [[ -z "$res" ]]; then  # timeit itself broke (usage error)
-    rows+=("| $w | ERROR | ERROR | - |")
+    rows+=("| $w | ERROR | ERROR | ERROR | - | - |")
     continue
   fi
   fmt() { [[ "$1" == FAIL ]] && echo FAILED || printf '%.3f' "$1"; }
+  ratio() { [[ "$1" != FAIL && "$2" != FAIL && -n "$2" ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo -; }
+  read -r -a times <<<"$res"
   if [[ "$SKIP_KIWI" == 1 ]]; then
-    rows+=("| $w | skipped | $(fmt "$res") | - |")
+    times=(skipped "${times[@]}")
+  fi
+  kw="${times[0]}" py="${times[1]}" lua="${times[2]:-}"
+  kwf=skipped
+  [[ "$kw" != skipped ]] && kwf="$(fmt "$kw")"
+  luaf=-
+  [[ -n "$lua" ]] && luaf="$(fmt "$lua")"
+  if [[ "$kw" == skipped ]]; then
+    rows+=("| $w | skipped | $(fmt "$py") | $luaf | - | - |")
   else
-    read -r kw py <<<"$res"
-    ratio=-
-    if [[ "$kw" != FAIL && "$py" != FAIL ]]; then
-      ratio="$(awk -v a="$kw" -v b="$py" 'BEGIN { printf "%.2f", a / b }')"
-    fi
-    rows+=("| $w | $(fmt "$kw") | $(fmt "$py") | $ratio |")
+    rows+=("| $w | $kwf | $(fmt "$py") | $luaf | $(ratio "$kw" "$py") | $(ratio "$kw" "$lua") |")
   fi
 done
 
@@ -117,11 +140,12 @@ report="$(
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- kiwi: ${KIWI:-not run}${kiwi_built} (workspace HEAD $commit)"
   echo "- python: $PYVER ($PYTHON)"
+  [[ "$SKIP_LUA" != 1 ]] && echo "- lua: $LUAVER ($(command -v "$LUA"))"
   echo "- machine: $(nproc) CPU(s), ${cpu:-unknown CPU}, $(uname -sr)"
   echo "- median wall time of $RUNS alternating runs each, process start-up included"
   echo
-  echo "| workload | kiwi (s) | CPython (s) | kiwi/CPython |"
-  echo "|---|---:|---:|---:|"
+  echo "| workload | kiwi (s) | CPython (s) | Lua (s) | kiwi/CPython | kiwi/Lua |"
+  echo "|---|---:|---:|---:|---:|---:|"
   printf '%s\n' "${rows[@]}"
   if ((${#problems[@]})); then
     echo
@@ -130,7 +154,7 @@ report="$(
     printf -- '- %s\n' "${problems[@]}"
   fi
   echo
-  echo "kiwi/CPython > 1 means kiwi is slower. Ratios are only comparable within one run (one table)."
+  echo "A ratio > 1 means kiwi is slower. Ratios are only comparable within one run (one table)."
 )"
 echo "$report"
 if [[ "${WRITE:-0}" == 1 ]]; then
