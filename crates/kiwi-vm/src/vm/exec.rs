@@ -406,7 +406,11 @@ impl Interp {
                         }
                     }
                     Op::LoadLocal(i) => {
-                        let v = task.stack[base + i as usize].clone();
+                        // An integer is copied here; the general clone is a call.
+                        let v = match &task.stack[base + i as usize] {
+                            Value::Int(n) => Value::Int(*n),
+                            other => other.clone(),
+                        };
                         task.stack.push(v);
                     }
                     Op::StoreLocal(i) => {
