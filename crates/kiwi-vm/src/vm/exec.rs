@@ -20,7 +20,7 @@ use crate::format::write_display;
 use crate::function::Closure;
 use crate::methods;
 use crate::ops;
-use crate::task::{pack_origin, unpack_origin, FrameKind, Handler, Task};
+use crate::task::{pack_origin, unpack_origin, Frame, FrameKind, Handler, Task};
 use crate::value::{Key, Map, Value};
 
 /// Why [`Interp::run_task`] returned.
@@ -1088,9 +1088,21 @@ impl Interp {
                         let Some(frame) = task.frames.pop() else {
                             return Halt::Done(result);
                         };
-                        task.handlers.truncate(frame.handler_base);
-                        task.stack.truncate(frame.floor);
-                        let result = match frame.kind {
+                        let Frame {
+                            cells,
+                            handler_base,
+                            floor,
+                            kind,
+                            ..
+                        } = frame;
+                        if cells.capacity() == 0 {
+                            // Most frames have no cells: nothing allocated, nothing to drop,
+                            // and no call into the drop glue on every return.
+                            std::mem::forget(cells);
+                        }
+                        task.handlers.truncate(handler_base);
+                        task.stack.truncate(floor);
+                        let result = match kind {
                             FrameKind::Call => result,
                             FrameKind::Import(v) => v,
                             FrameKind::Retry => continue 'frames,
