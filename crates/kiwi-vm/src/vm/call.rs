@@ -95,8 +95,11 @@ fn enter_frame_at(
     if argc > nparams {
         task.stack.truncate(base + nparams);
     }
-    task.stack
-        .resize(base + proto.num_locals as usize, Value::Null);
+    let top = base + proto.num_locals as usize;
+    // Often the parameters are all the locals there are: no call to grow the stack then.
+    if task.stack.len() < top {
+        task.stack.resize(top, Value::Null);
+    }
     task.frames.push(Frame {
         closure: callee.clone(),
         ip: 0,
