@@ -80,6 +80,12 @@ pub enum Op {
     JumpIfTrue(u32),
     /// Fused `Bin(cmp)` + `JumpIfFalse`: pop two, compare, jump if the result is falsy.
     CmpJumpIfFalse(BinOp, u32),
+    /// Put before `LoadLocal(slot); Int(k); Bin(op)`: when the local holds an integer, pushes
+    /// `local op k` and skips those three; otherwise does nothing and they run.
+    LocalIntBin(u16, i32, BinOp),
+    /// Put before `LoadLocal(slot); Int(k); CmpJumpIfFalse(op, target)`: when the local holds
+    /// an integer, compares and jumps to `target` or past those three; otherwise they run.
+    LocalIntCmpJump(u16, i32, BinOp, u32),
     /// If the top is falsy jump (keeping it), else pop it (`&&`).
     AndJump(u32),
     /// If the top is truthy jump (keeping it), else pop it (`||`).

@@ -204,7 +204,7 @@ impl Compiler<'_> {
             }
             _ => {
                 self.expr(r);
-                self.emit(Op::Bin(op), span);
+                self.emit_bin(op, span);
             }
         }
     }

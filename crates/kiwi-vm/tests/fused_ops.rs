@@ -1,0 +1,70 @@
+//! `local op integer-literal` gets its one-step instruction in front of the three it stands
+//! for (the three stay, for operands that are not integers), and a comparison's becomes the
+//! jump's fast path. The results are checked by the corpus
+//! (`tests/scripts/operators/local_integer_operand.kiwi`); this checks the shapes.
+
+use std::path::Path;
+
+use kiwi_syntax::ast::BinOp;
+use kiwi_vm::bytecode::{Const, Op};
+use kiwi_vm::stdlib::HostEnv;
+use kiwi_vm::Interp;
+
+/// The code of function `name` in `src`.
+fn code_of(src: &str, name: &str) -> Vec<Op> {
+    let mut interp = Interp::new(
+        HostEnv::default(),
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    );
+    let unit = interp
+        .compile_unit(Path::new("fused.kiwi"), src)
+        .unwrap_or_else(|d| panic!("does not compile: {:?}", d[0].error));
+    unit.proto
+        .consts
+        .iter()
+        .find_map(|c| match c {
+            Const::Proto(p) if &*p.name == name => Some(p.code.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no function {name}"))
+}
+
+#[test]
+fn arithmetic_on_a_local_and_a_literal_gets_the_fused_step() {
+    let code = code_of("fn f(n)\n  return n - 1\nend\n", "f");
+    assert_eq!(
+        code[..4],
+        [
+            Op::LocalIntBin(0, 1, BinOp::Sub),
+            Op::LoadLocal(0),
+            Op::Int(1),
+            Op::Bin(BinOp::Sub),
+        ]
+    );
+}
+
+#[test]
+fn a_comparison_that_branches_gets_a_fused_jump_to_the_same_place() {
+    let code = code_of(
+        "fn f(n)\n  if n < 2\n    return n\n  end\n  return 0\nend\n",
+        "f",
+    );
+    let (Op::LocalIntCmpJump(0, 2, BinOp::Lt, fused), Op::CmpJumpIfFalse(BinOp::Lt, plain)) =
+        (code[0], code[3])
+    else {
+        panic!("not fused: {code:?}");
+    };
+    assert_eq!(fused, plain);
+    // Past the `if` body: `return 0`.
+    assert_eq!(code[plain as usize], Op::Int(0), "{code:?}");
+}
+
+#[test]
+fn a_jump_landing_on_the_literal_prevents_the_fusion() {
+    let code = code_of("fn f(n, flag)\n  return n - (flag ? 1 : 2)\nend\n", "f");
+    assert!(
+        !code.iter().any(|op| matches!(op, Op::LocalIntBin(..))),
+        "{code:?}"
+    );
+}
