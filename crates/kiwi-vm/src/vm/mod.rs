@@ -8,6 +8,7 @@
 mod acceptors;
 pub mod call;
 mod cancel;
+mod datagrams;
 mod deadlines;
 mod dispatch;
 mod events;
@@ -122,16 +123,8 @@ pub struct Interp {
     /// methods and versions, common header names), by the text's address: a few dozen,
     /// several looked up for every record (a scan measured no slower than a hash map).
     pub(crate) static_texts: Vec<(&'static str, Rc<String>)>,
-    /// The last datagram sender's IP and its text, shared by the datagrams it sends.
-    pub(crate) last_peer: Option<(std::net::IpAddr, Rc<String>)>,
-    /// A datagram's field names (`data`, `from_host`, `from_port`), once looked up.
-    pub(crate) datagram_keys: Option<[Rc<String>; 3]>,
-    /// The last two datagram hashmaps handed out, and which of them goes next: one the script
-    /// has let go of is filled again (see `Interp::datagram_value`).
-    pub(crate) recent_datagrams: (
-        [Option<Rc<std::cell::RefCell<crate::value::Map>>>; 2],
-        usize,
-    ),
+    /// What is kept between received datagrams (see [`datagrams::Datagrams`]).
+    pub(crate) datagrams: datagrams::Datagrams,
     /// Accept loops run by the host, by the accept operation each waits on.
     pub(crate) acceptors: HashMap<crate::net::NetId, acceptors::Acceptor>,
     /// Reused buffer for collecting network completions.
@@ -187,9 +180,7 @@ impl Interp {
             net_done: Vec::new(),
             acceptors: HashMap::new(),
             static_texts: Vec::new(),
-            last_peer: None,
-            datagram_keys: None,
-            recent_datagrams: ([None, None], 0),
+            datagrams: Default::default(),
             native_slots: Vec::new(),
             fused_await: false,
             force_await: false,

@@ -14,7 +14,7 @@ use crate::native::Started;
 use crate::net::{Cancelled, FailureKind, NetFailure, NetId, NetResult, NetValue};
 use crate::scheduler::{EntryKind, TaskState};
 use crate::task::{Blocked, Task};
-use crate::value::{Key, Map, Value};
+use crate::value::Value;
 use std::rc::Rc;
 
 impl Interp {
@@ -167,7 +167,9 @@ impl Interp {
                     static_text(names, seen, s)
                 }))
             }
-            Ok(NetValue::Datagram(data, from)) => Ok(self.datagram_value(data, from)),
+            Ok(NetValue::Datagram(data, from)) => {
+                Ok(self.datagrams.value(&mut self.names, data, from))
+            }
             Err(NetFailure {
                 kind: FailureKind::Raised(kind),
                 message,
@@ -239,81 +241,6 @@ fn static_text(
     let rc = names.string(s);
     seen.push((s, rc.clone()));
     rc
-}
-
-impl Interp {
-    /// A received datagram as `{data, from_host, from_port}`. A server hears the same few
-    /// peers again and again, so the last sender's host text is kept and shared (strings are
-    /// immutable to scripts).
-    fn datagram_value(&mut self, data: Vec<u8>, from: std::net::SocketAddr) -> Value {
-        let host = match &self.last_peer {
-            Some((ip, text)) if *ip == from.ip() => text.clone(),
-            _ => {
-                // As scripts see a peer: an IPv4-mapped address (a dual-stack socket's IPv4
-                // peer) as plain IPv4.
-                let text = Rc::new(from.ip().to_canonical().to_string());
-                self.last_peer = Some((from.ip(), text.clone()));
-                text
-            }
-        };
-        let port = Value::Int(i64::from(from.port()));
-        // Interned, as the script's own `p["data"]` constants are.
-        let names = &mut self.names;
-        let keys = self
-            .datagram_keys
-            .get_or_insert_with(|| ["data", "from_host", "from_port"].map(|k| names.string(k)));
-        // A receive loop (`p = s.recv_bytes()`) still holds the previous datagram while the
-        // next comes, and has let go of the one before: that one is filled again rather than
-        // a new hashmap (and byte array) made and the old one freed. Only a map no one else
-        // holds is reused, so no script can tell.
-        let (recent, next) = &mut self.recent_datagrams;
-        let slot = &mut recent[*next];
-        *next ^= 1;
-        if let Some(map) = slot {
-            if Rc::strong_count(map) == 1 && holds_datagram_fields(&map.borrow(), keys) {
-                let mut m = map.borrow_mut();
-                if let Some((_, v)) = m.entry_at_mut(0) {
-                    *v = reuse_bytes(std::mem::take(v), data);
-                }
-                if let Some((_, v)) = m.entry_at_mut(1) {
-                    *v = Value::Str(host);
-                }
-                if let Some((_, v)) = m.entry_at_mut(2) {
-                    *v = port;
-                }
-                drop(m);
-                return Value::Map(map.clone());
-            }
-        }
-        let [data_key, host_key, port_key] = keys.clone();
-        let mut map = Map::with_capacity(3);
-        map.insert_new(Key(Value::Str(data_key)), Value::bytes(data));
-        map.insert_new(Key(Value::Str(host_key)), Value::Str(host));
-        map.insert_new(Key(Value::Str(port_key)), port);
-        let map = Rc::new(std::cell::RefCell::new(map));
-        *slot = Some(map.clone());
-        Value::Map(map)
-    }
-}
-
-/// Whether `map` (a datagram hashmap handed out before) still holds exactly the three
-/// datagram fields in their order, so that setting the values makes it a new datagram's.
-fn holds_datagram_fields(map: &Map, keys: &[Rc<String>; 3]) -> bool {
-    map.len() == 3
-        && keys.iter().enumerate().all(|(i, key)| {
-            matches!(map.entry_at(i), Some((Key(Value::Str(k)), _)) if Rc::ptr_eq(k, key))
-        })
-}
-
-/// `data` as the datagram's byte array: in `old`'s allocation when nothing else holds it.
-fn reuse_bytes(old: Value, data: Vec<u8>) -> Value {
-    match old {
-        Value::Bytes(b) if Rc::strong_count(&b) == 1 => {
-            *b.borrow_mut() = data;
-            Value::Bytes(b)
-        }
-        _ => Value::bytes(data),
-    }
 }
 
 fn system_error(reason: impl std::fmt::Display) -> KiwiError {
