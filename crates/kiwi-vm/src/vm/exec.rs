@@ -533,6 +533,15 @@ impl Interp {
                     }
                     Op::Bin(bop) => {
                         let n = task.stack.len();
+                        if let (Value::Int(x), Value::Int(y)) =
+                            (&task.stack[n - 2], &task.stack[n - 1])
+                        {
+                            if let Some(r) = int_arith(bop, *x, *y) {
+                                task.stack[n - 2] = Value::Int(r);
+                                std::mem::forget(task.stack.pop());
+                                continue;
+                            }
+                        }
                         if let Some(r) = fast_binary(bop, &task.stack[n - 2], &task.stack[n - 1]) {
                             // Both operands are plain numbers: nothing to drop.
                             std::mem::forget(task.stack.pop());
@@ -577,13 +586,25 @@ impl Interp {
                     }
                     Op::LocalIntCmpJump(slot, k, bop, t) => {
                         if let Value::Int(x) = task.stack[base + slot as usize] {
-                            if let Some(Value::Bool(b)) = int_binary(bop, x, i64::from(k)) {
+                            if let Some(b) = int_compare(bop, x, i64::from(k)) {
                                 ip = if b { ip + 3 } else { t as usize };
                             }
                         }
                     }
                     Op::CmpJumpIfFalse(bop, t) => {
                         let n = task.stack.len();
+                        if let (Value::Int(x), Value::Int(y)) =
+                            (&task.stack[n - 2], &task.stack[n - 1])
+                        {
+                            if let Some(b) = int_compare(bop, *x, *y) {
+                                std::mem::forget(task.stack.pop());
+                                std::mem::forget(task.stack.pop());
+                                if !b {
+                                    ip = t as usize;
+                                }
+                                continue;
+                            }
+                        }
                         let truth = match fast_binary(bop, &task.stack[n - 2], &task.stack[n - 1]) {
                             Some(Value::Bool(b)) => {
                                 std::mem::forget(task.stack.pop());
@@ -617,6 +638,16 @@ impl Interp {
                     Op::BinLocal(bop, slot) => {
                         let at = base + slot as usize;
                         let n = task.stack.len();
+                        // `total += i` on integers: no result value to build and move.
+                        if let (Value::Int(x), Value::Int(y)) =
+                            (&task.stack[at], &task.stack[n - 1])
+                        {
+                            if let Some(r) = int_arith(bop, *x, *y) {
+                                task.stack[at] = Value::Int(r);
+                                std::mem::forget(task.stack.pop());
+                                continue;
+                            }
+                        }
                         if let Some(r) = fast_binary(bop, &task.stack[at], &task.stack[n - 1]) {
                             std::mem::forget(task.stack.pop());
                             std::mem::forget(std::mem::replace(&mut task.stack[at], r));
@@ -1616,6 +1647,33 @@ fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
         }
         _ => None,
     }
+}
+
+/// `x op y` for the integer comparisons (`None` for other operators). A plain `bool` keeps
+/// the fused compare-and-branch free of a result value to build and drop.
+#[inline(always)]
+fn int_compare(op: BinOp, x: i64, y: i64) -> Option<bool> {
+    Some(match op {
+        BinOp::Lt => x < y,
+        BinOp::Le => x <= y,
+        BinOp::Gt => x > y,
+        BinOp::Ge => x >= y,
+        BinOp::Eq => x == y,
+        BinOp::Ne => x != y,
+        _ => return None,
+    })
+}
+
+/// `x op y` for the wrapping integer arithmetic an accumulating `+=`, `-=` or `*=` does
+/// (`None` for other operators).
+#[inline(always)]
+fn int_arith(op: BinOp, x: i64, y: i64) -> Option<i64> {
+    Some(match op {
+        BinOp::Add => x.wrapping_add(y),
+        BinOp::Sub => x.wrapping_sub(y),
+        BinOp::Mul => x.wrapping_mul(y),
+        _ => return None,
+    })
 }
 
 /// `x op y` for the integer operators with a fast path; `None` defers to the general code
