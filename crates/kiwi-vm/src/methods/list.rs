@@ -20,6 +20,11 @@ type List = Rc<RefCell<Elements>>;
 /// Dispatches a list method; `None` if lists have no method `name`.
 pub fn call(l: &List, recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {
     Some(match name {
+        // The prelude's push (map, filter): the values go in as they are, not copied.
+        "__push" => {
+            l.borrow_mut().extend(args.iter().cloned());
+            Ok(recv.clone())
+        }
         "size" | "length" => arity(name, args, 0).map(|()| int(l.borrow().len())),
         "push" | "append" | "enqueue" => push(l, recv, name, args),
         "get" => get(l, args),

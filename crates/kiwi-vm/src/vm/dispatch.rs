@@ -47,8 +47,8 @@ impl Interp {
                     return Ok(Outcome::Call(f, args));
                 }
             }
-            Value::List(l) => {
-                if let Some(o) = self.list_higher_order(&recv, l, name, &args)? {
+            Value::List(_) => {
+                if let Some(o) = self.list_higher_order(&recv, name, &args)? {
                     return Ok(o);
                 }
             }
@@ -139,16 +139,11 @@ impl Interp {
     fn list_higher_order(
         &self,
         recv: &Value,
-        list: &Rc<std::cell::RefCell<crate::value::Elements>>,
         name: &str,
         args: &[Value],
     ) -> KResult<Option<Outcome>> {
         let want = |n: usize| arity(name, args, n);
         let outcome = match name {
-            "__push" => {
-                list.borrow_mut().extend(args.iter().cloned());
-                Outcome::Value(recv.clone())
-            }
             "map" | "filter" | "all" | "none" => {
                 want(1)?;
                 let f = format!("__kiwi_{name}");
