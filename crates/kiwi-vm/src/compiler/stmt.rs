@@ -596,11 +596,13 @@ impl Compiler<'_> {
                 self.assigned_value(op, value, span, |c| {
                     // `o.x op= v` reads `o.x` as `o["x"]` does.
                     match local {
-                        Some(slot) => c.emit(Op::LoadLocal(slot), span),
-                        None => c.emit(Op::Dup, span),
+                        Some(slot) => c.emit(Op::LocalIndexConst(slot, k), span),
+                        None => {
+                            c.emit(Op::Dup, span);
+                            c.emit(Op::Const(k), span);
+                            c.emit(Op::Index, span)
+                        }
                     };
-                    c.emit(Op::Const(k), span);
-                    c.emit(Op::Index, span);
                 });
                 let store = match local {
                     Some(slot) => Op::SetLocalMember(slot, k),

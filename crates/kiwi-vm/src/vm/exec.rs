@@ -76,6 +76,24 @@ fn map_index_const(v: Option<&Value>, proto: &FnProto, k: u32) -> Option<Value> 
     }
 }
 
+/// `v[consts[k]]` for a string constant `k` when `v` is a hashmap or an object with
+/// variables (an instance's `@x`, as `@x += 1` reads it), looked for where the site found it
+/// last; `None` for everything else, which takes the general path.
+#[inline]
+fn index_const_cached(v: &Value, proto: &FnProto, k: u32) -> Option<Value> {
+    match (v, konst(proto, k)) {
+        (Value::Map(m), Value::Str(name)) => Some(crate::object::get_cached(
+            &m.borrow(),
+            name,
+            &proto.caches[k as usize],
+        )),
+        (Value::Obj(o), Value::Str(name)) => {
+            crate::object::get_member(o, name, &proto.caches[k as usize])
+        }
+        _ => None,
+    }
+}
+
 /// The error for a member instruction whose name constant is not a string (never emitted).
 fn not_a_name() -> KiwiError {
     KiwiError::new(
@@ -769,7 +787,7 @@ impl Interp {
                     }
                     Op::LocalIndexConst(i, k) => {
                         let local = &task.stack[base + i as usize];
-                        let v = match map_index_const(Some(local), proto, k) {
+                        let v = match index_const_cached(local, proto, k) {
                             Some(v) => v,
                             None => tri!(ops::index(local, konst(proto, k))),
                         };
