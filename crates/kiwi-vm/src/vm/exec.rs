@@ -555,7 +555,9 @@ impl Interp {
                             (&task.stack[n - 2], &task.stack[n - 1])
                         {
                             if let Some(r) = int_arith(bop, *x, *y) {
-                                task.stack[n - 2] = Value::Int(r);
+                                if let Value::Int(slot) = &mut task.stack[n - 2] {
+                                    *slot = r;
+                                }
                                 std::mem::forget(task.stack.pop());
                                 continue;
                             }
@@ -661,7 +663,10 @@ impl Interp {
                             (&task.stack[at], &task.stack[n - 1])
                         {
                             if let Some(r) = int_arith(bop, *x, *y) {
-                                task.stack[at] = Value::Int(r);
+                                // Written into the integer in place: no old value to drop.
+                                if let Value::Int(slot) = &mut task.stack[at] {
+                                    *slot = r;
+                                }
                                 std::mem::forget(task.stack.pop());
                                 continue;
                             }
