@@ -86,6 +86,15 @@ pub enum Op {
     /// Put before `LoadLocal(slot); Int(k); CmpJumpIfFalse(op, target)`: when the local holds
     /// an integer, compares and jumps to `target` or past those three; otherwise they run.
     LocalIntCmpJump(u16, i32, BinOp, u32),
+    /// Put before `LoadLocal(a); LoadLocal(b); Bin(op)`: when both locals hold integers,
+    /// pushes `a op b` and skips those three; otherwise does nothing and they run.
+    LocalsBin(u16, u16, BinOp),
+    /// Put before `LoadLocal(a); LoadLocal(b); CmpJumpIfFalse(op, target)`: when both locals
+    /// hold integers, compares and jumps to `target` or past those three; otherwise they run.
+    LocalsCmpJump(u16, u16, BinOp, u32),
+    /// Put before `Int(k); BinLocal(op, slot)` (`i += 1`): when the local holds an integer,
+    /// does the wrapping `+`, `-` or `*` in place and skips those two; otherwise they run.
+    BinLocalInt(BinOp, u16, i32),
     /// If the top is falsy jump (keeping it), else pop it (`&&`).
     AndJump(u32),
     /// If the top is truthy jump (keeping it), else pop it (`||`).

@@ -1,7 +1,8 @@
-//! `local op integer-literal` gets its one-step instruction in front of the three it stands
-//! for (the three stay, for operands that are not integers), and a comparison's becomes the
-//! jump's fast path. The results are checked by the corpus
-//! (`tests/scripts/operators/local_integer_operand.kiwi`); this checks the shapes.
+//! `local op integer-literal`, `local op local` and `local op= integer-literal` get their
+//! one-step instruction in front of the ones they stand for (those stay, for operands that
+//! are not integers), and a comparison's becomes the jump's fast path. The results are checked
+//! by the corpus (`tests/scripts/operators/local_integer_operand.kiwi`,
+//! `tests/scripts/operators/integer_fast_paths.kiwi`); this checks the shapes.
 
 use std::path::Path;
 
@@ -67,4 +68,65 @@ fn a_jump_landing_on_the_literal_prevents_the_fusion() {
         !code.iter().any(|op| matches!(op, Op::LocalIntBin(..))),
         "{code:?}"
     );
+}
+
+#[test]
+fn arithmetic_on_two_locals_gets_the_fused_step() {
+    let code = code_of("fn f(a, b)\n  return a * b\nend\n", "f");
+    assert_eq!(
+        code[..4],
+        [
+            Op::LocalsBin(0, 1, BinOp::Mul),
+            Op::LoadLocal(0),
+            Op::LoadLocal(1),
+            Op::Bin(BinOp::Mul),
+        ]
+    );
+}
+
+#[test]
+fn a_loop_condition_on_two_locals_gets_a_fused_jump_to_the_same_place() {
+    let code = code_of(
+        "fn f(n)\n  i = 0\n  while i < n do\n    i += 1\n  end\n  return i\nend\n",
+        "f",
+    );
+    let at = code
+        .iter()
+        .position(|op| matches!(op, Op::LocalsCmpJump(..)))
+        .unwrap_or_else(|| panic!("not fused: {code:?}"));
+    let (Op::LocalsCmpJump(1, 0, BinOp::Lt, fused), Op::CmpJumpIfFalse(BinOp::Lt, plain)) =
+        (code[at], code[at + 3])
+    else {
+        panic!("not fused: {code:?}");
+    };
+    assert_eq!(fused, plain);
+    // The loop's back edge lands on the fused step, not past it.
+    assert!(code.contains(&Op::Loop(at as u32)), "{code:?}");
+    // And `i += 1` is one step in front of the two it stands for.
+    let inc = code
+        .iter()
+        .position(|op| *op == Op::BinLocalInt(BinOp::Add, 1, 1))
+        .unwrap_or_else(|| panic!("no fused increment: {code:?}"));
+    assert_eq!(
+        code[inc + 1..inc + 3],
+        [Op::Int(1), Op::BinLocal(BinOp::Add, 1)]
+    );
+}
+
+#[test]
+fn only_wrapping_arithmetic_gets_the_fused_increment() {
+    for (src, fused) in [
+        ("x -= 2", true),
+        ("x *= 3", true),
+        ("x /= 2", false),
+        ("x %= 2", false),
+        ("x += 2.5", false),
+    ] {
+        let code = code_of(&format!("fn f(x)\n  {src}\n  return x\nend\n"), "f");
+        assert_eq!(
+            code.iter().any(|op| matches!(op, Op::BinLocalInt(..))),
+            fused,
+            "{src}: {code:?}"
+        );
+    }
 }

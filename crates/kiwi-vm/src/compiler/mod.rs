@@ -344,16 +344,37 @@ impl Compiler<'_> {
     /// here, a `LocalIntBin` goes before the three (see [`Op::LocalIntBin`]): `n - 1`,
     /// `i < 10` and `i % 7` then cost one dispatch when the local holds an integer, and the
     /// three still run as written when it does not.
+    /// Likewise `LoadLocal(a); LoadLocal(b)` gets a `LocalsBin` (`i * i`, `x + y`).
     fn emit_bin(&mut self, op: BinOp, span: Span) -> usize {
         let f = self.cur();
         let n = f.code.len();
         if n >= 2 && f.label + 1 < n {
-            if let (Op::LoadLocal(slot), Op::Int(k)) = (f.code[n - 2], f.code[n - 1]) {
-                f.code.insert(n - 2, Op::LocalIntBin(slot, k, op));
+            let fused = match (f.code[n - 2], f.code[n - 1]) {
+                (Op::LoadLocal(slot), Op::Int(k)) => Some(Op::LocalIntBin(slot, k, op)),
+                (Op::LoadLocal(a), Op::LoadLocal(b)) => Some(Op::LocalsBin(a, b, op)),
+                _ => None,
+            };
+            if let Some(fused) = fused {
+                f.code.insert(n - 2, fused);
                 f.spans.insert(n - 2, span);
             }
         }
         self.emit(Op::Bin(op), span)
+    }
+
+    /// Emits `BinLocal(op, slot)` for `local op= value`, the value just compiled. After an
+    /// `Int(k)` no jump lands on, a `BinLocalInt` goes before the two (see
+    /// [`Op::BinLocalInt`]): `i += 1` is then one dispatch while `i` holds an integer.
+    fn emit_bin_local(&mut self, op: BinOp, slot: u16, span: Span) -> usize {
+        let f = self.cur();
+        let n = f.code.len();
+        if n >= 1 && f.label < n && matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul) {
+            if let Op::Int(k) = f.code[n - 1] {
+                f.code.insert(n - 1, Op::BinLocalInt(op, slot, k));
+                f.spans.insert(n - 1, span);
+            }
+        }
+        self.emit(Op::BinLocal(op, slot), span)
     }
 
     /// Emits `JumpIfFalse`, fused with a preceding comparison when no jump lands between them.
@@ -367,12 +388,18 @@ impl Compiler<'_> {
             {
                 f.code[n - 1] = Op::CmpJumpIfFalse(cmp, 0);
                 f.spans[n - 1] = span;
-                // Its `LocalIntBin` becomes the jump's own fast path (patched with it).
-                if let Some(&Op::LocalIntBin(slot, k, op)) = n.checked_sub(4).map(|i| &f.code[i]) {
-                    if op == cmp {
+                // Its `LocalIntBin` or `LocalsBin` becomes the jump's own fast path (patched
+                // with it).
+                match n.checked_sub(4).map(|i| f.code[i]) {
+                    Some(Op::LocalIntBin(slot, k, op)) if op == cmp => {
                         f.code[n - 4] = Op::LocalIntCmpJump(slot, k, cmp, 0);
                         return n - 4;
                     }
+                    Some(Op::LocalsBin(a, b, op)) if op == cmp => {
+                        f.code[n - 4] = Op::LocalsCmpJump(a, b, cmp, 0);
+                        return n - 4;
+                    }
+                    _ => {}
                 }
                 return n - 1;
             }
@@ -394,6 +421,12 @@ impl Compiler<'_> {
                     f.code[at + 3] = Op::CmpJumpIfFalse(c, target);
                 }
                 Op::LocalIntCmpJump(slot, k, c, target)
+            }
+            Op::LocalsCmpJump(a, b, c, _) => {
+                if let Op::CmpJumpIfFalse(c, _) = f.code[at + 3] {
+                    f.code[at + 3] = Op::CmpJumpIfFalse(c, target);
+                }
+                Op::LocalsCmpJump(a, b, c, target)
             }
             Op::JumpIfTrue(_) => Op::JumpIfTrue(target),
             Op::AndJump(_) => Op::AndJump(target),

@@ -542,7 +542,7 @@ impl Compiler<'_> {
                 match (op, self.resolve(name)) {
                     (AssignOp::Compound(bop), super::Var::Local(slot)) => {
                         self.expr(value);
-                        self.emit(Op::BinLocal(bop, slot), span);
+                        self.emit_bin_local(bop, slot, span);
                         if want {
                             self.emit(Op::LoadLocal(slot), span);
                         }

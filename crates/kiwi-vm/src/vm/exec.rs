@@ -611,6 +611,35 @@ impl Interp {
                             }
                         }
                     }
+                    Op::LocalsBin(a, b, bop) => {
+                        if let (Value::Int(x), Value::Int(y)) = (
+                            &task.stack[base + a as usize],
+                            &task.stack[base + b as usize],
+                        ) {
+                            if let Some(r) = int_binary(bop, *x, *y) {
+                                task.stack.push(r);
+                                ip += 3;
+                            }
+                        }
+                    }
+                    Op::LocalsCmpJump(a, b, bop, t) => {
+                        if let (Value::Int(x), Value::Int(y)) = (
+                            &task.stack[base + a as usize],
+                            &task.stack[base + b as usize],
+                        ) {
+                            if let Some(b) = int_compare(bop, *x, *y) {
+                                ip = if b { ip + 3 } else { t as usize };
+                            }
+                        }
+                    }
+                    Op::BinLocalInt(bop, slot, k) => {
+                        if let Value::Int(x) = &mut task.stack[base + slot as usize] {
+                            if let Some(r) = int_arith(bop, *x, i64::from(k)) {
+                                *x = r;
+                                ip += 2;
+                            }
+                        }
+                    }
                     Op::CmpJumpIfFalse(bop, t) => {
                         let n = task.stack.len();
                         if let (Value::Int(x), Value::Int(y)) =
