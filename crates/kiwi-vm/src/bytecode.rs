@@ -143,6 +143,9 @@ pub enum Op {
     DefaultLocal(u16, u32),
     /// Pop value; `local.<str const n> = value`.
     SetLocalMember(u16, u32),
+    /// `local.<str const n> = value`, the value staying on the stack (an assignment whose
+    /// value is used: a method ending in `@y = y` returns `y`).
+    SetLocalMemberKeep(u16, u32),
     /// `super.<str const n>(argc args)` in a method: `@` and the arguments are on the stack.
     CallSuper(u32, u16),
     /// Call: callee and `argc` positional arguments on the stack.
@@ -161,6 +164,8 @@ pub enum Op {
     Closure(u32),
     /// Return the top value from the current function.
     Return,
+    /// Return local `i` (`LoadLocal(i); Return` in one step).
+    ReturnLocal(u16),
     /// Pop and print (`stderr`, `newline`).
     Print(bool, bool),
     /// Pop and throw.

@@ -72,15 +72,25 @@ impl Frameless {
             sources.push(source);
             at += 1;
         }
-        match *code.get(at)? {
-            Op::Return if sources.len() == 1 && defaults.is_empty() => Some(Frameless {
-                defaults,
-                sources,
-                native: None,
-                awaited: None,
-                resolved: Default::default(),
-                args_in_place: false,
-            }),
+        let last = *code.get(at)?;
+        if let Op::ReturnLocal(i) = last {
+            // `LoadLocal(i); Return` as one instruction.
+            sources.push(match defaults.iter().find(|&&(slot, _)| slot == i) {
+                Some(&(_, k)) => Source::LocalOr(i, k),
+                None => Source::Local(i),
+            });
+        }
+        match last {
+            Op::Return | Op::ReturnLocal(_) if sources.len() == 1 && defaults.is_empty() => {
+                Some(Frameless {
+                    defaults,
+                    sources,
+                    native: None,
+                    awaited: None,
+                    resolved: Default::default(),
+                    args_in_place: false,
+                })
+            }
             Op::CallGlobal(g, argc) if natives && usize::from(argc) == sources.len() => {
                 let awaited = match *code.get(at + 1)? {
                     Op::Return => None,
@@ -117,6 +127,22 @@ mod tests {
         let plan = Frameless::of(&[Op::GetLocalMember(0, 3), Op::Return], false).unwrap();
         assert_eq!(plan.sources, vec![Source::Member(0, 3)]);
         assert_eq!(plan.native, None);
+    }
+
+    #[test]
+    fn a_body_returning_a_parameter_is_frameless_in_either_shape() {
+        for code in [
+            &[Op::LoadLocal(1), Op::Return][..],
+            &[Op::ReturnLocal(1)][..],
+        ] {
+            let plan = Frameless::of(code, false).unwrap();
+            assert_eq!(plan.sources, vec![Source::Local(1)], "{code:?}");
+        }
+        // With a default it keeps its frame, as `DefaultLocal; LoadLocal; Return` does.
+        assert_eq!(
+            Frameless::of(&[Op::DefaultLocal(1, 0), Op::ReturnLocal(1)], false),
+            None
+        );
     }
 
     #[test]

@@ -130,3 +130,27 @@ fn only_wrapping_arithmetic_gets_the_fused_increment() {
         );
     }
 }
+
+#[test]
+fn returning_a_local_is_one_step_unless_a_jump_lands_on_the_return() {
+    let code = code_of("fn f(n)\n  m = n\n  return m\nend\n", "f");
+    assert_eq!(code[2], Op::ReturnLocal(1), "{code:?}");
+    // `if` without `else` ends on a jump target: the `Return` stays whole.
+    let code = code_of("fn f(n)\n  if n\n    n = 2\n  end\n  n\nend\n", "f");
+    assert_eq!(code.last(), Some(&Op::ReturnLocal(0)), "{code:?}");
+    let code = code_of("fn f(n)\n  n ? 1 : n\nend\n", "f");
+    assert_eq!(code.last(), Some(&Op::Return), "{code:?}");
+    // A generator's `GenStart` returns it through the last instruction, a plain `Return`.
+    let code = code_of("fn g(n)\n  yield n\n  n\nend\n", "g");
+    assert_eq!(code.last(), Some(&Op::Return), "{code:?}");
+}
+
+#[test]
+fn a_member_assignment_whose_value_is_used_keeps_it_in_one_step() {
+    let code = code_of("struct P\n  fn set(y)\n    @y = y\n  end\nend\n", "P.set");
+    assert_eq!(
+        code,
+        [Op::LoadLocal(1), Op::SetLocalMemberKeep(0, 0), Op::Return],
+        "{code:?}"
+    );
+}

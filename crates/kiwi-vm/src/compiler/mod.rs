@@ -377,6 +377,20 @@ impl Compiler<'_> {
         self.emit(Op::BinLocal(op, slot), span)
     }
 
+    /// Emits `Return`; after a `LoadLocal` no jump lands past, the two become one
+    /// `ReturnLocal`.
+    fn emit_return(&mut self, span: Span) -> usize {
+        let f = self.cur();
+        let n = f.code.len();
+        if n >= 1 && f.label < n {
+            if let Op::LoadLocal(i) = f.code[n - 1] {
+                f.code[n - 1] = Op::ReturnLocal(i);
+                return n - 1;
+            }
+        }
+        self.emit(Op::Return, span)
+    }
+
     /// Emits `JumpIfFalse`, fused with a preceding comparison when no jump lands between them.
     fn emit_jump_if_false(&mut self, span: Span) -> usize {
         let f = self.cur();
@@ -643,14 +657,20 @@ impl Compiler<'_> {
                 self.patch(skip);
             }
         }
-        if contains_yield(&def.body) {
+        let generator = contains_yield(&def.body);
+        if generator {
             self.emit(Op::GenStart, def.span);
         }
         // A body is never itself an assignment expression, even if it sits in one.
         let outer = std::mem::replace(&mut self.in_assign_expr, false);
         self.block(&def.body, true);
         self.in_assign_expr = outer;
-        self.emit(Op::Return, def.span);
+        if generator {
+            // `GenStart` returns the generator through the last instruction: a plain `Return`.
+            self.emit(Op::Return, def.span);
+        } else {
+            self.emit_return(def.span);
+        }
         let st = self.fns.pop().expect("function state");
         if st.too_many_locals {
             self.fail("Too many local variables in one function.", def.span);

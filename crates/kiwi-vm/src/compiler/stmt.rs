@@ -208,7 +208,7 @@ impl Compiler<'_> {
                     self.unwind_tries(0, span);
                     self.emit(Op::LoadLocal(tmp), span);
                 }
-                self.emit(Op::Return, span);
+                self.emit_return(span);
             }
             StmtKind::Throw(value) => {
                 self.expr_or_null(value.as_ref(), span);
@@ -604,11 +604,15 @@ impl Compiler<'_> {
                         }
                     };
                 });
-                let store = match local {
-                    Some(slot) => Op::SetLocalMember(slot, k),
-                    None => Op::SetMember(k),
-                };
-                self.store_keeping_value(store, want, span);
+                match local {
+                    Some(slot) if want => {
+                        self.emit(Op::SetLocalMemberKeep(slot, k), span);
+                    }
+                    Some(slot) => {
+                        self.emit(Op::SetLocalMember(slot, k), span);
+                    }
+                    None => self.store_keeping_value(Op::SetMember(k), want, span),
+                }
             }
             AssignTarget::Slice { .. } if op != AssignOp::Assign => {
                 self.fail("A slice can only be assigned with '='.", span);

@@ -15,7 +15,7 @@ use super::generators::{enter_generator, generator_of_current_frame, leave_gener
 use super::objects::Fallback;
 use super::{next_slots_epoch, Diagnostic, Interp, CLOCK_CHECK_EVERY, MAX_FRAMES, SLOT_CONSTANT};
 use crate::bytecode::{CaptureFrom, Const, FnProto, Op};
-use crate::error::{ErrorType, KiwiError};
+use crate::error::{ErrorType, KResult, KiwiError};
 use crate::format::write_display;
 use crate::function::Closure;
 use crate::methods;
@@ -91,6 +91,20 @@ fn index_const_cached(v: &Value, proto: &FnProto, k: u32) -> Option<Value> {
             crate::object::get_member(o, name, &proto.caches[k as usize])
         }
         _ => None,
+    }
+}
+
+/// `obj.<consts[k]> = v`: an object's variable through the site's cache, anything else as
+/// `obj["name"] = v`.
+#[inline(always)]
+fn set_member_const(obj: &Value, proto: &FnProto, k: u32, v: Value) -> KResult<()> {
+    let Some(name) = const_rc(proto, k) else {
+        return Err(not_a_name());
+    };
+    if let Value::Obj(o) = obj {
+        crate::object::set_member_cached(o, name, &proto.caches[k as usize], v)
+    } else {
+        ops::set_index(obj, &Value::Str(name.clone()), v)
     }
 }
 
@@ -881,18 +895,24 @@ impl Interp {
                             }
                         }
                     }
+                    Op::SetLocalMemberKeep(i, k) => {
+                        // As `SetLocalMember`, on a copy of the value, which stays.
+                        let v = task.stack.last().cloned().unwrap_or_default();
+                        tri!(set_member_const(
+                            &task.stack[base + i as usize],
+                            proto,
+                            k,
+                            v
+                        ));
+                    }
                     Op::SetLocalMember(i, k) => {
                         let v = pop!();
-                        let Some(name) = const_rc(proto, k) else {
-                            fail!(not_a_name());
-                        };
-                        let obj = &task.stack[base + i as usize];
-                        if let Value::Obj(o) = obj {
-                            let cache = &proto.caches[k as usize];
-                            tri!(crate::object::set_member_cached(o, name, cache, v));
-                        } else {
-                            tri!(ops::set_index(obj, &Value::Str(name.clone()), v));
-                        }
+                        tri!(set_member_const(
+                            &task.stack[base + i as usize],
+                            proto,
+                            k,
+                            v
+                        ));
                     }
                     Op::SetMember(k) => {
                         let v = pop!();
@@ -1181,8 +1201,14 @@ impl Interp {
                             captures,
                         })));
                     }
-                    Op::Return => {
-                        let result = pop!();
+                    Op::Return | Op::ReturnLocal(_) => {
+                        let result = match *op {
+                            Op::ReturnLocal(i) => match &task.stack[base + i as usize] {
+                                Value::Int(n) => Value::Int(*n),
+                                other => other.clone(),
+                            },
+                            _ => pop!(),
+                        };
                         let Some(frame) = task.frames.pop() else {
                             return Halt::Done(result);
                         };
