@@ -25,16 +25,8 @@ SKIP_KIWI="${SKIP_KIWI:-0}"
 SKIP_LUA="${SKIP_LUA:-0}"
 LUA="${LUA:-lua5.4}"
 
-# Expected result line of each workload (both interpreters must print it).
-declare -A EXPECT=(
-  [fib]="196418"
-  [fib30]="832040"
-  [objects]="7649994"
-  [loop]="49999995000000"
-  [strbuild]="1048576"
-  [churn]="22574775000 50000 50000 50000 50000"
-  [structs]="299995 499995 1099990"
-)
+# Expected result line of each workload (every interpreter must print it).
+source "$HERE/expected.sh"
 
 if [[ -z "${PYTHON:-}" ]]; then
   PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
