@@ -217,7 +217,9 @@ pub fn new_instance(class: &Rc<Object>) -> Value {
             Value::List(_) | Value::Map(_) | Value::Bytes(_) => v.deep_copy(),
             other => other.clone(),
         }),
-        _ => Map::new(),
+        // The constructor is about to set a few variables: room for them at once, instead
+        // of growing from nothing on the first.
+        _ => Map::with_capacity(4),
     };
     Value::Obj(Rc::new(Object::Instance(InstanceObj {
         class: class.clone(),
