@@ -64,6 +64,20 @@ pub fn call_method(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<V
         .or_else(|| wrong_receiver(recv, name, args))
 }
 
+/// Whether builtin method `name` with `args` does a bounded amount of work whatever the size
+/// of its receiver, though it may return the receiver or a large element (`push`, `get`):
+/// after it the VM need not read the clock to see whether the task has run too long (see
+/// `Value::is_bulky`). The methods that store a copy of their argument count only while that
+/// argument is not bulky itself.
+#[inline(never)]
+pub fn takes_constant_time(name: &str, args: &[Value]) -> bool {
+    match name {
+        "push" | "append" | "enqueue" | "set" => !args.iter().any(Value::is_bulky),
+        "pop" | "get" | "first" | "last" | "size" | "length" | "has_key" => true,
+        _ => false,
+    }
+}
+
 /// Higher-order methods, which the VM runs because they call Kiwi functions.
 fn is_vm_method(name: &str, args: &[Value]) -> bool {
     match name {
@@ -136,6 +150,23 @@ fn wrong_receiver(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Va
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_bounded_work_skips_the_clock_after_a_bulky_result() {
+        let small = Value::list(vec![Value::Int(1)]);
+        let bulky = Value::list(vec![Value::Int(1); 5000]);
+        assert!(bulky.is_bulky() && !small.is_bulky());
+        assert!(takes_constant_time("push", std::slice::from_ref(&small)));
+        assert!(takes_constant_time("get", &[Value::Int(3)]));
+        // Storing a copy of a bulky argument is work of its own.
+        assert!(!takes_constant_time("push", std::slice::from_ref(&bulky)));
+        assert!(!takes_constant_time("set", &[Value::Int(0), bulky]));
+        for slow in [
+            "sort", "join", "keys", "split", "concat", "reverse", "contains",
+        ] {
+            assert!(!takes_constant_time(slow, &[]), "{slow}");
+        }
+    }
 
     fn err(recv: Value, name: &str, args: &[Value]) -> (String, String) {
         let e = call_method(&recv, name, args)
