@@ -29,12 +29,19 @@ use check::{arity, invalid, type_error};
 /// Calls builtin method `name` on `recv`. `None` means no such builtin (the VM then raises
 /// `FunctionUndefinedError`) or one the VM runs itself.
 pub fn call_method(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {
-    // The most frequent call of all goes first: `list.push(x)`.
-    if let (Value::List(l), "push", [item]) = (recv, name, args) {
-        // Copied before the list is borrowed: `l.push(l)` pushes a copy of itself.
-        let item = item.deep_copy();
-        l.borrow_mut().push(item);
-        return Some(Ok(recv.clone()));
+    // The most frequent calls of all go first: `list.push(x)`, and the prelude's uncopied
+    // push that `map` and `filter` make for every element.
+    if let (Value::List(l), [item]) = (recv, args) {
+        let item = match name {
+            // Copied before the list is borrowed: `l.push(l)` pushes a copy of itself.
+            "push" => Some(item.deep_copy()),
+            "__push" => Some(item.clone()),
+            _ => None,
+        };
+        if let Some(item) = item {
+            l.borrow_mut().push(item);
+            return Some(Ok(recv.clone()));
+        }
     }
     if is_vm_method(name, args) {
         // The VM runs these on lists and lambdas; elsewhere they fail as upstream's do.
