@@ -125,29 +125,49 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
 
     /// [`OrderedMap::insert`], also giving the entry's position.
     pub fn insert_full(&mut self, key: K, value: V) -> (usize, Option<V>) {
-        if let Some(i) = self.find(&key) {
-            if let Some((_, v)) = self.entries[i].as_mut() {
-                return (i, Some(std::mem::replace(v, value)));
-            }
-        }
-        if self.is_small() && self.entries.len() == SMALL {
-            // Growing past small: index the live entries where they are (positions must not
-            // move: a `for` loop over the map walks them by position).
-            let index = self.index.get_or_insert_with(Default::default);
-            for (i, e) in self.entries.iter().enumerate() {
-                if let Some((k, _)) = e {
-                    index.insert(k.clone(), i);
+        let at = self.entries.len();
+        if self.is_small() {
+            // One scan settles both cases: most inserts into a small map (an instance's
+            // constructor, a record literal) add a key.
+            for (i, e) in self.entries.iter_mut().enumerate() {
+                if let Some((k, v)) = e {
+                    if *k == key {
+                        return (i, Some(std::mem::replace(v, value)));
+                    }
                 }
             }
-            index.insert(key.clone(), self.entries.len());
-        } else if !self.is_small() {
-            self.index
-                .get_or_insert_with(Default::default)
-                .insert(key.clone(), self.entries.len());
+            if at == SMALL {
+                // Growing past small: index the live entries where they are (positions must
+                // not move: a `for` loop over the map walks them by position).
+                let index = self.index.get_or_insert_with(Default::default);
+                for (i, e) in self.entries.iter().enumerate() {
+                    if let Some((k, _)) = e {
+                        index.insert(k.clone(), i);
+                    }
+                }
+                index.insert(key.clone(), at);
+            }
+        } else {
+            // One hash for the lookup and the insertion.
+            let index = self.index.get_or_insert_with(Default::default);
+            match index.entry(key.clone()) {
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    let i = *slot.get();
+                    if let Some((_, v)) = self.entries[i].as_mut() {
+                        return (i, Some(std::mem::replace(v, value)));
+                    }
+                    // An index entry always names a live entry; should it not, the key is
+                    // re-pointed at the new one below.
+                    *slot.into_mut() = at;
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(at);
+                }
+            }
         }
         self.entries.push(Some((key, value)));
         self.live += 1;
-        (self.entries.len() - 1, None)
+        (at, None)
     }
 
     /// A copy with every value mapped by `f`, keys and positions kept (no rehashing: a struct's
