@@ -323,6 +323,9 @@ pub fn get_member(obj: &Object, name: &Rc<String>, cache: &SiteCache) -> Option<
 /// `vars[name]` (null if absent), looked for first where `cache` saw `name` last: variables
 /// and records built alike keep their names in one order. Used by member reads and by
 /// hashmap reads with a literal key (`p["data"]`).
+// Inlined into the op loop's member reads: a call cost each read about 20 instructions, and
+// every workload got faster with it (callgrind, issue 14: objects -1.2%, loop -2.5%).
+#[inline]
 pub fn get_cached(vars: &Map, name: &Rc<String>, cache: &SiteCache) -> Value {
     if let Some((Key(Value::Str(k)), v)) = vars.entry_at(cache.slot()) {
         if Rc::ptr_eq(k, name) {
