@@ -114,11 +114,10 @@ def main():
     report = "\n".join(out)
     print(report)
     if os.environ.get("WRITE") == "1":
-        subprocess.run(
-            [sys.executable, os.path.join(ROOT, "bench", "write_section.py"),
-             os.path.join(ROOT, "bench", "RESULTS.md"), "bench/upstream/run.py", report],
-            check=True,
-        )
+        sys.path.insert(0, os.path.join(ROOT, "bench"))
+        import write_section
+
+        write_section.write(os.path.join(ROOT, "bench", "RESULTS.md"), "bench/upstream/run.py", report)
 
 
 if __name__ == "__main__":
