@@ -93,9 +93,16 @@ fn position(l: &List, v: &Value) -> Option<usize> {
 /// `push(v)`: appends a deep copy, so a pushed list or hashmap is not aliased.
 fn push(l: &List, recv: &Value, name: &str, args: &[Value]) -> KResult<Value> {
     arity(name, args, 1)?;
-    let item = args[0].deep_copy();
-    l.borrow_mut().push(item);
+    push_copy(l, &args[0]);
     Ok(recv.clone())
+}
+
+/// Appends a copy of `item`, made before the list is borrowed: `l.push(l)` pushes a copy of
+/// itself. (`call_method` calls this directly for `push` with one argument.)
+#[inline]
+pub(super) fn push_copy(l: &List, item: &Value) {
+    let item = item.deep_copy();
+    l.borrow_mut().push(item);
 }
 
 fn shift(l: &List) -> Value {

@@ -32,17 +32,18 @@ pub fn call_method(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<V
     // The most frequent calls of all go first: `list.push(x)`, and the prelude's uncopied
     // push that `map` and `filter` make for every element.
     if let (Value::List(l), [item]) = (recv, args) {
-        let item = match name {
-            // Copied before the list is borrowed: `l.push(l)` pushes a copy of itself.
-            "push" => Some(item.deep_copy()),
-            "__push" => Some(item.clone()),
-            _ => None,
-        };
-        if let Some(item) = item {
-            l.borrow_mut().push(item);
-            return Some(Ok(recv.clone()));
+        match name {
+            "push" => list::push_copy(l, item),
+            "__push" => l.borrow_mut().push(item.clone()),
+            _ => return call_method_general(recv, name, args),
         }
+        return Some(Ok(recv.clone()));
     }
+    call_method_general(recv, name, args)
+}
+
+/// [`call_method`] past its fast path.
+fn call_method_general(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {
     if is_vm_method(name, args) {
         // The VM runs these on lists and lambdas; elsewhere they fail as upstream's do.
         return match recv {
