@@ -59,10 +59,7 @@ impl Frameless {
         let mut sources = Vec::new();
         loop {
             let source = match *code.get(at)? {
-                Op::LoadLocal(i) => match defaults.iter().find(|&&(slot, _)| slot == i) {
-                    Some(&(_, k)) => Source::LocalOr(i, k),
-                    None => Source::Local(i),
-                },
+                Op::LoadLocal(i) => local_source(&defaults, i),
                 Op::GetLocalMember(i, k) => Source::Member(i, k),
                 Op::Const(k) => Source::Const(k),
                 Op::Int(n) => Source::Int(n),
@@ -75,10 +72,7 @@ impl Frameless {
         let last = *code.get(at)?;
         if let Op::ReturnLocal(i) = last {
             // `LoadLocal(i); Return` as one instruction.
-            sources.push(match defaults.iter().find(|&&(slot, _)| slot == i) {
-                Some(&(_, k)) => Source::LocalOr(i, k),
-                None => Source::Local(i),
-            });
+            sources.push(local_source(&defaults, i));
         }
         match last {
             Op::Return | Op::ReturnLocal(_) if sources.len() == 1 && defaults.is_empty() => {
@@ -115,6 +109,14 @@ impl Frameless {
             }
             _ => None,
         }
+    }
+}
+
+/// Local `i` as a source: with its literal default when it has one.
+fn local_source(defaults: &[(u16, u32)], i: u16) -> Source {
+    match defaults.iter().find(|&&(slot, _)| slot == i) {
+        Some(&(_, k)) => Source::LocalOr(i, k),
+        None => Source::Local(i),
     }
 }
 
