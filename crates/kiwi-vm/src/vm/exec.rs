@@ -108,6 +108,15 @@ fn set_member_const(obj: &Value, proto: &FnProto, k: u32, v: Value) -> KResult<(
     }
 }
 
+/// A local's value for the stack: an integer is copied here, the general clone is a call.
+#[inline(always)]
+fn local_copy(v: &Value) -> Value {
+    match v {
+        Value::Int(n) => Value::Int(*n),
+        other => other.clone(),
+    }
+}
+
 /// The error for a member instruction whose name constant is not a string (never emitted).
 fn not_a_name() -> KiwiError {
     KiwiError::new(
@@ -438,11 +447,7 @@ impl Interp {
                         }
                     }
                     Op::LoadLocal(i) => {
-                        // An integer is copied here; the general clone is a call.
-                        let v = match &task.stack[base + i as usize] {
-                            Value::Int(n) => Value::Int(*n),
-                            other => other.clone(),
-                        };
+                        let v = local_copy(&task.stack[base + i as usize]);
                         task.stack.push(v);
                     }
                     Op::StoreLocal(i) => {
@@ -1208,10 +1213,7 @@ impl Interp {
                     }
                     Op::Return | Op::ReturnLocal(_) => {
                         let result = match *op {
-                            Op::ReturnLocal(i) => match &task.stack[base + i as usize] {
-                                Value::Int(n) => Value::Int(*n),
-                                other => other.clone(),
-                            },
+                            Op::ReturnLocal(i) => local_copy(&task.stack[base + i as usize]),
                             _ => pop!(),
                         };
                         let Some(frame) = task.frames.pop() else {
