@@ -21,6 +21,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from binaries import kiwi_binary, real_python  # noqa: E402
+import write_section  # noqa: E402
 
 KIWI_PROGRAM = """\
 struct P
@@ -108,24 +111,6 @@ OPS = [
 ]
 
 
-def real_python():
-    exe = os.environ.get("PYTHON")
-    if exe:
-        return exe
-    return subprocess.run(
-        ["python3", "-c", "import sys; print(sys.executable)"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-
-
-def kiwi_binary():
-    if os.environ.get("KIWI"):
-        return os.environ["KIWI"]
-    print("building kiwi-cli (release)...", file=sys.stderr)
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "kiwi-cli"], cwd=ROOT, check=True)
-    return os.path.join(ROOT, "target", "release", "kiwi")
-
-
 def write_programs(tmp, n):
     """(name, kiwi path, python path) for every selected operation, written for n iterations."""
     wanted = os.environ.get("OPS", "").split()
@@ -180,7 +165,7 @@ def main():
     n = int(os.environ.get("N", "3000000"))
     count = os.environ.get("INSTR") == "1"
     python = real_python()
-    kiwi = kiwi_binary()
+    kiwi = kiwi_binary(ROOT)
     pyver = subprocess.run(
         [python, "-c", "import platform; print(platform.python_version())"],
         capture_output=True, text=True, check=True,
@@ -238,9 +223,6 @@ def main():
     ])
     print(report)
     if os.environ.get("WRITE") == "1":
-        sys.path.insert(0, os.path.join(ROOT, "bench"))
-        import write_section
-
         write_section.write(os.path.join(ROOT, "bench", "RESULTS.md"), "bench/interp/ops.py", report)
         print("wrote the bench/interp/ops.py section of bench/RESULTS.md", file=sys.stderr)
 

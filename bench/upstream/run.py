@@ -24,6 +24,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from binaries import kiwi_binary, real_python  # noqa: E402
+import write_section  # noqa: E402
 ROW = re.compile(r"^(\S.*?)\s{2,}(\d+)\s+([\d.]+)ms\s+([\d.]+)ms")
 
 
@@ -57,14 +60,8 @@ def main():
     script = os.path.join(upstream, "bench", "bench.kiwi")
     if not os.path.isfile(script):
         sys.exit(f"no {script}")
-    kiwi = os.environ.get("KIWI")
-    if not kiwi:
-        subprocess.run(["cargo", "build", "--release", "-q", "-p", "kiwi-cli"], cwd=ROOT, check=True)
-        kiwi = os.path.join(ROOT, "target", "release", "kiwi")
-    kiwi = os.path.abspath(kiwi)
-    python = os.environ.get("PYTHON") or subprocess.run(
-        ["python3", "-c", "import sys; print(sys.executable)"], capture_output=True, text=True
-    ).stdout.strip()
+    kiwi = kiwi_binary(ROOT)
+    python = real_python()
     runs = int(os.environ.get("RUNS", "3"))
 
     kiwi_runs, py_runs = [], []
@@ -114,9 +111,6 @@ def main():
     report = "\n".join(out)
     print(report)
     if os.environ.get("WRITE") == "1":
-        sys.path.insert(0, os.path.join(ROOT, "bench"))
-        import write_section
-
         write_section.write(os.path.join(ROOT, "bench", "RESULTS.md"), "bench/upstream/run.py", report)
 
 
