@@ -186,6 +186,10 @@ impl Value {
     pub fn deep_copy(&self) -> Value {
         let nested = |v: &Value| matches!(v, Value::List(_) | Value::Map(_));
         match self {
+            // Numbers first, copied here: through `clone` they cost a call and its dispatch
+            // on every `list.push(i)`.
+            Value::Int(i) => Value::Int(*i),
+            Value::Float(f) => Value::Float(*f),
             // The common cases (pushing a flat list or map) need no bookkeeping.
             Value::List(l) if !l.borrow().iter().any(nested) => {
                 Value::list(l.borrow().iter().map(Value::deep_copy).collect())
