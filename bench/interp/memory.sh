@@ -3,7 +3,7 @@
 # kiwi vs CPython 3.11 vs Lua 5.4, each workload's twins, same machine, same run. Every run
 # must print the workload's expected line (the same checks as run.sh).
 # Environment: KIWI=/path/to/kiwi (default: cargo build --release, then target/release/kiwi),
-#   PYTHON=, LUA= (as in run.sh), WORKLOADS="objects fib30 churn structs" (subset / order),
+#   PYTHON=, PYFLAGS=, LUA= (as in run.sh), WORKLOADS="objects fib30 churn structs" (subset / order),
 #   WRITE=1 (also put the report into its section of bench/RESULTS.md).
 set -euo pipefail
 
@@ -14,6 +14,7 @@ LUA="${LUA:-lua5.4}"
 # Expected result line of each workload (every interpreter must print it).
 source "$HERE/expected.sh"
 PYTHON="${PYTHON:-$(python3 -c 'import sys; print(sys.executable)')}"
+PYFLAGS="${PYFLAGS--S}"
 if ! command -v "$LUA" >/dev/null 2>&1 && [[ "$LUA" == lua5.4 ]]; then
   apt-get install -y -qq lua5.4 >/dev/null 2>&1 || true
 fi
@@ -47,13 +48,14 @@ report=$(mktemp)
   echo "## Interpreter workloads: peak memory (bench/interp/memory.sh)"
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); workspace HEAD $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  echo "- $("$PYTHON" -V 2>&1), $("$LUA" -v 2>&1 | awk '{print $1, $2}'); peak RSS of the whole process, start-up included"
+  echo "- $("$PYTHON" -V 2>&1)${PYFLAGS:+ ($PYFLAGS)}, $("$LUA" -v 2>&1 | awk '{print $1, $2}'); peak RSS of the whole process, start-up included"
   echo
   echo "| workload | kiwi (MiB) | CPython (MiB) | Lua (MiB) | kiwi/CPython |"
   echo "|---|---:|---:|---:|---:|"
   for w in $WORKLOADS; do
     k=$(peak_kb "$w" "$KIWI" "$HERE/$w.kiwi")
-    p=$(peak_kb "$w" "$PYTHON" "$HERE/$w.py")
+    # shellcheck disable=SC2086 # PYFLAGS is a list of options
+    p=$(peak_kb "$w" "$PYTHON" $PYFLAGS "$HERE/$w.py")
     l=$(peak_kb "$w" "$LUA" "$HERE/$w.lua")
     awk -v w="$w" -v k="$k" -v p="$p" -v l="$l" \
       'BEGIN { printf "| %s | %.1f | %.1f | %.1f | %.2f |\n", w, k/1024, p/1024, l/1024, k/p }'

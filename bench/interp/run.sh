@@ -9,6 +9,9 @@
 #   PYTHON=/path/python  CPython to compare against (default: the real
 #                        executable behind `python3`, resolved so that a pyenv
 #                        shim's start-up cost is not timed)
+#   PYFLAGS=-S           options for the timed CPython runs (default -S: no `site`
+#                        import, whose .pth files can run anything at start-up; see
+#                        bench/README.md). PYFLAGS= times the full start-up.
 #   RUNS=5               timed runs per interpreter per workload
 #   TIMEOUT=600          seconds allowed for a single run
 #   WORKLOADS="fib fib30 loop strbuild churn structs objects"   subset / order
@@ -31,6 +34,7 @@ source "$HERE/expected.sh"
 if [[ -z "${PYTHON:-}" ]]; then
   PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
 fi
+PYFLAGS="${PYFLAGS--S}"
 PYVER="$("$PYTHON" -c 'import platform; print(platform.python_implementation(), platform.python_version())')"
 if [[ "$SKIP_LUA" != 1 ]]; then
   if ! command -v "$LUA" >/dev/null 2>&1 && [[ "$LUA" == lua5.4 ]]; then
@@ -80,7 +84,7 @@ for w in $WORKLOADS; do
     echo "run.sh: unknown workload '$w'" >&2
     exit 2
   fi
-  py_cmd="$(printf '%q %q' "$PYTHON" "$HERE/$w.py")"
+  py_cmd="$(printf '%q' "$PYTHON") $PYFLAGS $(printf '%q' "$HERE/$w.py")"
   cmds=()
   [[ "$SKIP_KIWI" != 1 ]] && cmds+=("$KIWI $(printf '%q' "$HERE/$w.kiwi")")
   cmds+=("$py_cmd")
@@ -131,7 +135,7 @@ report="$(
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- kiwi: ${KIWI:-not run}${kiwi_built} (workspace HEAD $commit)"
-  echo "- python: $PYVER ($PYTHON)"
+  echo "- python: $PYVER ($PYTHON${PYFLAGS:+ $PYFLAGS})"
   [[ "$SKIP_LUA" != 1 ]] && echo "- lua: $LUAVER ($(command -v "$LUA"))"
   echo "- machine: $(nproc) CPU(s), ${cpu:-unknown CPU}, $(uname -sr)"
   echo "- median wall time of $RUNS alternating runs each, process start-up included"
