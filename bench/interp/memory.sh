@@ -13,8 +13,7 @@ WORKLOADS="${WORKLOADS:-objects fib30 churn structs strbuild}"
 LUA="${LUA:-lua5.4}"
 # Expected result line of each workload (every interpreter must print it).
 source "$HERE/expected.sh"
-PYTHON="${PYTHON:-$(python3 -c 'import sys; print(sys.executable)')}"
-PYFLAGS="${PYFLAGS--S}"
+source "$ROOT/bench/cpython.sh"
 if ! command -v "$LUA" >/dev/null 2>&1 && [[ "$LUA" == lua5.4 ]]; then
   apt-get install -y -qq lua5.4 >/dev/null 2>&1 || true
 fi

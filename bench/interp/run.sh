@@ -31,10 +31,7 @@ LUA="${LUA:-lua5.4}"
 # Expected result line of each workload (every interpreter must print it).
 source "$HERE/expected.sh"
 
-if [[ -z "${PYTHON:-}" ]]; then
-  PYTHON="$(python3 -c 'import sys; print(sys.executable)')"
-fi
-PYFLAGS="${PYFLAGS--S}"
+source "$ROOT/bench/cpython.sh"
 PYVER="$("$PYTHON" -c 'import platform; print(platform.python_implementation(), platform.python_version())')"
 if [[ "$SKIP_LUA" != 1 ]]; then
   if ! command -v "$LUA" >/dev/null 2>&1 && [[ "$LUA" == lua5.4 ]]; then
