@@ -1,4 +1,4 @@
-# The result line every twin of each workload must print (sourced by run.sh and memory.sh).
+# The result line every twin of each workload must print (sourced by run.sh, memory.sh and instructions.sh).
 # shellcheck disable=SC2034
 declare -A EXPECT=(
   [fib]="196418"
