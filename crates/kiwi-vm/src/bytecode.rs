@@ -275,6 +275,9 @@ pub struct FnProto {
     pub caches: Box<[crate::sitecache::SiteCache]>,
     /// A method simple enough to run without a frame: how (see [`crate::frameless`]).
     pub frameless: Option<Box<crate::frameless::Frameless>>,
+    /// Every instruction is one the integer loop runs, so the function's frames start there
+    /// (see `vm/fastloop.rs`).
+    pub int_loop: bool,
 }
 
 /// Where a variable lives at run time inside a function.

@@ -236,6 +236,7 @@ impl FnState {
                 .iter()
                 .enumerate()
                 .all(|(i, s)| *s == Slot::Local(i as u16));
+        let int_loop = crate::vm::fastloop::takes_all(&self.code);
         FnProto {
             name: self.name,
             params,
@@ -259,6 +260,7 @@ impl FnState {
             param_literal_defaults: Vec::new(),
             return_hint: None,
             frameless: None,
+            int_loop,
             local_names: {
                 let mut names: Vec<(Rc<str>, Slot)> = self
                     .locals

@@ -995,6 +995,9 @@ impl Interp {
                                 }
                                 // The arguments become the first locals where they lie.
                                 if enter_frame_without_callee(task, &f, argc, FrameKind::Call) {
+                                    if f.proto.int_loop {
+                                        fuel = self.run_int_loop(task, fuel);
+                                    }
                                     continue 'frames;
                                 }
                                 // The general binding wants the callee below them, as `Call`
@@ -1740,7 +1743,7 @@ fn fast_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
 /// `x op y` for the integer comparisons (`None` for other operators). A plain `bool` keeps
 /// the fused compare-and-branch free of a result value to build and drop.
 #[inline(always)]
-fn int_compare(op: BinOp, x: i64, y: i64) -> Option<bool> {
+pub(super) fn int_compare(op: BinOp, x: i64, y: i64) -> Option<bool> {
     Some(match op {
         BinOp::Lt => x < y,
         BinOp::Le => x <= y,
@@ -1755,7 +1758,7 @@ fn int_compare(op: BinOp, x: i64, y: i64) -> Option<bool> {
 /// `x op y` for the wrapping integer arithmetic an accumulating `+=`, `-=` or `*=` does
 /// (`None` for other operators).
 #[inline(always)]
-fn int_arith(op: BinOp, x: i64, y: i64) -> Option<i64> {
+pub(super) fn int_arith(op: BinOp, x: i64, y: i64) -> Option<i64> {
     Some(match op {
         BinOp::Add => x.wrapping_add(y),
         BinOp::Sub => x.wrapping_sub(y),
@@ -1766,7 +1769,7 @@ fn int_arith(op: BinOp, x: i64, y: i64) -> Option<i64> {
 
 /// `x op y` for the integer operators with a fast path; `None` defers to the general code
 /// (another operator, or `%` by zero, which raises there).
-fn int_binary(op: BinOp, x: i64, y: i64) -> Option<Value> {
+pub(super) fn int_binary(op: BinOp, x: i64, y: i64) -> Option<Value> {
     Some(match op {
         BinOp::Add => Value::Int(x.wrapping_add(y)),
         BinOp::Sub => Value::Int(x.wrapping_sub(y)),

@@ -13,6 +13,7 @@ mod deadlines;
 mod dispatch;
 mod events;
 pub(crate) mod exec;
+pub(crate) mod fastloop;
 mod frameless;
 pub(crate) mod generators;
 pub mod loader;

@@ -1,0 +1,58 @@
+//! Which functions start in the VM's integer loop (`FnProto::int_loop`): those made only of
+//! locals, integer literals, arithmetic, comparisons, loops and calls by name. What they
+//! compute is checked by the corpus (`tests/scripts/functions/integer_functions.kiwi`,
+//! `tests/scripts/tasks/integer_function_preemption.kiwi`); this checks the selection.
+
+use std::path::Path;
+
+use kiwi_vm::bytecode::Const;
+use kiwi_vm::stdlib::HostEnv;
+use kiwi_vm::Interp;
+
+/// Whether function `name` in `src` starts in the integer loop.
+fn int_loop(src: &str, name: &str) -> bool {
+    let mut interp = Interp::new(
+        HostEnv::default(),
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    );
+    let unit = interp
+        .compile_unit(Path::new("int_loop.kiwi"), src)
+        .unwrap_or_else(|d| panic!("does not compile: {:?}", d[0].error));
+    unit.proto
+        .consts
+        .iter()
+        .find_map(|c| match c {
+            Const::Proto(p) if &*p.name == name => Some(p.int_loop),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no function {name}"))
+}
+
+#[test]
+fn recursive_integer_functions_and_counting_loops_start_there() {
+    let fib = "fn fib(n)\n  if n < 2\n    return n\n  end\n  return fib(n - 1) + fib(n - 2)\nend\n";
+    assert!(int_loop(fib, "fib"));
+    let spin = "fn spin(n)\n  i = 0\n  while i >= 0 do\n    i += n\n  end\n  return i\nend\n";
+    assert!(int_loop(spin, "spin"));
+    let sum = "fn sum(a, b)\n  t = a * b % 7\n  t -= 1\n  return t\nend\n";
+    assert!(int_loop(sum, "sum"));
+}
+
+#[test]
+fn anything_else_keeps_the_general_loop() {
+    for (src, name) in [
+        ("fn f(n)\n  println n\nend\n", "f"),
+        ("fn f(s)\n  return s + \"x\"\nend\n", "f"),
+        ("fn f(n)\n  return n.to_string()\nend\n", "f"),
+        ("fn f(n)\n  try\n    return n\n  catch e\n  end\nend\n", "f"),
+        (
+            "fn f(n)\n  g = with (x) do return x + n end\n  return g(1)\nend\n",
+            "f",
+        ),
+        ("fn f(n)\n  return 1.5 * n\nend\n", "f"),
+        ("fn f(n)\n  return [n]\nend\n", "f"),
+    ] {
+        assert!(!int_loop(src, name), "{src}");
+    }
+}
