@@ -275,8 +275,8 @@ pub struct FnProto {
     pub caches: Box<[crate::sitecache::SiteCache]>,
     /// A method simple enough to run without a frame: how (see [`crate::frameless`]).
     pub frameless: Option<Box<crate::frameless::Frameless>>,
-    /// Every instruction is one the integer loop runs, so the function's frames start there
-    /// (see `vm/fastloop.rs`).
+    /// The function's frames start in the integer loop: every instruction, or every one
+    /// inside its `while` loops, is one that loop runs (see `vm/fastloop.rs`).
     pub int_loop: bool,
 }
 

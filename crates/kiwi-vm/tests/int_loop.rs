@@ -37,6 +37,9 @@ fn recursive_integer_functions_and_counting_loops_start_there() {
     assert!(int_loop(spin, "spin"));
     let sum = "fn sum(a, b)\n  t = a * b % 7\n  t -= 1\n  return t\nend\n";
     assert!(int_loop(sum, "sum"));
+    // The loop runs there; the `println` after it goes back to the general loop.
+    let main = "fn main()\n  t = 0\n  i = 0\n  while i < 10 do\n    t += i\n    i += 1\n  end\n  println t\nend\n";
+    assert!(int_loop(main, "main"));
 }
 
 #[test]
@@ -52,6 +55,14 @@ fn anything_else_keeps_the_general_loop() {
         ),
         ("fn f(n)\n  return 1.5 * n\nend\n", "f"),
         ("fn f(n)\n  return [n]\nend\n", "f"),
+        (
+            "fn f(n)\n  while n > 0 do\n    println n\n    n -= 1\n  end\nend\n",
+            "f",
+        ),
+        (
+            "fn f(n)\n  for i in [1 to n] do\n    n += i\n  end\n  return n\nend\n",
+            "f",
+        ),
     ] {
         assert!(!int_loop(src, name), "{src}");
     }

@@ -236,7 +236,7 @@ impl FnState {
                 .iter()
                 .enumerate()
                 .all(|(i, s)| *s == Slot::Local(i as u16));
-        let int_loop = crate::vm::fastloop::takes_all(&self.code);
+        let int_loop = crate::vm::fastloop::starts_there(&self.code);
         FnProto {
             name: self.name,
             params,

@@ -275,6 +275,10 @@ impl Interp {
                 }
             }
         }
+        // A task that yielded inside a function of the integer loop goes on there.
+        if task.frames.last().is_some_and(|f| f.closure.proto.int_loop) {
+            fuel = self.run_int_loop(task, fuel);
+        }
         'frames: loop {
             let Some(frame) = task.frames.last() else {
                 return Halt::Done(Value::Null);

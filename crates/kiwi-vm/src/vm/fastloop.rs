@@ -18,32 +18,49 @@ use crate::bytecode::Op;
 use crate::task::{Frame, FrameKind, Task};
 use crate::value::Value;
 
-/// Whether every instruction of `code` is one the integer loop runs (then the function's
-/// frames start there; see [`crate::bytecode::FnProto::int_loop`]).
-pub(crate) fn takes_all(code: &[Op]) -> bool {
-    code.iter().all(|op| {
-        matches!(
-            op,
-            Op::Int(_)
-                | Op::Null
-                | Op::Pop
-                | Op::LoadLocal(_)
-                | Op::StoreLocal(_)
-                | Op::LocalIntBin(..)
-                | Op::LocalIntCmpJump(..)
-                | Op::LocalsBin(..)
-                | Op::LocalsCmpJump(..)
-                | Op::BinLocalInt(..)
-                | Op::BinLocal(..)
-                | Op::Bin(_)
-                | Op::CmpJumpIfFalse(..)
-                | Op::Jump(_)
-                | Op::Loop(_)
-                | Op::CallGlobal(..)
-                | Op::Return
-                | Op::ReturnLocal(_)
-        )
-    })
+/// Whether a function with this code starts in the integer loop (see
+/// [`crate::bytecode::FnProto::int_loop`]): every instruction is one the loop runs, or the
+/// function has `while` loops and every instruction inside them is (the hot part then runs
+/// there, and what comes after a loop, a `println` say, goes back to the general loop).
+pub(crate) fn starts_there(code: &[Op]) -> bool {
+    let mut loops = code.iter().enumerate().filter_map(|(end, op)| match op {
+        Op::Loop(start) => Some((*start as usize, end)),
+        _ => None,
+    });
+    if code.iter().all(runs_here) {
+        return true;
+    }
+    let mut any = false;
+    loops.all(|(start, end)| {
+        any = true;
+        code.get(start..end)
+            .is_some_and(|body| body.iter().all(runs_here))
+    }) && any
+}
+
+/// Whether the integer loop runs `op` (when its operands are integers).
+fn runs_here(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Int(_)
+            | Op::Null
+            | Op::Pop
+            | Op::LoadLocal(_)
+            | Op::StoreLocal(_)
+            | Op::LocalIntBin(..)
+            | Op::LocalIntCmpJump(..)
+            | Op::LocalsBin(..)
+            | Op::LocalsCmpJump(..)
+            | Op::BinLocalInt(..)
+            | Op::BinLocal(..)
+            | Op::Bin(_)
+            | Op::CmpJumpIfFalse(..)
+            | Op::Jump(_)
+            | Op::Loop(_)
+            | Op::CallGlobal(..)
+            | Op::Return
+            | Op::ReturnLocal(_)
+    )
 }
 
 /// A local's value for the stack: an integer copied, anything else cloned.
