@@ -40,6 +40,9 @@ fn recursive_integer_functions_and_counting_loops_start_there() {
     // The loop runs there; the `println` after it goes back to the general loop.
     let main = "fn main()\n  t = 0\n  i = 0\n  while i < 10 do\n    t += i\n    i += 1\n  end\n  println t\nend\n";
     assert!(int_loop(main, "main"));
+    // A function value called from the loop (a local function, a lambda) is a call it takes.
+    let apply = "fn apply(f, n)\n  i = 0\n  while i < n do\n    i = f(i)\n  end\n  return i\nend\n";
+    assert!(int_loop(apply, "apply"));
 }
 
 #[test]

@@ -396,6 +396,8 @@ impl Interp {
                     if !enter_frame_in_place(task, &f, argc) {
                         let args = task.stack.split_off(at + 1);
                         enter_frame(task, f, args, FrameKind::Call);
+                    } else if f.proto.int_loop {
+                        fuel = self.run_int_loop(task, fuel);
                     }
                     continue 'frames;
                 }};

@@ -1,6 +1,6 @@
 //! The integer loop: a second, small instruction loop for functions made only of local
-//! variables, integer arithmetic and comparisons, jumps, and calls of such functions by name
-//! (`fib`, counters, index arithmetic).
+//! variables, integer arithmetic and comparisons, jumps, and calls of such functions (by name
+//! or as values) (`fib`, counters, index arithmetic).
 //!
 //! Why a second loop: in the general loop ([`super::exec`]) every instruction pays for the
 //! register pressure of ninety others, and changes inside it move unrelated workloads by
@@ -58,6 +58,7 @@ fn runs_here(op: &Op) -> bool {
             | Op::Jump(_)
             | Op::Loop(_)
             | Op::CallGlobal(..)
+            | Op::Call(_)
             | Op::Return
             | Op::ReturnLocal(_)
     )
@@ -259,6 +260,48 @@ impl Interp {
                             ip: 0,
                             base,
                             floor: base,
+                            cells: Vec::new(),
+                            handler_base: handlers.len(),
+                            kind: FrameKind::Call,
+                        });
+                        continue 'frames;
+                    }
+                    // A function value below its arguments (a local function, a lambda): as
+                    // above, with the callee's slot below the new frame's locals.
+                    Op::Call(argc) => {
+                        let argc = argc as usize;
+                        let n = stack.len();
+                        let Some(at) = n.checked_sub(argc + 1) else {
+                            hand_back!()
+                        };
+                        let Some(Value::Func(f)) = stack.get(at) else {
+                            hand_back!()
+                        };
+                        let p = &f.proto;
+                        if !p.int_loop
+                            || !p.simple_params
+                            || argc > p.params.len()
+                            || frames.len() >= MAX_FRAMES
+                            || fuel == 0
+                            || (fuel & (CLOCK_CHECK_EVERY - 1) == 0 && self.slice_overran())
+                        {
+                            hand_back!()
+                        }
+                        fuel -= 1;
+                        let callee = f.clone();
+                        let base = at + 1;
+                        let top = base + callee.proto.num_locals as usize;
+                        if n < top {
+                            stack.resize(top, Value::Null);
+                        }
+                        if let Some(caller) = frames.last_mut() {
+                            caller.ip = ip;
+                        }
+                        frames.push(Frame {
+                            closure: callee,
+                            ip: 0,
+                            base,
+                            floor: at,
                             cells: Vec::new(),
                             handler_base: handlers.len(),
                             kind: FrameKind::Call,
