@@ -13,7 +13,7 @@ use super::call::{
 use super::frameless::FramelessCall;
 use super::generators::{enter_generator, generator_of_current_frame, leave_generator, Consumer};
 use super::objects::Fallback;
-use super::{next_slots_epoch, Diagnostic, Interp, CLOCK_CHECK_EVERY, MAX_FRAMES, SLOT_CONSTANT};
+use super::{next_slots_epoch, Diagnostic, Interp, MAX_FRAMES, SLOT_CONSTANT};
 use crate::bytecode::{CaptureFrom, Const, FnProto, Op};
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::format::write_display;
@@ -110,7 +110,7 @@ fn set_member_const(obj: &Value, proto: &FnProto, k: u32, v: Value) -> KResult<(
 
 /// A local's value for the stack: an integer is copied here, the general clone is a call.
 #[inline(always)]
-fn local_copy(v: &Value) -> Value {
+pub(super) fn local_copy(v: &Value) -> Value {
     match v {
         Value::Int(n) => Value::Int(*n),
         other => other.clone(),
@@ -367,7 +367,7 @@ impl Interp {
             // re-runs it when resumed.
             macro_rules! charge_call {
                 () => {{
-                    if fuel == 0 || (fuel & (CLOCK_CHECK_EVERY - 1) == 0 && self.slice_overran()) {
+                    if self.must_yield(fuel) {
                         ip -= 1;
                         save_ip!();
                         return Halt::Yield;
@@ -537,9 +537,7 @@ impl Interp {
                     Op::Jump(t) => ip = t as usize,
                     Op::Loop(t) => {
                         ip = t as usize;
-                        if fuel == 0
-                            || (fuel & (CLOCK_CHECK_EVERY - 1) == 0 && self.slice_overran())
-                        {
+                        if self.must_yield(fuel) {
                             save_ip!();
                             return Halt::Yield;
                         }

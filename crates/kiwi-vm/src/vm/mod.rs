@@ -422,6 +422,13 @@ impl Interp {
         self.now().saturating_duration_since(self.round_start) >= SLICE_BUDGET
     }
 
+    /// Whether a task with `fuel` left must yield at a preemption point (a call or a back
+    /// edge): out of fuel, or, checked every [`CLOCK_CHECK_EVERY`] points, out of time.
+    #[inline(always)]
+    pub(crate) fn must_yield(&self, fuel: u32) -> bool {
+        fuel == 0 || (fuel & (CLOCK_CHECK_EVERY - 1) == 0 && self.slice_overran())
+    }
+
     /// Fires due timers, then gives every task that is ready one slice (a task that yields goes
     /// to the back of the queue and runs again on the next call). Returning after one round lets
     /// the host fire timers and complete I/O even while CPU-bound tasks keep the queue busy.
