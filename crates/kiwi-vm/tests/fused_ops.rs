@@ -4,31 +4,14 @@
 //! by the corpus (`tests/scripts/operators/local_integer_operand.kiwi`,
 //! `tests/scripts/operators/integer_fast_paths.kiwi`); this checks the shapes.
 
-use std::path::Path;
+mod common;
 
 use kiwi_syntax::ast::BinOp;
-use kiwi_vm::bytecode::{Const, Op};
-use kiwi_vm::stdlib::HostEnv;
-use kiwi_vm::Interp;
+use kiwi_vm::bytecode::Op;
 
 /// The code of function `name` in `src`.
 fn code_of(src: &str, name: &str) -> Vec<Op> {
-    let mut interp = Interp::new(
-        HostEnv::default(),
-        Box::new(std::io::sink()),
-        Box::new(std::io::sink()),
-    );
-    let unit = interp
-        .compile_unit(Path::new("fused.kiwi"), src)
-        .unwrap_or_else(|d| panic!("does not compile: {:?}", d[0].error));
-    unit.proto
-        .consts
-        .iter()
-        .find_map(|c| match c {
-            Const::Proto(p) if &*p.name == name => Some(p.code.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no function {name}"))
+    common::function_named(src, name).code.clone()
 }
 
 #[test]

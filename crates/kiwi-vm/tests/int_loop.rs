@@ -3,30 +3,11 @@
 //! compute is checked by the corpus (`tests/scripts/functions/integer_functions.kiwi`,
 //! `tests/scripts/tasks/integer_function_preemption.kiwi`); this checks the selection.
 
-use std::path::Path;
-
-use kiwi_vm::bytecode::Const;
-use kiwi_vm::stdlib::HostEnv;
-use kiwi_vm::Interp;
+mod common;
 
 /// Whether function `name` in `src` starts in the integer loop.
 fn int_loop(src: &str, name: &str) -> bool {
-    let mut interp = Interp::new(
-        HostEnv::default(),
-        Box::new(std::io::sink()),
-        Box::new(std::io::sink()),
-    );
-    let unit = interp
-        .compile_unit(Path::new("int_loop.kiwi"), src)
-        .unwrap_or_else(|d| panic!("does not compile: {:?}", d[0].error));
-    unit.proto
-        .consts
-        .iter()
-        .find_map(|c| match c {
-            Const::Proto(p) if &*p.name == name => Some(p.int_loop),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no function {name}"))
+    common::function_named(src, name).int_loop
 }
 
 #[test]

@@ -127,3 +127,24 @@ pub fn run(src: &str) -> Run {
 }
 
 pub mod fake_net;
+
+/// The compiled function `name` defined at the top level of `src` (panics if `src` does not
+/// compile or defines no such function).
+pub fn function_named(src: &str, name: &str) -> Rc<kiwi_vm::bytecode::FnProto> {
+    let mut interp = Interp::new(
+        HostEnv::default(),
+        Box::new(std::io::sink()),
+        Box::new(std::io::sink()),
+    );
+    let unit = interp
+        .compile_unit(Path::new("function_named.kiwi"), src)
+        .unwrap_or_else(|d| panic!("does not compile: {:?}", d[0].error));
+    unit.proto
+        .consts
+        .iter()
+        .find_map(|c| match c {
+            kiwi_vm::bytecode::Const::Proto(p) if &*p.name == name => Some(p.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no function {name}"))
+}
