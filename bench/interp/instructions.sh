@@ -15,13 +15,14 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 WORKLOADS="${WORKLOADS:-fib fib30 loop churn structs objects}"
 SKIP_PEERS="${SKIP_PEERS:-0}"
-LUA="${LUA:-lua5.4}"
 source "$HERE/expected.sh"
 source "$ROOT/bench/cpython.sh"
+source "$ROOT/bench/lua.sh"
 
 command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
-if [[ "$SKIP_PEERS" != 1 ]] && ! command -v "$LUA" >/dev/null 2>&1 && [[ "$LUA" == lua5.4 ]]; then
-  apt-get install -y -qq lua5.4 >/dev/null 2>&1 || true
+if [[ "$SKIP_PEERS" != 1 ]] && ! lua_ready; then
+  echo "instructions.sh: $LUA not found (SKIP_PEERS=1 counts kiwi only)" >&2
+  exit 1
 fi
 if [[ -z "${KIWI:-}" ]]; then
   (cd "$ROOT" && cargo build --release -q -p kiwi-cli >&2)

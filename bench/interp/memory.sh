@@ -10,14 +10,11 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 WORKLOADS="${WORKLOADS:-objects fib30 churn structs strbuild}"
-LUA="${LUA:-lua5.4}"
 # Expected result line of each workload (every interpreter must print it).
 source "$HERE/expected.sh"
 source "$ROOT/bench/cpython.sh"
-if ! command -v "$LUA" >/dev/null 2>&1 && [[ "$LUA" == lua5.4 ]]; then
-  apt-get install -y -qq lua5.4 >/dev/null 2>&1 || true
-fi
-command -v "$LUA" >/dev/null 2>&1 || { echo "memory.sh: $LUA not found" >&2; exit 1; }
+source "$ROOT/bench/lua.sh"
+lua_ready || { echo "memory.sh: $LUA not found" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || apt-get install -y -qq time >/dev/null 2>&1 || true
 [[ -x /usr/bin/time ]] || { echo "memory.sh: /usr/bin/time not found" >&2; exit 1; }
 if [[ -z "${KIWI:-}" ]]; then

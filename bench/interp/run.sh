@@ -26,19 +26,15 @@ TIMEOUT="${TIMEOUT:-600}"
 WORKLOADS="${WORKLOADS:-fib fib30 loop strbuild churn structs objects}"
 SKIP_KIWI="${SKIP_KIWI:-0}"
 SKIP_LUA="${SKIP_LUA:-0}"
-LUA="${LUA:-lua5.4}"
 
 # Expected result line of each workload (every interpreter must print it).
 source "$HERE/expected.sh"
 
 source "$ROOT/bench/cpython.sh"
+source "$ROOT/bench/lua.sh"
 PYVER="$("$PYTHON" -c 'import platform; print(platform.python_implementation(), platform.python_version())')"
 if [[ "$SKIP_LUA" != 1 ]]; then
-  if ! command -v "$LUA" >/dev/null 2>&1 && [[ "$LUA" == lua5.4 ]]; then
-    echo "installing lua5.4..." >&2
-    apt-get install -y -qq lua5.4 >/dev/null 2>&1 || true
-  fi
-  if ! command -v "$LUA" >/dev/null 2>&1; then
+  if ! lua_ready; then
     echo "run.sh: $LUA not found (SKIP_LUA=1 runs without it)" >&2
     exit 1
   fi
