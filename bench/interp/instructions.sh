@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Whole-process instructions (callgrind) of the interpreter workloads: kiwi, optionally a second
 # kiwi binary to compare a change against, CPython and Lua 5.4. Instruction counts are
-# deterministic where wall-clock time on a shared machine moves by 5% between identical runs, so
-# this is how a VM change is judged first (bench/README.md). Environment knobs:
+# deterministic where wall-clock time on a shared machine moves by several percent between
+# identical runs (bench/README.md), so
+# this is how a VM change is judged first. Environment knobs:
 #   KIWI=/path/to/kiwi   the binary to count (default: build target/release/kiwi)
 #   BASE=/path/to/kiwi   also count this binary and print KIWI's change against it
 #   PYTHON, PYFLAGS      the CPython and its options (bench/cpython.sh; default -S)
