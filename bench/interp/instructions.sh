@@ -2,8 +2,7 @@
 # Whole-process instructions (callgrind) of the interpreter workloads: kiwi, optionally a second
 # kiwi binary to compare a change against, CPython and Lua 5.4. Instruction counts are
 # deterministic where wall-clock time on a shared machine moves by several percent between
-# identical runs (bench/README.md), so
-# this is how a VM change is judged first. Environment knobs:
+# identical runs (bench/README.md), so this is how a VM change is judged first. Knobs:
 #   KIWI=/path/to/kiwi   the binary to count (default: build target/release/kiwi)
 #   BASE=/path/to/kiwi   also count this binary and print KIWI's change against it
 #   PYTHON, PYFLAGS      the CPython and its options (bench/cpython.sh; default -S)
