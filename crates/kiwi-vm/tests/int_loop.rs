@@ -1,9 +1,45 @@
 //! Which functions start in the VM's integer loop (`FnProto::int_loop`): those made only of
-//! locals, integer literals, arithmetic, comparisons, loops and calls by name. What they
-//! compute is checked by the corpus (`tests/scripts/functions/integer_functions.kiwi`,
-//! `tests/scripts/tasks/integer_function_preemption.kiwi`); this checks the selection.
+//! locals, integer literals, arithmetic, comparisons, loops and calls by name; and the
+//! corpus scripts written for that loop (`tests/scripts/functions/integer_functions.kiwi`,
+//! `tests/scripts/tasks/integer_function_preemption.kiwi`) run in-process, with little fuel
+//! too, so that Miri can check the loop's borrow of the running closure (ARCHITECTURE.md,
+//! "The running closure").
+
+use std::time::Duration;
 
 mod common;
+
+/// The `# expect:` lines of a corpus script (tests/scripts/README.md), in order.
+fn expected_stdout(src: &str) -> Vec<&str> {
+    src.lines()
+        .filter_map(|line| line.split_once("# expect: ").map(|(_, text)| text))
+        .collect()
+}
+
+/// Runs corpus script `src` and checks its stdout and exit code against its expectations.
+fn runs_as_expected(name: &str, src: &str, fuel: u32) {
+    let run = common::run_with_fuel(src, fuel, Duration::from_millis(1));
+    let out: Vec<&str> = run.out.lines().collect();
+    assert_eq!(
+        out,
+        expected_stdout(src),
+        "{name}: stdout (stderr: {})",
+        run.err
+    );
+    assert_eq!(run.code, 0, "{name}: exit code (stderr: {})", run.err);
+}
+
+#[test]
+fn the_integer_loop_scripts_print_what_they_expect() {
+    let functions = include_str!("../../../tests/scripts/functions/integer_functions.kiwi");
+    // A small fuel makes calls and back edges yield often: every frame the loop left is
+    // resumed there, with the code it borrowed from the frame.
+    for fuel in [1000, 7] {
+        runs_as_expected("integer_functions.kiwi", functions, fuel);
+    }
+    let preemption = include_str!("../../../tests/scripts/tasks/integer_function_preemption.kiwi");
+    runs_as_expected("integer_function_preemption.kiwi", preemption, 1000);
+}
 
 /// Whether function `name` in `src` starts in the integer loop.
 fn int_loop(src: &str, name: &str) -> bool {

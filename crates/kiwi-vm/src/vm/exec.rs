@@ -13,6 +13,7 @@ use super::call::{
 use super::frameless::FramelessCall;
 use super::generators::{enter_generator, generator_of_current_frame, leave_generator, Consumer};
 use super::objects::Fallback;
+use super::running::running_closure;
 use super::{next_slots_epoch, Diagnostic, Interp, MAX_FRAMES, SLOT_CONSTANT};
 use crate::bytecode::{CaptureFrom, Const, FnProto, Op};
 use crate::error::{ErrorType, KResult, KiwiError};
@@ -283,7 +284,11 @@ impl Interp {
             let Some(frame) = task.frames.last() else {
                 return Halt::Done(Value::Null);
             };
-            let closure = frame.closure.clone();
+            // SAFETY: every instruction that takes this frame off the task (`Return`, an error
+            // unwinding past it, `Yield`, a call that runs in the integer loop) goes on with
+            // `continue 'frames` or returns before `closure` is used again.
+            #[allow(unsafe_code)]
+            let closure = unsafe { running_closure(frame) };
             let mut ip = frame.ip;
             let base = frame.base;
             let proto: &FnProto = &closure.proto;

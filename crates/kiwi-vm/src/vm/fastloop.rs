@@ -14,6 +14,7 @@
 
 use super::call::{enter_frame_in_place, enter_frame_without_callee};
 use super::exec::{int_arith, int_binary, int_compare, local_copy};
+use super::running::running_closure;
 use super::{Interp, MAX_FRAMES};
 use crate::bytecode::Op;
 use crate::task::{Frame, FrameKind, Task};
@@ -75,10 +76,13 @@ impl Interp {
             let Some(frame) = task.frames.last() else {
                 return fuel;
             };
-            let closure = frame.closure.clone();
             let mut ip = frame.ip;
             let base = frame.base;
-            let code = &closure.proto.code[..];
+            // SAFETY: `code` is not used once this frame is popped: the only pop (`Return`)
+            // is followed by `continue 'frames` or a return, and nothing else in this loop
+            // pops or replaces a frame.
+            #[allow(unsafe_code)]
+            let code = &unsafe { running_closure(frame) }.proto.code[..];
             // Where the frame goes on when a call it makes returns.
             macro_rules! save_ip {
                 () => {

@@ -22,6 +22,7 @@ pub(crate) mod natives;
 mod netops;
 mod objects;
 mod report;
+mod running;
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
