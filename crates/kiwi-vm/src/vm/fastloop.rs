@@ -25,19 +25,22 @@ use crate::value::Value;
 /// function has `while` loops and every instruction inside them is (the hot part then runs
 /// there, and what comes after a loop, a `println` say, goes back to the general loop).
 pub(crate) fn starts_there(code: &[Op]) -> bool {
-    let mut loops = code.iter().enumerate().filter_map(|(end, op)| match op {
-        Op::Loop(start) => Some((*start as usize, end)),
-        _ => None,
-    });
     if code.iter().all(runs_here) {
         return true;
     }
-    let mut any = false;
-    loops.all(|(start, end)| {
-        any = true;
-        code.get(start..end)
-            .is_some_and(|body| body.iter().all(runs_here))
-    }) && any
+    let mut loops = code
+        .iter()
+        .enumerate()
+        .filter_map(|(end, op)| match op {
+            Op::Loop(start) => Some((*start as usize, end)),
+            _ => None,
+        })
+        .peekable();
+    loops.peek().is_some()
+        && loops.all(|(start, end)| {
+            code.get(start..end)
+                .is_some_and(|body| body.iter().all(runs_here))
+        })
 }
 
 /// Whether the integer loop runs `op` (when its operands are integers).
@@ -191,21 +194,14 @@ impl Interp {
                     }
                     Op::Bin(bop) => {
                         let n = task.stack.len();
-                        let r = match task.stack.get(n.wrapping_sub(2)..) {
-                            Some([Value::Int(x), Value::Int(y)]) => int_binary(bop, *x, *y),
-                            _ => None,
-                        };
+                        let r = top_two_ints(&task.stack).and_then(|(x, y)| int_binary(bop, x, y));
                         let Some(r) = r else { hand_back!() };
                         // Both operands are integers: nothing to drop, no drop glue to call.
                         std::mem::forget(task.stack.pop());
                         std::mem::forget(std::mem::replace(&mut task.stack[n - 2], r));
                     }
                     Op::CmpJumpIfFalse(bop, t) => {
-                        let n = task.stack.len();
-                        let b = match task.stack.get(n.wrapping_sub(2)..) {
-                            Some([Value::Int(x), Value::Int(y)]) => int_compare(bop, *x, *y),
-                            _ => None,
-                        };
+                        let b = top_two_ints(&task.stack).and_then(|(x, y)| int_compare(bop, x, y));
                         let Some(b) = b else { hand_back!() };
                         std::mem::forget(task.stack.pop());
                         std::mem::forget(task.stack.pop());
@@ -311,5 +307,14 @@ impl Interp {
                 }
             }
         }
+    }
+}
+
+/// The two integers on top of the value stack (`None` if either is something else).
+#[inline(always)]
+fn top_two_ints(stack: &[Value]) -> Option<(i64, i64)> {
+    match stack.get(stack.len().wrapping_sub(2)..) {
+        Some(&[Value::Int(x), Value::Int(y)]) => Some((x, y)),
+        _ => None,
     }
 }
