@@ -1,7 +1,7 @@
 //! The instruction loops borrow the running frame's closure instead of cloning its `Rc`
 //! (`vm/running.rs`, the VM's one `unsafe` function). These scripts leave a running function
 //! with its frame as the only owner (a lambda called where it was made, a global reassigned
-//! from inside the function it holds, a method of a struct redefined meanwhile) and take
+//! from inside the function it holds) and take
 //! frames off the task in every way there is (returns of each kind, an error unwinding
 //! several frames, a generator's `yield` and end, a task switch), so that a wrong borrow shows
 //! up as a wrong result here, and under Miri as undefined behaviour:
@@ -9,18 +9,11 @@
 
 mod common;
 
-/// Runs `src` with `fuel` and checks its whole stdout and a clean exit.
-fn prints(src: &str, fuel: u32, expected: &str) {
-    let run = common::run_with_fuel(src, fuel, std::time::Duration::from_millis(1));
-    assert_eq!(run.out, expected, "stderr: {}", run.err);
-    assert_eq!(run.code, 0, "stderr: {}", run.err);
-}
-
 /// Every script runs with plenty of fuel and with so little that calls and back edges yield
 /// all the time (each frame is then left and re-entered through the top of the loop).
 fn prints_at_any_fuel(src: &str, expected: &str) {
     for fuel in [1000, 3] {
-        prints(src, fuel, expected);
+        common::assert_prints("script", src, fuel, expected);
     }
 }
 

@@ -126,6 +126,14 @@ pub fn run(src: &str) -> Run {
     run_with_fuel(src, 1000, Duration::ZERO)
 }
 
+/// Runs `src` (called `name` in failure messages) with `fuel` and checks that it printed
+/// exactly `expected` and exited cleanly.
+pub fn assert_prints(name: &str, src: &str, fuel: u32, expected: &str) {
+    let run = run_with_fuel(src, fuel, Duration::from_millis(1));
+    assert_eq!(run.out, expected, "{name}: stdout (stderr: {})", run.err);
+    assert_eq!(run.code, 0, "{name}: exit code (stderr: {})", run.err);
+}
+
 pub mod fake_net;
 
 /// The compiled function `name` defined at the top level of `src` (panics if `src` does not
