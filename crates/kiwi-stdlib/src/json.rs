@@ -254,9 +254,15 @@ impl Serialize for Out<'_> {
                 }
                 seq.end()
             }
-            Value::Map(m) => self.object(s, &m.borrow()),
+            Value::Map(m) => {
+                let m = m.borrow();
+                self.object(s, m.len(), m.iter())
+            }
             Value::Obj(o) => match &**o {
-                Object::Instance(i) => self.object(s, &i.ivars.borrow()),
+                Object::Instance(i) => {
+                    let ivars = i.ivars.borrow();
+                    self.object(s, ivars.len(), ivars.iter())
+                }
                 _ => s.serialize_str(&format::to_display(self.value)),
             },
             other => s.serialize_str(&format::to_display(other)),
@@ -265,9 +271,14 @@ impl Serialize for Out<'_> {
 }
 
 impl Out<'_> {
-    fn object<S: Serializer>(&self, s: S, entries: &Map) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(entries.len()))?;
-        for (k, v) in entries.iter() {
+    fn object<'a, S: Serializer>(
+        &self,
+        s: S,
+        len: usize,
+        entries: impl Iterator<Item = (&'a Key, &'a Value)>,
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(len))?;
+        for (k, v) in entries {
             map.serialize_entry(&format::to_display(&k.0), &self.child(v).map_err(custom)?)?;
         }
         map.end()

@@ -16,6 +16,7 @@ pub mod format;
 pub mod frameless;
 pub mod function;
 pub mod idtable;
+pub mod ivars;
 pub mod methods;
 pub mod native;
 pub mod net;

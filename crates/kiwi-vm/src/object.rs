@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::function::Closure;
+use crate::ivars::{Ivars, Shape};
 use crate::sitecache::SiteCache;
 
 use crate::error::{ErrorType, KResult, KiwiError};
@@ -47,6 +48,8 @@ pub struct StructObj {
     pub statics: RefCell<Map>,
     /// `@x = value` declarations (its bases' included): what each new instance starts with.
     pub fields: Map,
+    /// The shape of a new instance: the names of `fields` (see [`crate::ivars`]).
+    pub shape: Rc<Shape>,
 }
 
 /// A method of a struct.
@@ -66,8 +69,8 @@ pub struct Method {
 pub struct InstanceObj {
     /// Its struct (an [`Object::Struct`]).
     pub class: Rc<Object>,
-    /// `@x` variables by name (without `@`), in the instance's own allocation.
-    pub ivars: RefCell<Map>,
+    /// `@x` variables by name (without `@`).
+    pub ivars: RefCell<Ivars>,
 }
 
 /// An enum: a name and its members in definition order. Members are writable
@@ -212,14 +215,18 @@ fn chain(class: &Rc<Object>) -> impl Iterator<Item = &StructObj> {
 /// variables.
 pub fn new_instance(class: &Rc<Object>) -> Value {
     let ivars = match class.as_struct() {
-        // Most defaults are null, numbers or strings: shared, not copied.
-        Some(s) if !s.fields.is_empty() => s.fields.map_values(|v| match v {
-            Value::List(_) | Value::Map(_) | Value::Bytes(_) => v.deep_copy(),
-            other => other.clone(),
-        }),
-        // The constructor is about to set a few variables: room for them at once, instead
-        // of growing from nothing on the first.
-        _ => Map::with_capacity(4),
+        Some(s) => {
+            // The constructor is about to set a few variables: room for them at once, instead
+            // of growing from nothing on the first.
+            let mut values = Vec::with_capacity(s.fields.len() + 4);
+            // Most defaults are null, numbers or strings: shared, not copied.
+            values.extend(s.fields.iter().map(|(_, v)| match v {
+                Value::List(_) | Value::Map(_) | Value::Bytes(_) => v.deep_copy(),
+                other => other.clone(),
+            }));
+            Ivars::shaped(s.shape.clone(), values)
+        }
+        None => Ivars::shaped(Shape::root([]), Vec::new()),
     };
     Value::Obj(Rc::new(Object::Instance(InstanceObj {
         class: class.clone(),
@@ -300,23 +307,30 @@ fn enum_method(e: &EnumObj, name: &str, args: &[Value]) -> Option<KResult<Value>
 /// `obj[key]` on an object: an enum's member (null if it has none); `None` if the object
 /// cannot be indexed.
 pub fn index(obj: &Object, key: &Value) -> Option<Value> {
-    let v = table(obj)?.borrow().get(&Key(key.clone())).cloned();
+    let key = Key(key.clone());
+    let v = match obj {
+        Object::Instance(i) => i.ivars.borrow().get(&key).cloned(),
+        _ => table(obj)?.borrow().get(&key).cloned(),
+    };
     Some(v.unwrap_or_default())
 }
 
-/// The variables of an object: an enum's members, a struct's statics, an instance's `@x`.
+/// The variables of an object other than an instance: an enum's members, a struct's statics.
 fn table(obj: &Object) -> Option<&RefCell<Map>> {
     match obj {
         Object::Enum(e) => Some(&e.members),
         Object::Struct(s) => Some(&s.statics),
-        Object::Instance(i) => Some(&i.ivars),
-        Object::Generator(_) => None,
+        Object::Instance(_) | Object::Generator(_) => None,
     }
 }
 
 /// `obj.name` on an object with variables (null if it has no `name`); `None` if it has none.
 /// `cache` remembers where `name` was, for the next read or write at the same site.
+#[inline]
 pub fn get_member(obj: &Object, name: &Rc<String>, cache: &SiteCache) -> Option<Value> {
+    if let Object::Instance(i) = obj {
+        return Some(i.ivars.borrow().get_cached(name, cache));
+    }
     Some(get_cached(&table(obj)?.borrow(), name, cache))
 }
 
@@ -348,6 +362,11 @@ pub fn set_member_cached(
     cache: &SiteCache,
     value: Value,
 ) -> KResult<()> {
+    if let Object::Instance(i) = obj {
+        let mut ivars = i.ivars.try_borrow_mut().map_err(|_| in_use())?;
+        ivars.set_cached(name, cache, value);
+        return Ok(());
+    }
     let mut vars = table(obj)
         .ok_or_else(not_settable)?
         .try_borrow_mut()
@@ -377,10 +396,18 @@ fn in_use() -> KiwiError {
 
 /// `obj[key] = value` / `obj.key = value` on an object.
 pub fn set_member(obj: &Object, key: &Value, value: Value) -> KResult<()> {
+    let key = Key(key.clone());
+    if let Object::Instance(i) = obj {
+        i.ivars
+            .try_borrow_mut()
+            .map_err(|_| in_use())?
+            .insert(key, value);
+        return Ok(());
+    }
     table(obj)
         .ok_or_else(not_settable)?
         .try_borrow_mut()
         .map_err(|_| in_use())?
-        .insert(Key(key.clone()), value);
+        .insert(key, value);
     Ok(())
 }

@@ -9,6 +9,8 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 
+use crate::value::Value;
+
 /// How many nested releases run directly before contents are parked.
 const MAX_NESTED: u32 = 64;
 
@@ -37,4 +39,29 @@ pub(crate) fn release<T: 'static>(contents: T) {
         }
     }
     DEPTH.set(depth);
+}
+
+/// Drops a container's values: in place when none of them holds other values (dropping them
+/// cannot recurse, and an instance of numbers and strings, freed by the million, skips the
+/// thread-local bookkeeping), else through [`release`].
+pub(crate) fn release_values(values: Vec<Value>) {
+    if values.iter().all(holds_no_values) {
+        drop(values);
+    } else {
+        release(values);
+    }
+}
+
+fn holds_no_values(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Null
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::Str(_)
+            | Value::Bytes(_)
+            | Value::Package(_)
+            | Value::Date(_)
+    )
 }

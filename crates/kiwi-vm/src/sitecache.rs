@@ -8,6 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use crate::function::Closure;
+use crate::ivars::Shape;
 use crate::object::Object;
 
 /// What one name constant of a function learned (see the module doc).
@@ -16,6 +17,12 @@ pub struct SiteCache {
     method: MethodEntry,
     base_method: MethodEntry,
     slot: Cell<usize>,
+    /// The address of the shape in which `slot` holds this site's name (0: none yet).
+    shape: Cell<usize>,
+    /// Keeps that shape alive, so that its address cannot come back as another shape's.
+    shape_kept: RefCell<Option<Rc<Shape>>>,
+    /// A shape without this site's name, and that shape with it appended.
+    growth: RefCell<Option<(Rc<Shape>, Rc<Shape>)>>,
 }
 
 impl SiteCache {
@@ -49,6 +56,35 @@ impl SiteCache {
     /// Remembers the position of this site's name in an instance's variables.
     pub fn remember_slot(&self, pos: usize) {
         self.slot.set(pos);
+        // The position is a map's now, no longer one in the shape remembered.
+        self.shape.set(0);
+    }
+
+    /// Whether [`SiteCache::slot`] is this site's name's position in instances of `shape`.
+    #[inline]
+    pub fn is_shape(&self, shape: &Rc<Shape>) -> bool {
+        self.shape.get() == Rc::as_ptr(shape) as usize
+    }
+
+    /// Remembers that instances of `shape` hold this site's name at position `pos`.
+    pub fn remember_shape(&self, shape: &Rc<Shape>, pos: usize) {
+        self.slot.set(pos);
+        self.shape.set(Rc::as_ptr(shape) as usize);
+        *self.shape_kept.borrow_mut() = Some(shape.clone());
+    }
+
+    /// The shape that `from` becomes when this site's name is set, if this site saw it last.
+    #[inline]
+    pub fn grown_shape(&self, from: &Rc<Shape>) -> Option<Rc<Shape>> {
+        match &*self.growth.borrow() {
+            Some((seen, to)) if Rc::ptr_eq(seen, from) => Some(to.clone()),
+            _ => None,
+        }
+    }
+
+    /// Remembers that setting this site's name on an instance of `from` makes it `to`.
+    pub fn remember_growth(&self, from: &Rc<Shape>, to: &Rc<Shape>) {
+        *self.growth.borrow_mut() = Some((from.clone(), to.clone()));
     }
 }
 

@@ -35,7 +35,7 @@ impl std::ops::DerefMut for Elements {
 impl Drop for Elements {
     fn drop(&mut self) {
         if !self.0.is_empty() {
-            crate::release::release(std::mem::take(&mut self.0));
+            crate::release::release_values(std::mem::take(&mut self.0));
         }
     }
 }
@@ -342,7 +342,9 @@ fn values_eq(a: &Value, b: &Value, loose: bool) -> bool {
                         continue;
                     }
                     // Compared as two hashmaps of their variables.
-                    if !pair_entries(&p.ivars.borrow(), &q.ivars.borrow(), &mut work) {
+                    let (p, q) = (p.ivars.borrow(), q.ivars.borrow());
+                    let lens = (p.len(), q.len());
+                    if !pair_entries(lens, p.iter(), |k| q.get(k), &mut work) {
                         return false;
                     }
                 }
@@ -351,7 +353,8 @@ fn values_eq(a: &Value, b: &Value, loose: bool) -> bool {
                 if !seen.insert((Rc::as_ptr(x) as usize, Rc::as_ptr(y) as usize)) {
                     continue;
                 }
-                if !pair_entries(&x.borrow(), &y.borrow(), &mut work) {
+                let (x, y) = (x.borrow(), y.borrow());
+                if !pair_entries((x.len(), y.len()), x.iter(), |k| y.get(k), &mut work) {
                     return false;
                 }
             }
@@ -363,12 +366,17 @@ fn values_eq(a: &Value, b: &Value, loose: bool) -> bool {
 
 /// Queues the value pairs of two maps for comparison (loosely, as hashmap values compare);
 /// false if their keys differ.
-fn pair_entries(x: &Map, y: &Map, work: &mut Vec<(Value, Value, bool)>) -> bool {
-    if x.len() != y.len() {
+fn pair_entries<'a>(
+    (x_len, y_len): (usize, usize),
+    x: impl Iterator<Item = (&'a Key, &'a Value)>,
+    y: impl Fn(&Key) -> Option<&'a Value>,
+    work: &mut Vec<(Value, Value, bool)>,
+) -> bool {
+    if x_len != y_len {
         return false;
     }
-    for (k, v) in x.iter() {
-        match y.get(k) {
+    for (k, v) in x {
+        match y(k) {
             Some(w) => work.push((v.clone(), w.clone(), true)),
             None => return false,
         }

@@ -120,6 +120,7 @@ impl Interp {
             is_abstract,
             methods,
             statics: std::cell::RefCell::new(statics),
+            shape: crate::ivars::Shape::root(fields.keys().cloned()),
             fields,
         })));
         if !is_abstract {
@@ -470,7 +471,7 @@ fn instance_builtin(
     let ivars = || i.ivars.borrow();
     Some(match name {
         "keys" => arity("keys", args, 0)
-            .map(|()| Value::list(ivars().keys().map(|k| k.0.clone()).collect())),
+            .map(|()| Value::list(ivars().iter().map(|(k, _)| k.0.clone()).collect())),
         "values" => arity("values", args, 0)
             .map(|()| Value::list(ivars().iter().map(|(_, v)| v.clone()).collect())),
         "get" => arity_range("get", args, 1, 2).map(|()| {
