@@ -160,7 +160,7 @@ impl Ivars {
         if let Store::Shaped { shape, values } = &self.0 {
             if cache.is_shape(shape) {
                 if let Some(v) = values.get(cache.slot()) {
-                    return v.clone();
+                    return crate::value::copy_of(v);
                 }
             }
         }

@@ -40,6 +40,16 @@ impl Drop for Elements {
     }
 }
 
+/// A clone of `v` for the hot paths (a local or a variable pushed for an operation): an
+/// integer is copied in place, where the general clone is a call.
+#[inline(always)]
+pub fn copy_of(v: &Value) -> Value {
+    match v {
+        Value::Int(n) => Value::Int(*n),
+        other => other.clone(),
+    }
+}
+
 /// A Kiwi value.
 #[derive(Clone, Default)]
 pub enum Value {

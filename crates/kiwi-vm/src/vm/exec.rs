@@ -22,7 +22,7 @@ use crate::function::Closure;
 use crate::methods;
 use crate::ops;
 use crate::task::{pack_origin, unpack_origin, Frame, FrameKind, Handler, Task};
-use crate::value::{Key, Map, Value};
+use crate::value::{copy_of, Key, Map, Value};
 
 /// Why [`Interp::run_task`] returned.
 pub(crate) enum Halt {
@@ -106,15 +106,6 @@ fn set_member_const(obj: &Value, proto: &FnProto, k: u32, v: Value) -> KResult<(
         crate::object::set_member_cached(o, name, &proto.caches[k as usize], v)
     } else {
         ops::set_index(obj, &Value::Str(name.clone()), v)
-    }
-}
-
-/// A local's value for the stack: an integer is copied here, the general clone is a call.
-#[inline(always)]
-pub(super) fn local_copy(v: &Value) -> Value {
-    match v {
-        Value::Int(n) => Value::Int(*n),
-        other => other.clone(),
     }
 }
 
@@ -458,7 +449,7 @@ impl Interp {
                         }
                     }
                     Op::LoadLocal(i) => {
-                        let v = local_copy(&task.stack[base + i as usize]);
+                        let v = copy_of(&task.stack[base + i as usize]);
                         task.stack.push(v);
                     }
                     Op::StoreLocal(i) => {
@@ -1225,7 +1216,7 @@ impl Interp {
                     }
                     Op::Return | Op::ReturnLocal(_) => {
                         let result = match *op {
-                            Op::ReturnLocal(i) => local_copy(&task.stack[base + i as usize]),
+                            Op::ReturnLocal(i) => copy_of(&task.stack[base + i as usize]),
                             _ => pop!(),
                         };
                         let Some(frame) = task.frames.pop() else {

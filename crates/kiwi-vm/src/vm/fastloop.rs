@@ -13,12 +13,12 @@
 //! have done on the same values.
 
 use super::call::{enter_frame_in_place, enter_frame_without_callee};
-use super::exec::{int_arith, int_binary, int_compare, local_copy};
+use super::exec::{int_arith, int_binary, int_compare};
 use super::running::running_closure;
 use super::{Interp, MAX_FRAMES};
 use crate::bytecode::Op;
 use crate::task::{Frame, FrameKind, Task};
-use crate::value::Value;
+use crate::value::{copy_of, Value};
 
 /// Whether a function with this code starts in the integer loop (see
 /// [`crate::bytecode::FnProto::int_loop`]): every instruction is one the loop runs, or the
@@ -117,7 +117,7 @@ impl Interp {
                     }
                     Op::LoadLocal(i) => match task.stack.get(base + i as usize) {
                         Some(v) => {
-                            let v = local_copy(v);
+                            let v = copy_of(v);
                             task.stack.push(v);
                         }
                         None => hand_back!(),
@@ -279,7 +279,7 @@ impl Interp {
                         let floor = frame.floor;
                         let result = match *op {
                             Op::ReturnLocal(i) => match task.stack.get(base + i as usize) {
-                                Some(v) => local_copy(v),
+                                Some(v) => copy_of(v),
                                 None => hand_back!(),
                             },
                             _ => task.stack.pop().unwrap_or_default(),
