@@ -14,7 +14,7 @@
 //! [`MAX_SHAPED`] variables) turns that one instance into an ordinary ordered map, which
 //! behaves exactly as the shaped form does, only without the shortcut.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::sitecache::SiteCache;
@@ -34,15 +34,26 @@ pub struct Shape {
     keys: Box<[Key]>,
     /// Shapes made from this one by appending a name (that name is their last key).
     children: RefCell<Vec<Rc<Shape>>>,
+    /// The most names of any shape in this tree, shared by all of them: a new instance has
+    /// room for that many values at once (an instance is made by the million, so neither
+    /// growing its vector on every new variable nor a fixed room fits).
+    widest: Rc<Cell<usize>>,
 }
 
 impl Shape {
     /// A root shape with these names, for a struct's declared variables.
     pub fn root(keys: impl IntoIterator<Item = Key>) -> Rc<Shape> {
+        let keys: Box<[Key]> = keys.into_iter().collect();
         Rc::new(Shape {
-            keys: keys.into_iter().collect(),
+            widest: Rc::new(Cell::new(keys.len())),
+            keys,
             children: RefCell::new(Vec::new()),
         })
+    }
+
+    /// How many values an instance starting with this shape is likely to get (see `widest`).
+    pub fn room(&self) -> usize {
+        self.widest.get()
     }
 
     /// Where `name` is among this shape's names.
@@ -65,7 +76,12 @@ impl Shape {
         let mut keys = Vec::with_capacity(self.keys.len() + 1);
         keys.extend(self.keys.iter().cloned());
         keys.push(Key(Value::Str(name.clone())));
-        let child = Shape::root(keys);
+        self.widest.set(self.widest.get().max(keys.len()));
+        let child = Rc::new(Shape {
+            keys: keys.into(),
+            children: RefCell::new(Vec::new()),
+            widest: self.widest.clone(),
+        });
         let mut children = self.children.borrow_mut();
         if children.len() < MAX_CHILDREN {
             children.push(child.clone());

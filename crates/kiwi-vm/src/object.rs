@@ -216,9 +216,8 @@ fn chain(class: &Rc<Object>) -> impl Iterator<Item = &StructObj> {
 pub fn new_instance(class: &Rc<Object>) -> Value {
     let ivars = match class.as_struct() {
         Some(s) => {
-            // The constructor is about to set a few variables: room for them at once, instead
-            // of growing from nothing on the first.
-            let mut values = Vec::with_capacity(s.fields.len() + 4);
+            // Room for the variables the constructor is about to set, too.
+            let mut values = Vec::with_capacity(s.shape.room());
             // Most defaults are null, numbers or strings: shared, not copied.
             values.extend(s.fields.iter().map(|(_, v)| match v {
                 Value::List(_) | Value::Map(_) | Value::Bytes(_) => v.deep_copy(),
