@@ -41,15 +41,26 @@ pub(crate) fn release<T: 'static>(contents: T) {
     DEPTH.set(depth);
 }
 
-/// Drops a container's values: in place when none of them holds other values (dropping them
-/// cannot recurse, and an instance of numbers and strings, freed by the million, skips the
-/// thread-local bookkeeping), else through [`release`].
+/// Drops a container's values (a list's elements, an instance's variables): in place when
+/// none of them holds other values, since dropping them cannot recurse (an instance of numbers
+/// and strings, freed by the million, skips the thread-local bookkeeping), else through
+/// [`release`].
 pub(crate) fn release_values(values: Vec<Value>) {
-    if values.iter().all(holds_no_values) {
+    if values.iter().all(owns_nothing) {
+        // Numbers and the like: only the vector's buffer to free, no drop call per value.
+        values.into_iter().for_each(std::mem::forget);
+    } else if values.iter().all(holds_no_values) {
         drop(values);
     } else {
         release(values);
     }
+}
+
+fn owns_nothing(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Date(_)
+    )
 }
 
 fn holds_no_values(v: &Value) -> bool {
