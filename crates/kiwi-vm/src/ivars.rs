@@ -278,3 +278,73 @@ impl Drop for Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(name: &str) -> Key {
+        Key(Value::str(name))
+    }
+
+    /// The shape an instance's variables have, if they are kept by shape.
+    fn shape_of(ivars: &Ivars) -> Option<*const Shape> {
+        match &ivars.0 {
+            Store::Shaped { shape, .. } => Some(Rc::as_ptr(shape)),
+            Store::Map(_) => None,
+        }
+    }
+
+    #[test]
+    fn instances_built_alike_share_one_shape() {
+        let root = Shape::root([]);
+        let (x, y) = (Rc::new("x".to_string()), Rc::new("y".to_string()));
+        let (at_x, at_y) = (SiteCache::default(), SiteCache::default());
+        let mut built = Vec::new();
+        for i in 0..3 {
+            let mut ivars = Ivars::shaped(root.clone(), Vec::new());
+            ivars.set_cached(&x, &at_x, Value::Int(i));
+            ivars.set_cached(&y, &at_y, Value::Int(10 + i));
+            built.push(ivars);
+        }
+        assert!(built.iter().all(|i| shape_of(i) == shape_of(&built[0])));
+        // Another string with the same text names the same variable.
+        assert!(matches!(built[2].get(&key("x")), Some(Value::Int(2))));
+        assert!(matches!(built[2].get_cached(&y, &at_y), Value::Int(12)));
+        // Another order is another shape, and the tree's widest shape has two names.
+        let mut reversed = Ivars::shaped(root.clone(), Vec::new());
+        reversed.insert(key("y"), Value::Null);
+        reversed.insert(key("x"), Value::Null);
+        assert_ne!(shape_of(&reversed), shape_of(&built[0]));
+        assert_eq!(root.room(), 2);
+    }
+
+    #[test]
+    fn a_shape_remembers_a_bounded_number_of_children() {
+        let root = Shape::root([]);
+        for i in 0..100 {
+            let mut ivars = Ivars::shaped(root.clone(), Vec::new());
+            ivars.insert(key(&format!("n{i}")), Value::Int(i));
+            assert!(matches!(ivars.get(&key(&format!("n{i}"))), Some(Value::Int(n)) if *n == i));
+        }
+        assert_eq!(root.children.borrow().len(), MAX_CHILDREN);
+    }
+
+    #[test]
+    fn past_the_shaped_limit_the_variables_become_a_map_in_the_same_order() {
+        let mut ivars = Ivars::shaped(Shape::root([key("first")]), vec![Value::Int(-1)]);
+        for i in 0..MAX_SHAPED as i64 + 5 {
+            ivars.insert(key(&format!("v{i}")), Value::Int(i));
+        }
+        assert_eq!(shape_of(&ivars), None);
+        assert_eq!(ivars.len(), MAX_SHAPED + 6);
+        let names: Vec<String> = ivars
+            .iter()
+            .map(|(k, _)| crate::format::to_display(&k.0))
+            .collect();
+        assert_eq!(names[0], "first");
+        assert_eq!(names[1], "v0");
+        assert_eq!(names[MAX_SHAPED + 5], format!("v{}", MAX_SHAPED + 4));
+        assert!(matches!(ivars.get(&key("v3")), Some(Value::Int(3))));
+    }
+}
