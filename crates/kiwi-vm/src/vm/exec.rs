@@ -109,6 +109,17 @@ fn set_member_const(obj: &Value, proto: &FnProto, k: u32, v: Value) -> KResult<(
     }
 }
 
+/// `list[i]` for the top two values of `stack` when they are a list and a non-negative integer
+/// within it (the general `ops::index` takes everything else, negative indexes included).
+#[inline(always)]
+fn list_element(stack: &[Value]) -> Option<Value> {
+    let [.., Value::List(list), Value::Int(i)] = stack else {
+        return None;
+    };
+    let items = list.try_borrow().ok()?;
+    items.get(usize::try_from(*i).ok()?).map(copy_of)
+}
+
 /// The error for a member instruction whose name constant is not a string (never emitted).
 fn not_a_name() -> KiwiError {
     KiwiError::new(
@@ -816,6 +827,14 @@ impl Interp {
                         task.stack.push(Value::str(s));
                     }
                     Op::Index => {
+                        // `list[i]` with an integer in range: the element read where it lies.
+                        if let Some(v) = list_element(&task.stack) {
+                            std::mem::forget(task.stack.pop());
+                            if let Some(top) = task.stack.last_mut() {
+                                *top = v;
+                            }
+                            continue;
+                        }
                         let idx = pop!();
                         let obj = pop!();
                         let r = tri!(ops::index(&obj, &idx));
