@@ -339,6 +339,7 @@ impl Interp {
     /// The function that gives the printed text of `v` when Kiwi code must run for it
     /// (objects brief §0): an instance's `to_string` method, or for a list or hashmap holding
     /// such instances, the prelude's `__kiwi_show`. `None`: `v` prints as plain data.
+    #[inline]
     pub(crate) fn shown_through(&self, v: &Value) -> Option<Rc<crate::function::Closure>> {
         match v {
             Value::Obj(_) => object::to_string_method(v).cloned(),
@@ -377,11 +378,17 @@ impl Interp {
     /// The Kiwi function `a op b` calls (with `a` and `b` as its arguments) when `a` is an
     /// instance whose struct chain defines the operator as a method; `!=` without its own
     /// method is the prelude's `not (a == b)`.
+    #[inline]
     pub(crate) fn operator_function(
         &self,
         op: kiwi_syntax::ast::BinOp,
         a: &Value,
     ) -> Option<Rc<crate::function::Closure>> {
+        // Only an instance has operator methods: every string concatenation and mixed
+        // comparison asks, so the answer for the rest comes before any lookup.
+        if !matches!(a, Value::Obj(_)) {
+            return None;
+        }
         let symbol = op.symbol();
         if let Some(f) = object::operator_method(a, symbol) {
             return Some(f.clone());
