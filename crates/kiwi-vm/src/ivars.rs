@@ -239,16 +239,7 @@ impl Ivars {
     }
 
     fn set_in_map(&mut self, name: &Rc<String>, cache: &SiteCache, value: Value) {
-        let map = self.as_map();
-        let slot = cache.slot();
-        if let Some((Key(Value::Str(k)), v)) = map.entry_at_mut(slot) {
-            if Rc::ptr_eq(k, name) {
-                *v = value;
-                return;
-            }
-        }
-        let (at, _) = map.insert_full(Key(Value::Str(name.clone())), value);
-        cache.remember_slot(at);
+        crate::object::set_cached(self.as_map(), name, cache, value);
     }
 
     /// The variables as a map, from now on (see the module doc).

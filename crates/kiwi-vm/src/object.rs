@@ -370,16 +370,21 @@ pub fn set_member_cached(
         .ok_or_else(not_settable)?
         .try_borrow_mut()
         .map_err(|_| in_use())?;
+    set_cached(&mut vars, name, cache, value);
+    Ok(())
+}
+
+/// `vars[name] = value`, first where `cache` saw `name` last (the write of [`get_cached`]).
+pub fn set_cached(vars: &mut Map, name: &Rc<String>, cache: &SiteCache, value: Value) {
     let value = match vars.entry_at_mut(cache.slot()) {
         Some((Key(Value::Str(k)), v)) if Rc::ptr_eq(k, name) => {
             *v = value;
-            return Ok(());
+            return;
         }
         _ => value,
     };
     let (pos, _) = vars.insert_full(Key(Value::Str(name.clone())), value);
     cache.remember_slot(pos);
-    Ok(())
 }
 
 fn not_settable() -> KiwiError {

@@ -170,22 +170,6 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
         (at, None)
     }
 
-    /// A copy with every value mapped by `f`, keys and positions kept (no rehashing: a struct's
-    /// field defaults become a new instance's variables in one allocation).
-    pub fn map_values(&self, f: impl Fn(&V) -> V) -> Self {
-        // A plain loop into an exact-size vector, and no index to clone for a small map: every
-        // struct instance is made here (see `object::new_instance`).
-        let mut entries = Vec::with_capacity(self.entries.len());
-        for e in &self.entries {
-            entries.push(e.as_ref().map(|(k, v)| (k.clone(), f(v))));
-        }
-        OrderedMap {
-            entries,
-            index: self.index.as_ref().filter(|i| !i.is_empty()).cloned(),
-            live: self.live,
-        }
-    }
-
     /// The value for `key`.
     pub fn get(&self, key: &K) -> Option<&V> {
         let i = self.find(key)?;

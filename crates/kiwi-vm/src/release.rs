@@ -64,15 +64,5 @@ fn owns_nothing(v: &Value) -> bool {
 }
 
 fn holds_no_values(v: &Value) -> bool {
-    matches!(
-        v,
-        Value::Null
-            | Value::Bool(_)
-            | Value::Int(_)
-            | Value::Float(_)
-            | Value::Str(_)
-            | Value::Bytes(_)
-            | Value::Package(_)
-            | Value::Date(_)
-    )
+    owns_nothing(v) || matches!(v, Value::Str(_) | Value::Bytes(_) | Value::Package(_))
 }

@@ -15,7 +15,8 @@ use crate::function::Closure;
 pub type Map = crate::ordmap::OrderedMap<Key, Value>;
 
 /// The elements of a list. A `Vec` in all but dropping: the elements go through
-/// [`crate::release::release`], so a list nested 100,000 deep is freed without deep recursion.
+/// [`crate::release::release_values`], so a list nested 100,000 deep is freed without deep
+/// recursion.
 #[derive(Clone, Default)]
 pub struct Elements(pub Vec<Value>);
 
