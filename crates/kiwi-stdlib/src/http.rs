@@ -153,16 +153,16 @@ fn dispatch_args(a: &[Value]) -> KResult<kiwi_vm::vm::AcceptArgs> {
 /// The handler `routes` (method -> {path -> handler}) has for request record `raw`'s method
 /// (field 2) and path (field 3).
 fn exact_route(routes: &kiwi_vm::value::Map, raw: &Value) -> Option<Value> {
-    use kiwi_vm::value::Key;
+    use kiwi_vm::value::KeyRef;
     let Value::List(fields) = raw else {
         return None;
     };
     let fields = fields.borrow();
     let (method, path) = (fields.get(2)?, fields.get(3)?);
-    let Value::Map(paths) = routes.get(&Key(method.clone()))? else {
+    let Value::Map(paths) = routes.get(&KeyRef(method))? else {
         return None;
     };
-    let handler = paths.try_borrow().ok()?.get(&Key(path.clone())).cloned();
+    let handler = paths.try_borrow().ok()?.get(&KeyRef(path)).cloned();
     handler
 }
 

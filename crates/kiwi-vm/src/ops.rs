@@ -12,7 +12,7 @@ use kiwi_syntax::ast::{BinOp, UnOp};
 
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::format::write_display;
-use crate::value::{loose_eq, Elements, Key, Value};
+use crate::value::{loose_eq, Elements, Key, KeyRef, Value};
 
 /// The most elements a range or list repetition may produce. Beyond this a script gets a
 /// catchable error instead of the process aborting on a failed allocation.
@@ -418,7 +418,7 @@ fn contains(needle: &Value, haystack: &Value) -> KResult<Value> {
                 ))
             }
         },
-        Value::Map(m) => m.borrow().contains_key(&Key(needle.clone())),
+        Value::Map(m) => m.borrow().contains_key(&KeyRef(needle)),
         Value::Bytes(bytes) => match needle {
             Value::Int(i) if (0..=255).contains(i) => bytes.borrow().contains(&(*i as u8)),
             _ => {
@@ -614,11 +614,7 @@ pub fn index(obj: &Value, idx: &Value) -> KResult<Value> {
                 .map(|i| items[i].clone())
                 .ok_or_else(|| error(ErrorType::IndexError, LIST_OOB))
         }
-        Value::Map(m) => Ok(m
-            .borrow()
-            .get(&Key(idx.clone()))
-            .cloned()
-            .unwrap_or_default()),
+        Value::Map(m) => Ok(m.borrow().get(&KeyRef(idx)).cloned().unwrap_or_default()),
         Value::Str(s) => {
             let i = to_index(idx, STRING_OOB)?;
             usize::try_from(i)

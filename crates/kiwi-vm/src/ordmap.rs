@@ -5,31 +5,104 @@
 //! leaves a tombstone that iteration skips, and the entry vector is compacted once tombstones
 //! outnumber live entries, so every operation stays amortised O(1).
 //!
-//! The index uses foldhash with a per-process random seed: several times faster than SipHash
-//! on short keys, and still seeded so that a peer cannot precompute colliding keys.
+//! The layout is CPython's compact dict: the entries in a vector, and an index of 8-byte slots
+//! (32 bits of the key's hash and the entry's position) in a `hashbrown::HashTable`. A lookup
+//! touches the index, then the one entry whose slot carries the same hash; the index holds no
+//! copy of a key, so inserting does not clone it, growing the index rehashes no key (the slot
+//! keeps its hash) and freeing the map walks the keys once. The hash is foldhash with a
+//! per-process random seed: several times faster than SipHash on short keys, and still seeded
+//! so that a peer cannot precompute colliding keys.
 
-use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
 
-type Index<K> = HashMap<K, usize, foldhash::fast::RandomState>;
+use hashbrown::HashTable;
 
 /// Up to this many entries a map has no hash index: a lookup compares the keys in turn, which
 /// for a struct instance's few variables or a small record is faster than hashing, and
 /// creating the map allocates one vector instead of two tables.
 const SMALL: usize = 8;
 
+/// What a lookup can be asked with: the key type itself, or a borrowed form of it that hashes
+/// alike (`value::KeyRef`, so that `map[k]` need not copy `k` into a key first).
+pub trait Lookup<K>: Hash {
+    /// Whether `key` is the one looked for.
+    fn matches(&self, key: &K) -> bool;
+}
+
+impl<K: Hash + Eq> Lookup<K> for K {
+    #[inline]
+    fn matches(&self, key: &K) -> bool {
+        self == key
+    }
+}
+
+/// One index slot: 32 bits of the key's hash (enough to skip nearly every other key without
+/// reading its entry, and to rehash without the key) and the entry's position.
+#[derive(Clone, Copy)]
+struct Slot {
+    hash: u32,
+    pos: u32,
+}
+
+/// The hash index of a map past [`SMALL`] entries.
+#[derive(Clone)]
+struct Index {
+    slots: HashTable<Slot>,
+    hasher: foldhash::fast::RandomState,
+}
+
+/// The 64-bit hash the table works with, rebuilt from a slot's 32 bits: `hashbrown` takes
+/// the bucket from the low bits and its 7-bit tag from the top ones, so both halves carry them.
+#[inline]
+fn spread(hash: u32) -> u64 {
+    (u64::from(hash) << 32) | u64::from(hash)
+}
+
+impl Index {
+    fn with_capacity(n: usize) -> Box<Self> {
+        Box::new(Index {
+            slots: HashTable::with_capacity(n),
+            hasher: Default::default(),
+        })
+    }
+
+    #[inline]
+    fn hash_of<Q: Hash + ?Sized>(&self, key: &Q) -> u32 {
+        let h = self.hasher.hash_one(key);
+        (h ^ (h >> 32)) as u32
+    }
+
+    /// Records that the entry at `pos` has the key hashing to `hash` (known to be absent).
+    fn add(&mut self, hash: u32, pos: usize) {
+        let slot = Slot {
+            hash,
+            pos: position(pos),
+        };
+        self.slots
+            .insert_unique(spread(hash), slot, |s| spread(s.hash));
+    }
+}
+
+/// A position as a slot stores it. A map cannot reach 2^32 entries (their 32-byte entries
+/// alone would take 128 GiB), so this never saturates in practice; saturating keeps the
+/// conversion free of a panic path.
+#[inline]
+fn position(pos: usize) -> u32 {
+    u32::try_from(pos).unwrap_or(u32::MAX)
+}
+
 /// An insertion-ordered map (the subset of `IndexMap`'s API the runtime uses). Its entries are
 /// dropped through [`crate::release::release`] (hence `'static`), so a chain of maps nested
 /// 100,000 deep is freed without deep recursion.
 ///
 /// While it is small (see [`SMALL`]) it has no `index` (or an empty one) and every live entry
-/// is found by a scan; once it grows past that, `index` holds every live key. The index is
-/// boxed and made only then: most maps (struct instances, records, small literals) never
-/// need one, and skip making a hasher and carrying an empty table.
+/// is found by a scan; once it grows past that, `index` holds a slot for every live key. The
+/// index is boxed and made only then: most maps (struct instances, records, small literals)
+/// never need one, and skip making a hasher and carrying an empty table.
 #[derive(Clone)]
 pub struct OrderedMap<K: 'static, V: 'static> {
     entries: Vec<Option<(K, V)>>,
-    index: Option<Box<Index<K>>>,
+    index: Option<Box<Index>>,
     live: usize,
 }
 
@@ -43,7 +116,7 @@ impl<K: 'static, V: 'static> Default for OrderedMap<K, V> {
     }
 }
 
-impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
+impl<K: Hash + Eq + 'static, V: 'static> OrderedMap<K, V> {
     /// An empty map.
     pub fn new() -> Self {
         Self::default()
@@ -51,11 +124,9 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
 
     /// An empty map with room for `n` entries.
     pub fn with_capacity(n: usize) -> Self {
-        let index =
-            (n > SMALL).then(|| Box::new(Index::with_capacity_and_hasher(n, Default::default())));
         OrderedMap {
             entries: Vec::with_capacity(n),
-            index,
+            index: (n > SMALL).then(|| Index::with_capacity(n)),
             live: 0,
         }
     }
@@ -70,29 +141,43 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
         self.live == 0
     }
 
-    /// Whether lookups scan the entries (no index). An indexed map whose keys were all
-    /// removed may count as small again: it then has no live entry to miss.
-    fn is_small(&self) -> bool {
-        let indexed = match &self.index {
-            Some(index) => !index.is_empty(),
-            None => false,
-        };
-        !indexed && self.entries.len() <= SMALL
+    /// The index, while lookups go through it. An indexed map whose keys were all removed
+    /// may count as small again: it then has no live entry to miss.
+    #[inline]
+    fn indexed(&self) -> Option<&Index> {
+        match &self.index {
+            Some(index) if !index.slots.is_empty() => Some(index),
+            _ if self.entries.len() <= SMALL => None,
+            // Past SMALL entries (tombstones included) with an empty index: every key was
+            // removed, so the index is still the one to ask (and it answers "absent").
+            index => index.as_deref(),
+        }
     }
 
     /// Position of `key` in the entry vector.
-    fn find(&self, key: &K) -> Option<usize> {
-        if self.is_small() {
-            self.entries
+    #[inline]
+    fn find<Q: Lookup<K> + ?Sized>(&self, key: &Q) -> Option<usize> {
+        match self.indexed() {
+            None => self
+                .entries
                 .iter()
-                .position(|e| matches!(e, Some((k, _)) if k == key))
-        } else {
-            self.index.as_ref().and_then(|i| i.get(key)).copied()
+                .position(|e| matches!(e, Some((k, _)) if key.matches(k))),
+            Some(index) => {
+                let hash = index.hash_of(key);
+                let entries = &self.entries;
+                index
+                    .slots
+                    .find(spread(hash), |s| {
+                        s.hash == hash
+                            && matches!(entries.get(s.pos as usize), Some(Some((k, _))) if key.matches(k))
+                    })
+                    .map(|s| s.pos as usize)
+            }
         }
     }
 
     /// Position of `key` among the entries (see [`OrderedMap::entry_at`]).
-    pub fn position(&self, key: &K) -> Option<usize> {
+    pub fn position<Q: Lookup<K> + ?Sized>(&self, key: &Q) -> Option<usize> {
         self.find(key)
     }
 
@@ -115,7 +200,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
     /// Appends `key`, which the caller knows is not in the map, without looking for it first
     /// (while the map is small; past that the index must learn it, as `insert` does).
     pub fn insert_new(&mut self, key: K, value: V) {
-        if self.is_small() && self.entries.len() < SMALL {
+        if self.indexed().is_none() && self.entries.len() < SMALL {
             self.entries.push(Some((key, value)));
             self.live += 1;
         } else {
@@ -126,7 +211,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
     /// [`OrderedMap::insert`], also giving the entry's position.
     pub fn insert_full(&mut self, key: K, value: V) -> (usize, Option<V>) {
         let at = self.entries.len();
-        if self.is_small() {
+        if self.indexed().is_none() {
             // One scan settles both cases: most inserts into a small map (an instance's
             // constructor, a record literal) add a key.
             for (i, e) in self.entries.iter_mut().enumerate() {
@@ -136,34 +221,36 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
                     }
                 }
             }
-            if at == SMALL {
+            if at >= SMALL {
                 // Growing past small: index the live entries where they are (positions must
                 // not move: a `for` loop over the map walks them by position).
-                let index = self.index.get_or_insert_with(Default::default);
+                let index = self
+                    .index
+                    .get_or_insert_with(|| Index::with_capacity(2 * SMALL));
                 for (i, e) in self.entries.iter().enumerate() {
                     if let Some((k, _)) = e {
-                        index.insert(k.clone(), i);
+                        let hash = index.hash_of(k);
+                        index.add(hash, i);
                     }
                 }
-                index.insert(key.clone(), at);
+                let hash = index.hash_of(&key);
+                index.add(hash, at);
             }
-        } else {
+        } else if let Some(index) = self.index.as_mut() {
             // One hash for the lookup and the insertion.
-            let index = self.index.get_or_insert_with(Default::default);
-            match index.entry(key.clone()) {
-                std::collections::hash_map::Entry::Occupied(slot) => {
-                    let i = *slot.get();
-                    if let Some((_, v)) = self.entries[i].as_mut() {
-                        return (i, Some(std::mem::replace(v, value)));
-                    }
-                    // An index entry always names a live entry; should it not, the key is
-                    // re-pointed at the new one below.
-                    *slot.into_mut() = at;
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(at);
+            let hash = index.hash_of(&key);
+            let entries = &mut self.entries;
+            let found = index.slots.find(spread(hash), |s| {
+                s.hash == hash
+                    && matches!(entries.get(s.pos as usize), Some(Some((k, _))) if *k == key)
+            });
+            if let Some(&Slot { pos, .. }) = found {
+                let i = pos as usize;
+                if let Some(Some((_, v))) = entries.get_mut(i) {
+                    return (i, Some(std::mem::replace(v, value)));
                 }
             }
+            index.add(hash, at);
         }
         self.entries.push(Some((key, value)));
         self.live += 1;
@@ -171,30 +258,40 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
     }
 
     /// The value for `key`.
-    pub fn get(&self, key: &K) -> Option<&V> {
+    #[inline]
+    pub fn get<Q: Lookup<K> + ?Sized>(&self, key: &Q) -> Option<&V> {
         let i = self.find(key)?;
         self.entries[i].as_ref().map(|(_, v)| v)
     }
 
     /// The value for `key`, mutably.
-    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+    pub fn get_mut<Q: Lookup<K> + ?Sized>(&mut self, key: &Q) -> Option<&mut V> {
         let i = self.find(key)?;
         self.entries[i].as_mut().map(|(_, v)| v)
     }
 
     /// Whether `key` is present.
-    pub fn contains_key(&self, key: &K) -> bool {
+    pub fn contains_key<Q: Lookup<K> + ?Sized>(&self, key: &Q) -> bool {
         self.find(key).is_some()
     }
 
     /// Removes `key`, keeping the order of the others. Returns its value.
-    pub fn shift_remove(&mut self, key: &K) -> Option<V> {
-        let i = if self.is_small() {
-            self.find(key)?
-        } else {
-            self.index.as_mut()?.remove(key)?
+    pub fn shift_remove<Q: Lookup<K> + ?Sized>(&mut self, key: &Q) -> Option<V> {
+        let i = match self.indexed() {
+            None => self.find(key)?,
+            Some(_) => {
+                let index = self.index.as_mut()?;
+                let hash = index.hash_of(key);
+                let entries = &self.entries;
+                let slot = index.slots.find_entry(spread(hash), |s| {
+                    s.hash == hash
+                        && matches!(entries.get(s.pos as usize), Some(Some((k, _))) if key.matches(k))
+                });
+                let (removed, _) = slot.ok()?.remove();
+                removed.pos as usize
+            }
         };
-        let (_, v) = self.entries[i].take()?;
+        let (_, v) = self.entries.get_mut(i)?.take()?;
         self.live -= 1;
         let dead = self.entries.len() - self.live;
         if dead > 16 && dead > self.live {
@@ -203,14 +300,20 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
         Some(v)
     }
 
+    /// Drops the tombstones; the index's slots follow their entries to their new positions.
     fn compact(&mut self) {
+        let mut moved_to = Vec::with_capacity(self.entries.len());
+        let mut next = 0u32;
+        for e in &self.entries {
+            moved_to.push(next);
+            next += u32::from(e.is_some());
+        }
         self.entries.retain(Option::is_some);
-        let Some(index) = self.index.as_mut() else {
-            return;
-        };
-        for (i, (k, _)) in self.entries.iter().flatten().enumerate() {
-            if let Some(slot) = index.get_mut(k) {
-                *slot = i;
+        if let Some(index) = self.index.as_mut() {
+            for slot in index.slots.iter_mut() {
+                if let Some(&to) = moved_to.get(slot.pos as usize) {
+                    slot.pos = to;
+                }
             }
         }
     }
@@ -259,7 +362,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> OrderedMap<K, V> {
     }
 }
 
-impl<K: Hash + Eq + Clone + 'static, V: 'static> Extend<(K, V)> for OrderedMap<K, V> {
+impl<K: Hash + Eq + 'static, V: 'static> Extend<(K, V)> for OrderedMap<K, V> {
     fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
         for (k, v) in iter {
             self.insert(k, v);
@@ -267,7 +370,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> Extend<(K, V)> for OrderedMap<K
     }
 }
 
-impl<K: Hash + Eq + Clone + 'static, V: 'static> FromIterator<(K, V)> for OrderedMap<K, V> {
+impl<K: Hash + Eq + 'static, V: 'static> FromIterator<(K, V)> for OrderedMap<K, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut m = OrderedMap::new();
         m.extend(iter);
@@ -275,7 +378,7 @@ impl<K: Hash + Eq + Clone + 'static, V: 'static> FromIterator<(K, V)> for Ordere
     }
 }
 
-impl<K: Hash + Eq + Clone + 'static, V: 'static> IntoIterator for OrderedMap<K, V> {
+impl<K: Hash + Eq + 'static, V: 'static> IntoIterator for OrderedMap<K, V> {
     type Item = (K, V);
     type IntoIter = std::iter::Flatten<std::vec::IntoIter<Option<(K, V)>>>;
 
@@ -320,6 +423,31 @@ mod tests {
         assert_eq!(keys, want);
         assert_eq!(m.len(), want.len());
         assert_eq!(m.get(&61), Some(&610));
+    }
+
+    /// Compaction moves entries; every slot must follow its entry, found by key and by
+    /// position, through several compactions and a regrowth.
+    #[test]
+    fn slots_follow_entries_through_compaction() {
+        let mut m = OrderedMap::new();
+        for i in 0..1000u32 {
+            m.insert(format!("key{i}"), i);
+        }
+        for i in (0..1000u32).filter(|i| i % 10 != 0) {
+            assert_eq!(m.shift_remove(&format!("key{i}")), Some(i));
+        }
+        for i in 1000..1200u32 {
+            m.insert(format!("key{i}"), i);
+        }
+        let want: Vec<u32> = (0..1000).step_by(10).chain(1000..1200).collect();
+        assert_eq!(m.values().copied().collect::<Vec<_>>(), want);
+        for &i in &want {
+            let key = format!("key{i}");
+            let pos = m.position(&key).expect("a live key is found");
+            assert_eq!(m.entry_at(pos), Some((&key, &i)));
+        }
+        assert!(!m.contains_key(&"key1".to_string()));
+        assert!(m.entries.len() < 2 * m.len());
     }
 
     #[test]

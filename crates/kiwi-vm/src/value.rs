@@ -454,18 +454,39 @@ impl From<&str> for Key {
 impl PartialEq for Key {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
-        // String keys (instance variables, record fields) settle here without a call.
-        match (&self.0, &other.0) {
-            // Names are shared constants (equal by pointer); distinct ones mostly differ in
-            // length or first byte, which settles them without a memcmp call.
-            (Value::Str(a), Value::Str(b)) => {
-                Rc::ptr_eq(a, b)
-                    || (a.len() == b.len()
-                        && a.as_bytes().first() == b.as_bytes().first()
-                        && a == b)
-            }
-            (a, b) => strict_eq(a, b),
+        key_eq(&self.0, &other.0)
+    }
+}
+
+/// Key equality: type-strict, with string keys settled without a call.
+#[inline]
+fn key_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        // Names are shared constants (equal by pointer); distinct ones mostly differ in
+        // length or first byte, which settles them without a memcmp call.
+        (Value::Str(a), Value::Str(b)) => {
+            Rc::ptr_eq(a, b)
+                || (a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b)
         }
+        (a, b) => strict_eq(a, b),
+    }
+}
+
+/// A borrowed hashmap key: looks a value up without copying it into a [`Key`] (whose hash
+/// and equality it shares).
+pub struct KeyRef<'a>(pub &'a Value);
+
+impl Hash for KeyRef<'_> {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_value(self.0, state, 0);
+    }
+}
+
+impl crate::ordmap::Lookup<Key> for KeyRef<'_> {
+    #[inline]
+    fn matches(&self, key: &Key) -> bool {
+        key_eq(self.0, &key.0)
     }
 }
 
@@ -544,6 +565,54 @@ mod tests {
         // Break both cycles so the test does not leak.
         rc.borrow_mut().clear();
         crc.borrow_mut().clear();
+    }
+}
+
+#[cfg(test)]
+mod key_ref_tests {
+    use super::*;
+
+    /// A borrowed key finds exactly what an owned one finds, in a small (scanned) map and in
+    /// an indexed one: type-strict, -0.0 as 0.0, strings and lists by content.
+    #[test]
+    fn finds_what_a_key_finds() {
+        let keys = [
+            Value::Int(1),
+            Value::Float(1.0),
+            Value::str("1"),
+            Value::Float(-0.0),
+            Value::Bool(true),
+            Value::list(vec![Value::Int(1), Value::str("a")]),
+        ];
+        let probes = [
+            Value::Int(1),
+            Value::Float(1.0),
+            Value::str("1"),
+            Value::Float(0.0),
+            Value::Int(0),
+            Value::Bool(true),
+            Value::Int(2),
+            Value::list(vec![Value::Int(1), Value::str("a")]),
+            Value::list(vec![Value::Float(1.0), Value::str("a")]),
+        ];
+        for padding in [0, 20] {
+            let mut m = Map::new();
+            for (i, k) in keys.iter().enumerate() {
+                m.insert(Key(k.clone()), Value::Int(i as i64));
+            }
+            for i in 0..padding {
+                m.insert(Key(Value::Int(100 + i)), Value::Null);
+            }
+            for p in &probes {
+                let by_key = m.get(&Key(p.clone())).cloned();
+                assert_eq!(
+                    format!("{:?}", m.get(&KeyRef(p)).cloned()),
+                    format!("{by_key:?}")
+                );
+            }
+            assert!(m.get(&KeyRef(&Value::Float(0.0))).is_some());
+            assert!(m.get(&KeyRef(&Value::Int(0))).is_none());
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::error::KResult;
-use crate::value::{Key, Map, Value};
+use crate::value::{Key, KeyRef, Map, Value};
 
 use super::any;
 use super::check::{self, arity, arity_range, invalid};
@@ -18,9 +18,9 @@ pub fn call(m: &MapRef, recv: &Value, name: &str, args: &[Value]) -> Option<KRes
         "size" | "length" => arity(name, args, 0)
             .map(|()| Value::Int(i64::try_from(m.borrow().len()).unwrap_or(i64::MAX))),
         "has_key" => arity("has_key", args, 1)
-            .map(|()| Value::Bool(m.borrow().contains_key(&Key(args[0].clone())))),
+            .map(|()| Value::Bool(m.borrow().contains_key(&KeyRef(&args[0])))),
         "get" => arity_range("get", args, 1, 2).map(|()| {
-            let found = m.borrow().get(&Key(args[0].clone())).cloned();
+            let found = m.borrow().get(&KeyRef(&args[0])).cloned();
             found.unwrap_or_else(|| args.get(1).cloned().unwrap_or_default())
         }),
         "keys" => arity("keys", args, 0)
@@ -30,7 +30,7 @@ pub fn call(m: &MapRef, recv: &Value, name: &str, args: &[Value]) -> Option<KRes
         }
         "set" => set(m, recv, args),
         "remove" => arity("remove", args, 1).map(|()| {
-            with_map(m, |map| map.shift_remove(&Key(args[0].clone())));
+            with_map(m, |map| map.shift_remove(&KeyRef(&args[0])));
             recv.clone()
         }),
         "merge" => merge(m, recv, args),

@@ -22,7 +22,7 @@ use crate::function::Closure;
 use crate::methods;
 use crate::ops;
 use crate::task::{pack_origin, unpack_origin, Frame, FrameKind, Handler, Task};
-use crate::value::{copy_of, Key, Map, Value};
+use crate::value::{copy_of, Key, KeyRef, Map, Value};
 
 /// Why [`Interp::run_task`] returned.
 pub(crate) enum Halt {
@@ -1412,11 +1412,9 @@ impl Interp {
                         task.stack[s + 1] = Value::Int(i + 1);
                         let second = if two {
                             Some(match &task.stack[s + 2] {
-                                Value::Map(m) => m
-                                    .borrow()
-                                    .get(&Key(item.clone()))
-                                    .cloned()
-                                    .unwrap_or_default(),
+                                Value::Map(m) => {
+                                    m.borrow().get(&KeyRef(&item)).cloned().unwrap_or_default()
+                                }
                                 _ => Value::Int(i),
                             })
                         } else {
