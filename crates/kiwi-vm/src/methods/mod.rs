@@ -72,16 +72,19 @@ fn call_method_general(recv: &Value, name: &str, args: &[Value]) -> Option<KResu
         .or_else(|| wrong_receiver(recv, name, args))
 }
 
-/// Whether builtin method `name` with `args` does a bounded amount of work whatever the size
-/// of its receiver, though it may return the receiver or a large element (`push`, `get`):
+/// Whether builtin method `name` of `recv` with `args` does a bounded amount of work whatever
+/// the size of its receiver, though it may return the receiver or a large element (`push`,
+/// `get`, a hashmap's `remove`):
 /// after it the VM need not read the clock to see whether the task has run too long (see
 /// `Value::is_bulky`). The methods that store a copy of their argument count only while that
 /// argument is not bulky itself.
 #[inline(never)]
-pub fn takes_constant_time(name: &str, args: &[Value]) -> bool {
+pub fn takes_constant_time(recv: &Value, name: &str, args: &[Value]) -> bool {
     match name {
         "push" | "append" | "enqueue" | "set" => !args.iter().any(Value::is_bulky),
         "pop" | "get" | "first" | "last" | "size" | "length" | "has_key" => true,
+        // A list's `remove` shifts what follows; a hashmap's leaves a tombstone.
+        "remove" => matches!(recv, Value::Map(_)),
         _ => false,
     }
 }
@@ -164,15 +167,30 @@ mod tests {
         let small = Value::list(vec![Value::Int(1)]);
         let bulky = Value::list(vec![Value::Int(1); 5000]);
         assert!(bulky.is_bulky() && !small.is_bulky());
-        assert!(takes_constant_time("push", std::slice::from_ref(&small)));
-        assert!(takes_constant_time("get", &[Value::Int(3)]));
+        let map = Value::Map(Default::default());
+        assert!(takes_constant_time(
+            &bulky,
+            "push",
+            std::slice::from_ref(&small)
+        ));
+        assert!(takes_constant_time(&bulky, "get", &[Value::Int(3)]));
+        assert!(takes_constant_time(&map, "remove", &[Value::Int(3)]));
+        assert!(!takes_constant_time(&bulky, "remove", &[Value::Int(3)]));
         // Storing a copy of a bulky argument is work of its own.
-        assert!(!takes_constant_time("push", std::slice::from_ref(&bulky)));
-        assert!(!takes_constant_time("set", &[Value::Int(0), bulky]));
+        assert!(!takes_constant_time(
+            &bulky,
+            "push",
+            std::slice::from_ref(&bulky)
+        ));
+        assert!(!takes_constant_time(
+            &map,
+            "set",
+            &[Value::Int(0), bulky.clone()]
+        ));
         for slow in [
             "sort", "join", "keys", "split", "concat", "reverse", "contains",
         ] {
-            assert!(!takes_constant_time(slow, &[]), "{slow}");
+            assert!(!takes_constant_time(&bulky, slow, &[]), "{slow}");
         }
     }
 
