@@ -9,6 +9,8 @@ use crate::function::Closure;
 use crate::task::{Frame, FrameKind, Task};
 use crate::value::Value;
 
+use super::push::push_made;
+
 /// Pushes a frame for `callee`. The callee value must already sit on the stack; `args` are the
 /// positional arguments. Missing arguments are null, extras are dropped or go to `*rest`.
 pub fn enter_frame(task: &mut Task, callee: Rc<Closure>, mut args: Vec<Value>, kind: FrameKind) {
@@ -105,13 +107,15 @@ fn enter_frame_at(
     if task.stack.len() < top {
         task.stack.resize(top, Value::Null);
     }
-    task.frames.push(Frame {
+    let handler_base = task.handlers.len();
+    // Built where it goes (see `push.rs`).
+    push_made(&mut task.frames, || Frame {
         closure: callee.clone(),
         ip: 0,
         base,
         floor,
         cells: Vec::new(),
-        handler_base: task.handlers.len(),
+        handler_base,
         kind,
     });
     true

@@ -13,6 +13,7 @@ use super::call::{
 use super::frameless::FramelessCall;
 use super::generators::{enter_generator, generator_of_current_frame, leave_generator, Consumer};
 use super::objects::Fallback;
+use super::push::push_made;
 use super::running::running_closure;
 use super::{next_slots_epoch, Diagnostic, Interp, MAX_FRAMES, SLOT_CONSTANT};
 use crate::bytecode::{CaptureFrom, Const, FnProto, Op};
@@ -628,8 +629,7 @@ impl Interp {
                     }
                     Op::LocalIntBin(slot, k, bop) => {
                         if let Value::Int(x) = task.stack[base + slot as usize] {
-                            if let Some(r) = int_binary(bop, x, i64::from(k)) {
-                                task.stack.push(r);
+                            if push_int_binary(&mut task.stack, bop, x, i64::from(k)) {
                                 ip += 3;
                             }
                         }
@@ -642,12 +642,11 @@ impl Interp {
                         }
                     }
                     Op::LocalsBin(a, b, bop) => {
-                        if let (Value::Int(x), Value::Int(y)) = (
+                        if let (&Value::Int(x), &Value::Int(y)) = (
                             &task.stack[base + a as usize],
                             &task.stack[base + b as usize],
                         ) {
-                            if let Some(r) = int_binary(bop, *x, *y) {
-                                task.stack.push(r);
+                            if push_int_binary(&mut task.stack, bop, x, y) {
                                 ip += 3;
                             }
                         }
@@ -1180,6 +1179,7 @@ impl Interp {
                                     // that list back, but took no time: no clock read for it.
                                     let bulky = v.is_bulky()
                                         && !methods::takes_constant_time(
+                                            &task.stack[at - 1],
                                             &name,
                                             task.stack.get(at..).unwrap_or(&[]),
                                         );
@@ -1784,26 +1784,53 @@ pub(super) fn int_arith(op: BinOp, x: i64, y: i64) -> Option<i64> {
     })
 }
 
+/// `x op y` for the integer operators with an integer result and a fast path; `None` for
+/// the others, and for `%` by zero (the general code raises the error).
+#[inline(always)]
+pub(super) fn int_result(op: BinOp, x: i64, y: i64) -> Option<i64> {
+    Some(match op {
+        BinOp::Add => x.wrapping_add(y),
+        BinOp::Sub => x.wrapping_sub(y),
+        BinOp::Mul => x.wrapping_mul(y),
+        // Truncated remainder.
+        BinOp::Mod if y != 0 => x.wrapping_rem(y),
+        BinOp::BitAnd => x & y,
+        BinOp::BitOr => x | y,
+        BinOp::BitXor => x ^ y,
+        _ => return None,
+    })
+}
+
 /// `x op y` for the integer operators with a fast path; `None` defers to the general code
 /// (another operator, or `%` by zero, which raises there).
 pub(super) fn int_binary(op: BinOp, x: i64, y: i64) -> Option<Value> {
-    Some(match op {
-        BinOp::Add => Value::Int(x.wrapping_add(y)),
-        BinOp::Sub => Value::Int(x.wrapping_sub(y)),
-        BinOp::Mul => Value::Int(x.wrapping_mul(y)),
-        BinOp::Lt => Value::Bool(x < y),
-        BinOp::Le => Value::Bool(x <= y),
-        BinOp::Gt => Value::Bool(x > y),
-        BinOp::Ge => Value::Bool(x >= y),
-        BinOp::Eq => Value::Bool(x == y),
-        BinOp::Ne => Value::Bool(x != y),
-        // Truncated remainder; a zero divisor takes the slow path to raise the error.
-        BinOp::Mod if y != 0 => Value::Int(x.wrapping_rem(y)),
-        BinOp::BitAnd => Value::Int(x & y),
-        BinOp::BitOr => Value::Int(x | y),
-        BinOp::BitXor => Value::Int(x ^ y),
-        _ => return None,
-    })
+    match int_result(op, x, y) {
+        Some(r) => Some(Value::Int(r)),
+        None => int_compare(op, x, y).map(Value::Bool),
+    }
+}
+
+/// Pushes [`int_binary`]'s result; `false` (nothing pushed) where it has none. An integer
+/// result is built where it goes (see `push.rs`). Pushed from one place, a value chosen
+/// among variants is built in a stack temporary first, so a comparison's boolean, rarer here
+/// (compare-and-branch is fused), is pushed out of line.
+#[inline(always)]
+pub(super) fn push_int_binary(stack: &mut Vec<Value>, op: BinOp, x: i64, y: i64) -> bool {
+    if let Some(r) = int_result(op, x, y) {
+        push_made(stack, || Value::Int(r));
+        true
+    } else {
+        push_int_compare(stack, op, x, y)
+    }
+}
+
+#[inline(never)]
+fn push_int_compare(stack: &mut Vec<Value>, op: BinOp, x: i64, y: i64) -> bool {
+    let Some(b) = int_compare(op, x, y) else {
+        return false;
+    };
+    stack.push(Value::Bool(b));
+    true
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@
 //! have done on the same values.
 
 use super::call::{enter_frame_in_place, enter_frame_without_callee};
-use super::exec::{int_arith, int_binary, int_compare};
+use super::exec::{int_arith, int_compare, int_result, push_int_binary};
+use super::push::push_made;
 use super::running::running_closure;
 use super::{Interp, MAX_FRAMES};
 use crate::bytecode::Op;
@@ -116,6 +117,7 @@ impl Interp {
                         task.stack.pop();
                     }
                     Op::LoadLocal(i) => match task.stack.get(base + i as usize) {
+                        Some(&Value::Int(n)) => push_made(&mut task.stack, || Value::Int(n)),
                         Some(v) => {
                             let v = copy_of(v);
                             task.stack.push(v);
@@ -133,9 +135,8 @@ impl Interp {
                     // The fused forms skip the instructions they stand for when the locals
                     // hold integers, and otherwise fall through to them, as in the general loop.
                     Op::LocalIntBin(slot, k, bop) => {
-                        if let Some(Value::Int(x)) = task.stack.get(base + slot as usize) {
-                            if let Some(r) = int_binary(bop, *x, i64::from(k)) {
-                                task.stack.push(r);
+                        if let Some(&Value::Int(x)) = task.stack.get(base + slot as usize) {
+                            if push_int_binary(&mut task.stack, bop, x, i64::from(k)) {
                                 ip += 3;
                             }
                         }
@@ -148,12 +149,11 @@ impl Interp {
                         }
                     }
                     Op::LocalsBin(a, b, bop) => {
-                        if let (Some(Value::Int(x)), Some(Value::Int(y))) = (
+                        if let (Some(&Value::Int(x)), Some(&Value::Int(y))) = (
                             task.stack.get(base + a as usize),
                             task.stack.get(base + b as usize),
                         ) {
-                            if let Some(r) = int_binary(bop, *x, *y) {
-                                task.stack.push(r);
+                            if push_int_binary(&mut task.stack, bop, x, y) {
                                 ip += 3;
                             }
                         }
@@ -193,12 +193,25 @@ impl Interp {
                         }
                     }
                     Op::Bin(bop) => {
+                        let Some((x, y)) = top_two_ints(&task.stack) else {
+                            hand_back!()
+                        };
+                        // Both operands are integers: nothing to drop, no drop glue to call
+                        // (a forgotten pop loads nothing). An integer result is the left
+                        // operand's new payload: no 16-byte copy of a value just stored.
                         let n = task.stack.len();
-                        let r = top_two_ints(&task.stack).and_then(|(x, y)| int_binary(bop, x, y));
-                        let Some(r) = r else { hand_back!() };
-                        // Both operands are integers: nothing to drop, no drop glue to call.
-                        std::mem::forget(task.stack.pop());
-                        std::mem::forget(std::mem::replace(&mut task.stack[n - 2], r));
+                        if let Some(r) = int_result(bop, x, y) {
+                            if let Some(Value::Int(left)) = task.stack.get_mut(n - 2) {
+                                *left = r;
+                            }
+                            std::mem::forget(task.stack.pop());
+                        } else if let Some(b) = int_compare(bop, x, y) {
+                            std::mem::forget(task.stack.pop());
+                            std::mem::forget(task.stack.pop());
+                            push_made(&mut task.stack, || Value::Bool(b));
+                        } else {
+                            hand_back!()
+                        }
                     }
                     Op::CmpJumpIfFalse(bop, t) => {
                         let b = top_two_ints(&task.stack).and_then(|(x, y)| int_compare(bop, x, y));
@@ -277,12 +290,18 @@ impl Interp {
                             hand_back!()
                         }
                         let floor = frame.floor;
-                        let result = match *op {
-                            Op::ReturnLocal(i) => match task.stack.get(base + i as usize) {
-                                Some(v) => copy_of(v),
-                                None => hand_back!(),
-                            },
-                            _ => task.stack.pop().unwrap_or_default(),
+                        // An integer is read as one (tag, then payload), not copied whole:
+                        // it was most likely stored just now, field by field, and a 16-byte
+                        // load of it would stall on store forwarding (see `push.rs`).
+                        let at = match *op {
+                            Op::ReturnLocal(i) => base + i as usize,
+                            _ => task.stack.len() - 1,
+                        };
+                        let result = match task.stack.get(at) {
+                            Some(&Value::Int(n)) => Ok(n),
+                            Some(v) if matches!(*op, Op::ReturnLocal(_)) => Err(copy_of(v)),
+                            Some(_) => Err(task.stack.pop().unwrap_or_default()),
+                            None => hand_back!(),
                         };
                         // The frame's values go; integers need no call into the drop glue.
                         while task.stack.len() > floor {
@@ -291,7 +310,10 @@ impl Interp {
                                 v => drop(v),
                             }
                         }
-                        task.stack.push(result);
+                        match result {
+                            Ok(n) => push_made(&mut task.stack, || Value::Int(n)),
+                            Err(v) => task.stack.push(v),
+                        }
                         if let Some(Frame { cells, kind, .. }) = task.frames.pop() {
                             // Checked above: nothing allocated, a plain call's kind; spares
                             // the drop glue's call on every return.

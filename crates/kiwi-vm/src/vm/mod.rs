@@ -21,6 +21,7 @@ mod modules;
 pub(crate) mod natives;
 mod netops;
 mod objects;
+pub(crate) mod push;
 mod report;
 mod running;
 
