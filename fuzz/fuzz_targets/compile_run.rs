@@ -4,13 +4,24 @@
 #![no_main]
 
 use std::path::Path;
+use std::sync::Once;
 use std::time::Instant;
 
 use kiwi_vm::stdlib::HostEnv;
 use kiwi_vm::{Interp, RunState};
 use libfuzzer_sys::fuzz_target;
 
+/// Scripts write files (`fio`, `sqlite` paths made of random text): they go to a scratch
+/// directory of this run, not into the checkout the fuzzer was started from.
+static SCRATCH: Once = Once::new();
+
 fuzz_target!(|data: &[u8]| {
+    SCRATCH.call_once(|| {
+        let dir = std::env::temp_dir().join(format!("kiwi-fuzz-{}", std::process::id()));
+        if std::fs::create_dir_all(&dir).is_ok() {
+            let _ = std::env::set_current_dir(&dir);
+        }
+    });
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
