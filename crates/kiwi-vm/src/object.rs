@@ -214,6 +214,11 @@ fn chain(class: &Rc<Object>) -> impl Iterator<Item = &StructObj> {
 /// A new instance of struct `class`, with its own copies of the struct's declared instance
 /// variables.
 pub fn new_instance(class: &Rc<Object>) -> Value {
+    Value::Obj(new_instance_object(class))
+}
+
+/// [`new_instance`], as the object itself.
+pub fn new_instance_object(class: &Rc<Object>) -> Rc<Object> {
     let ivars = match class.as_struct() {
         Some(s) => {
             // Room for the variables the constructor is about to set, too.
@@ -227,10 +232,10 @@ pub fn new_instance(class: &Rc<Object>) -> Value {
         }
         None => Ivars::shaped(Shape::root([]), Vec::new()),
     };
-    Value::Obj(Rc::new(Object::Instance(InstanceObj {
+    Rc::new(Object::Instance(InstanceObj {
         class: class.clone(),
         ivars: RefCell::new(ivars),
-    })))
+    }))
 }
 
 /// Abstract methods of the whole chain of `class` that no struct in it implements.

@@ -413,21 +413,46 @@ impl Interp {
             // Enters method `f` with its receiver at `at - 1` and `argc` arguments above it,
             // where they lie (the receiver is local 0); a method that binds its parameters
             // the general way gets the closure below the receiver, as a call does.
+            //
+            // For a struct method (`instance:` the constructor's new instance, if any) the
+            // frame is entered as a plain call and then given the kind `Import(instance)`: a
+            // kind chosen between two variants before the frame is built goes through memory
+            // and stalls (see `push.rs`).
             macro_rules! enter_method {
+                (instance: $instance:expr, $f:expr, $argc:expr, $at:expr) => {{
+                    let (f, argc, at, instance) = ($f, $argc as usize, $at, $instance);
+                    enter_method!(@check);
+                    if !f.proto.simple_params {
+                        let kind = instance.map_or(FrameKind::Call, |i| FrameKind::Import(Value::Obj(i)));
+                        enter_method!(@bind f, at, kind);
+                    } else if enter_frame_without_callee(task, &f, argc + 1, FrameKind::Call) {
+                        if let (Some(instance), Some(frame)) = (instance, task.frames.last_mut()) {
+                            frame.kind = FrameKind::Import(Value::Obj(instance));
+                        }
+                    }
+                    continue 'frames;
+                }};
                 ($f:expr, $argc:expr, $at:expr, $kind:expr) => {{
                     let (f, argc, at, kind) = ($f, $argc as usize, $at, $kind);
-                    save_ip!();
-                    if task.frames.len() >= MAX_FRAMES {
-                        fail!(stack_overflow());
-                    }
+                    enter_method!(@check);
                     if !f.proto.simple_params {
-                        task.stack.insert(at - 1, Value::Func(f.clone()));
-                        let args = task.stack.split_off(at);
-                        enter_frame(task, f, args, kind);
+                        enter_method!(@bind f, at, kind);
                     } else {
                         enter_frame_without_callee(task, &f, argc + 1, kind);
                     }
                     continue 'frames;
+                }};
+                (@check) => {{
+                    save_ip!();
+                    if task.frames.len() >= MAX_FRAMES {
+                        fail!(stack_overflow());
+                    }
+                }};
+                // A method that binds its parameters the general way.
+                (@bind $f:ident, $at:ident, $kind:expr) => {{
+                    task.stack.insert($at - 1, Value::Func($f.clone()));
+                    let args = task.stack.split_off($at);
+                    enter_frame(task, $f, args, $kind);
                 }};
             }
             'ops: loop {
@@ -1137,14 +1162,10 @@ impl Interp {
                                             FramelessCall::InFrame(Some(halt)) => return halt,
                                         }
                                     }
-                                    let kind = match call.instance {
-                                        Some(instance) => {
-                                            task.stack[at - 1] = instance.clone();
-                                            FrameKind::Import(instance)
-                                        }
-                                        None => FrameKind::Call,
-                                    };
-                                    enter_method!(call.closure, argc, at, kind);
+                                    if let Some(instance) = &call.instance {
+                                        task.stack[at - 1] = Value::Obj(instance.clone());
+                                    }
+                                    enter_method!(instance: call.instance, call.closure, argc, at);
                                 }
                             }
                             // Fast path: a builtin method of a plain value runs on the arguments

@@ -25,8 +25,9 @@ pub(crate) struct DirectCall {
     /// The method.
     pub closure: Rc<crate::function::Closure>,
     /// For a constructor: the new instance, which replaces the struct as the receiver and is
-    /// what the call returns.
-    pub instance: Option<Value>,
+    /// what the call returns. The object, not a value: a pointer the VM moves in a register,
+    /// where a 16-byte value just stored would be copied with a stall (see `vm/push.rs`).
+    pub instance: Option<Rc<Object>>,
 }
 
 impl Interp {
@@ -198,7 +199,7 @@ impl Interp {
                 };
                 Some(DirectCall {
                     closure,
-                    instance: Some(object::new_instance(obj)),
+                    instance: Some(object::new_instance_object(obj)),
                 })
             }
             _ => None,
