@@ -83,6 +83,17 @@ impl Index {
     }
 }
 
+/// Whether slot `s` is `key`'s: the same hash bits, then the key of the entry it points at.
+#[inline]
+fn holds<K, V, Q: Lookup<K> + ?Sized>(
+    entries: &[Option<(K, V)>],
+    s: &Slot,
+    hash: u32,
+    key: &Q,
+) -> bool {
+    s.hash == hash && matches!(entries.get(s.pos as usize), Some(Some((k, _))) if key.matches(k))
+}
+
 /// A position as a slot stores it. A map cannot reach 2^32 entries (their 32-byte entries
 /// alone would take 128 GiB), so this never saturates in practice; saturating keeps the
 /// conversion free of a panic path.
@@ -167,10 +178,7 @@ impl<K: Hash + Eq + 'static, V: 'static> OrderedMap<K, V> {
                 let entries = &self.entries;
                 index
                     .slots
-                    .find(spread(hash), |s| {
-                        s.hash == hash
-                            && matches!(entries.get(s.pos as usize), Some(Some((k, _))) if key.matches(k))
-                    })
+                    .find(spread(hash), |s| holds(entries, s, hash, key))
                     .map(|s| s.pos as usize)
             }
         }
@@ -240,10 +248,9 @@ impl<K: Hash + Eq + 'static, V: 'static> OrderedMap<K, V> {
             // One hash for the lookup and the insertion.
             let hash = index.hash_of(&key);
             let entries = &mut self.entries;
-            let found = index.slots.find(spread(hash), |s| {
-                s.hash == hash
-                    && matches!(entries.get(s.pos as usize), Some(Some((k, _))) if *k == key)
-            });
+            let found = index
+                .slots
+                .find(spread(hash), |s| holds(entries, s, hash, &key));
             if let Some(&Slot { pos, .. }) = found {
                 let i = pos as usize;
                 if let Some(Some((_, v))) = entries.get_mut(i) {
@@ -283,10 +290,9 @@ impl<K: Hash + Eq + 'static, V: 'static> OrderedMap<K, V> {
                 let index = self.index.as_mut()?;
                 let hash = index.hash_of(key);
                 let entries = &self.entries;
-                let slot = index.slots.find_entry(spread(hash), |s| {
-                    s.hash == hash
-                        && matches!(entries.get(s.pos as usize), Some(Some((k, _))) if key.matches(k))
-                });
+                let slot = index
+                    .slots
+                    .find_entry(spread(hash), |s| holds(entries, s, hash, key));
                 let (removed, _) = slot.ok()?.remove();
                 removed.pos as usize
             }

@@ -423,10 +423,13 @@ impl Interp {
                     let (f, argc, at, instance) = ($f, $argc as usize, $at, $instance);
                     enter_method!(@check);
                     if !f.proto.simple_params {
-                        let kind = instance.map_or(FrameKind::Call, |i| FrameKind::Import(Value::Obj(i)));
+                        let kind = instance
+                            .map_or(FrameKind::Call, |i| FrameKind::Import(Value::Obj(i)));
                         enter_method!(@bind f, at, kind);
                     } else if enter_frame_without_callee(task, &f, argc + 1, FrameKind::Call) {
-                        if let (Some(instance), Some(frame)) = (instance, task.frames.last_mut()) {
+                        if let (Some(instance), Some(frame)) =
+                            (instance, task.frames.last_mut())
+                        {
                             frame.kind = FrameKind::Import(Value::Obj(instance));
                         }
                     }
