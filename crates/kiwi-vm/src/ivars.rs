@@ -18,7 +18,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::sitecache::SiteCache;
-use crate::value::{Key, Map, Value};
+use crate::value::{Key, KeyRef, Map, Value};
 
 /// Past this many variables an instance keeps them in a map: shapes copy their names, and an
 /// instance used as a dictionary would otherwise grow a chain of ever longer shapes.
@@ -131,14 +131,14 @@ impl Ivars {
         self.len() == 0
     }
 
-    /// The variable named by `key`.
-    pub fn get(&self, key: &Key) -> Option<&Value> {
+    /// The variable named by `key` (looked up borrowed, as `value::KeyRef` does).
+    pub fn get(&self, key: &Value) -> Option<&Value> {
         match &self.0 {
-            Store::Shaped { shape, values } => match &key.0 {
+            Store::Shaped { shape, values } => match key {
                 Value::Str(name) => values.get(shape.position(name)?),
                 _ => None,
             },
-            Store::Map(m) => m.get(key),
+            Store::Map(m) => m.get(&KeyRef(key)),
         }
     }
 
@@ -300,7 +300,10 @@ mod tests {
         }
         assert!(built.iter().all(|i| shape_of(i) == shape_of(&built[0])));
         // Another string with the same text names the same variable.
-        assert!(matches!(built[2].get(&key("x")), Some(Value::Int(2))));
+        assert!(matches!(
+            built[2].get(&Value::str("x")),
+            Some(Value::Int(2))
+        ));
         assert!(matches!(built[2].get_cached(&y, &at_y), Value::Int(12)));
         // Another order is another shape, and the tree's widest shape has two names.
         let mut reversed = Ivars::shaped(root.clone(), Vec::new());
@@ -316,7 +319,8 @@ mod tests {
         for i in 0..100 {
             let mut ivars = Ivars::shaped(root.clone(), Vec::new());
             ivars.insert(key(&format!("n{i}")), Value::Int(i));
-            assert!(matches!(ivars.get(&key(&format!("n{i}"))), Some(Value::Int(n)) if *n == i));
+            let name = Value::str(format!("n{i}"));
+            assert!(matches!(ivars.get(&name), Some(Value::Int(n)) if *n == i));
         }
         assert_eq!(root.children.borrow().len(), MAX_CHILDREN);
     }
@@ -336,6 +340,6 @@ mod tests {
         assert_eq!(names[0], "first");
         assert_eq!(names[1], "v0");
         assert_eq!(names[MAX_SHAPED + 5], format!("v{}", MAX_SHAPED + 4));
-        assert!(matches!(ivars.get(&key("v3")), Some(Value::Int(3))));
+        assert!(matches!(ivars.get(&Value::str("v3")), Some(Value::Int(3))));
     }
 }

@@ -11,7 +11,7 @@ use crate::sitecache::SiteCache;
 
 use crate::error::{ErrorType, KResult, KiwiError};
 use crate::methods::check::{arity, arity_range, str_arg};
-use crate::value::{Key, Map, Value};
+use crate::value::{Key, KeyRef, Map, Value};
 
 /// An object value.
 pub enum Object {
@@ -311,10 +311,9 @@ fn enum_method(e: &EnumObj, name: &str, args: &[Value]) -> Option<KResult<Value>
 /// `obj[key]` on an object: an enum's member (null if it has none); `None` if the object
 /// cannot be indexed.
 pub fn index(obj: &Object, key: &Value) -> Option<Value> {
-    let key = Key(key.clone());
     let v = match obj {
-        Object::Instance(i) => i.ivars.borrow().get(&key).cloned(),
-        _ => table(obj)?.borrow().get(&key).cloned(),
+        Object::Instance(i) => i.ivars.borrow().get(key).cloned(),
+        _ => table(obj)?.borrow().get(&KeyRef(key)).cloned(),
     };
     Some(v.unwrap_or_default())
 }

@@ -361,7 +361,7 @@ fn values_eq(a: &Value, b: &Value, loose: bool) -> bool {
                     // Compared as two hashmaps of their variables.
                     let (p, q) = (p.ivars.borrow(), q.ivars.borrow());
                     let lens = (p.len(), q.len());
-                    if !pair_entries(lens, p.iter(), |k| q.get(k), &mut work) {
+                    if !pair_entries(lens, p.iter(), |k| q.get(&k.0), &mut work) {
                         return false;
                     }
                 }

@@ -484,7 +484,7 @@ fn instance_builtin(
             .map(|()| Value::list(ivars().iter().map(|(_, v)| v.clone()).collect())),
         "get" => arity_range("get", args, 1, 2).map(|()| {
             ivars()
-                .get(&Key(args[0].clone()))
+                .get(&args[0])
                 .cloned()
                 .unwrap_or_else(|| args.get(1).cloned().unwrap_or_default())
         }),
@@ -497,8 +497,9 @@ fn instance_builtin(
                 .insert(Key(args[0].clone()), args[1].clone());
             Ok(recv.clone())
         }),
-        "has_key" => arity("has_key", args, 1)
-            .map(|()| Value::Bool(ivars().get(&Key(args[0].clone())).is_some())),
+        "has_key" => {
+            arity("has_key", args, 1).map(|()| Value::Bool(ivars().get(&args[0]).is_some()))
+        }
         "clone" => arity("clone", args, 0).map(|()| {
             Value::Obj(Rc::new(Object::Instance(InstanceObj {
                 class: i.class.clone(),
