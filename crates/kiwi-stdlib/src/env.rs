@@ -71,7 +71,7 @@ fn get(args: &[Value]) -> KResult<Value> {
     }) {
         return Ok(Value::str(v));
     }
-    let value = std::env::var_os(&**name).unwrap_or_default();
+    let value = std::env::var_os(name.as_str()).unwrap_or_default();
     Ok(Value::str(value.to_string_lossy()))
 }
 

@@ -198,7 +198,7 @@ fn combine(args: &[Value]) -> KResult<Value> {
     let mut path = PathBuf::new();
     for part in &parts {
         match part {
-            Value::Str(s) => path.push(&**s),
+            Value::Str(s) => path.push(s.as_str()),
             _ => {
                 return Err(KiwiError::custom(
                     "InvalidOperationError",

@@ -9,7 +9,7 @@ use crate::value::Value;
 pub fn to_display(v: &Value) -> String {
     match v {
         // The hot cases of string building: skip the generic path entirely.
-        Value::Str(s) => String::from(&**s),
+        Value::Str(s) => String::from(s.as_str()),
         Value::Int(i) => {
             let mut out = String::with_capacity(20);
             write_int(&mut out, *i);

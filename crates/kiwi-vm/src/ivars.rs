@@ -14,6 +14,7 @@
 //! [`MAX_SHAPED`] variables) turns that one instance into an ordinary ordered map, which
 //! behaves exactly as the shaped form does, only without the shortcut.
 
+use crate::text::Text;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -57,13 +58,13 @@ impl Shape {
     }
 
     /// Where `name` is among this shape's names.
-    fn position(&self, name: &Rc<String>) -> Option<usize> {
+    fn position(&self, name: &Rc<Text>) -> Option<usize> {
         self.keys.iter().position(|k| is_name(k, name))
     }
 
     /// This shape with `name` appended (the caller knows it does not have it): a remembered
     /// child if there is one.
-    fn child(self: &Rc<Shape>, name: &Rc<String>) -> Rc<Shape> {
+    fn child(self: &Rc<Shape>, name: &Rc<Text>) -> Rc<Shape> {
         let found = self
             .children
             .borrow()
@@ -91,7 +92,7 @@ impl Shape {
 }
 
 /// Whether key `k` is the string `name` (by pointer first: names are shared constants).
-fn is_name(k: &Key, name: &Rc<String>) -> bool {
+fn is_name(k: &Key, name: &Rc<Text>) -> bool {
     match &k.0 {
         Value::Str(s) => Rc::ptr_eq(s, name) || (s.len() == name.len() && **s == **name),
         _ => false,
@@ -172,7 +173,7 @@ impl Ivars {
     /// `@name` (null if there is none), looked for first where `cache` saw it last.
     // Only the cache hit is inlined (into the op loop's member reads); a miss is a call.
     #[inline]
-    pub fn get_cached(&self, name: &Rc<String>, cache: &SiteCache) -> Value {
+    pub fn get_cached(&self, name: &Rc<Text>, cache: &SiteCache) -> Value {
         if let Store::Shaped { shape, values } = &self.0 {
             if cache.is_shape(shape) {
                 if let Some(v) = values.get(cache.slot()) {
@@ -184,7 +185,7 @@ impl Ivars {
     }
 
     #[inline(never)]
-    fn get_missed(&self, name: &Rc<String>, cache: &SiteCache) -> Value {
+    fn get_missed(&self, name: &Rc<Text>, cache: &SiteCache) -> Value {
         match &self.0 {
             Store::Shaped { shape, values } => match shape.position(name) {
                 Some(at) => {
@@ -200,7 +201,7 @@ impl Ivars {
     /// `@name = value`, through `cache` as for [`Ivars::get_cached`]; a constructor's new
     /// variable also through the shape change `cache` saw last.
     #[inline]
-    pub fn set_cached(&mut self, name: &Rc<String>, cache: &SiteCache, value: Value) {
+    pub fn set_cached(&mut self, name: &Rc<Text>, cache: &SiteCache, value: Value) {
         if let Store::Shaped { shape, values } = &mut self.0 {
             if cache.is_shape(shape) {
                 if let Some(v) = values.get_mut(cache.slot()) {
@@ -218,7 +219,7 @@ impl Ivars {
     }
 
     #[inline(never)]
-    fn set_missed(&mut self, name: &Rc<String>, cache: &SiteCache, value: Value) {
+    fn set_missed(&mut self, name: &Rc<Text>, cache: &SiteCache, value: Value) {
         let Store::Shaped { shape, values } = &mut self.0 else {
             return self.set_in_map(name, cache, value);
         };
@@ -238,7 +239,7 @@ impl Ivars {
         values.push(value);
     }
 
-    fn set_in_map(&mut self, name: &Rc<String>, cache: &SiteCache, value: Value) {
+    fn set_in_map(&mut self, name: &Rc<Text>, cache: &SiteCache, value: Value) {
         crate::object::set_cached(self.as_map(), name, cache, value);
     }
 
@@ -289,7 +290,7 @@ mod tests {
     #[test]
     fn instances_built_alike_share_one_shape() {
         let root = Shape::root([]);
-        let (x, y) = (Rc::new("x".to_string()), Rc::new("y".to_string()));
+        let (x, y) = (Rc::new(Text::from("x")), Rc::new(Text::from("y")));
         let (at_x, at_y) = (SiteCache::default(), SiteCache::default());
         let mut built = Vec::new();
         for i in 0..3 {

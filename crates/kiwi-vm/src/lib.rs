@@ -28,6 +28,7 @@ pub mod scheduler;
 pub mod sitecache;
 pub mod stdlib;
 pub mod task;
+pub mod text;
 pub mod value;
 pub mod vm;
 

@@ -42,7 +42,7 @@ pub enum NetValue {
 /// repeated field names are told by pointer.
 pub fn record_value(
     r: Record,
-    shared: &mut dyn FnMut(&'static str) -> std::rc::Rc<String>,
+    shared: &mut dyn FnMut(&'static str) -> std::rc::Rc<crate::text::Text>,
 ) -> crate::value::Value {
     use crate::value::{Key, Map, Value};
     use std::borrow::Cow;
@@ -521,11 +521,11 @@ mod tests {
 
     #[test]
     fn a_repeated_field_name_replaces_the_first_in_its_place() {
-        let mut interned: HashMap<&'static str, Rc<String>> = HashMap::new();
+        let mut interned: HashMap<&'static str, Rc<crate::text::Text>> = HashMap::new();
         let mut shared = |s: &'static str| {
             interned
                 .entry(s)
-                .or_insert_with(|| Rc::new(s.to_string()))
+                .or_insert_with(|| Rc::new(crate::text::Text::from(s)))
                 .clone()
         };
         let r = Record::Map(vec![

@@ -1,6 +1,7 @@
 //! The object model: values that are neither plain data nor functions: enums, structs and
 //! their instances (generators join here), so `value.rs` keeps one variant for all of them.
 
+use crate::text::Text;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -256,7 +257,7 @@ pub fn unimplemented_abstract(class: &Rc<Object>) -> Vec<Rc<str>> {
 /// Builds enum `name` from its members: an explicit value is taken as given, any other gets
 /// the counter, which starts at 0 and becomes each member's value plus one (with `+`, so after
 /// `Red = "red"` the next is `"red1"`).
-pub fn make_enum(name: &str, members: Vec<(Rc<String>, Option<Value>)>) -> KResult<Value> {
+pub fn make_enum(name: &str, members: Vec<(Rc<Text>, Option<Value>)>) -> KResult<Value> {
     let mut map = Map::with_capacity(members.len());
     let mut counter = Value::Int(0);
     for (member, explicit) in members {
@@ -330,7 +331,7 @@ fn table(obj: &Object) -> Option<&RefCell<Map>> {
 /// `obj.name` on an object with variables (null if it has no `name`); `None` if it has none.
 /// `cache` remembers where `name` was, for the next read or write at the same site.
 #[inline]
-pub fn get_member(obj: &Object, name: &Rc<String>, cache: &SiteCache) -> Option<Value> {
+pub fn get_member(obj: &Object, name: &Rc<Text>, cache: &SiteCache) -> Option<Value> {
     if let Object::Instance(i) = obj {
         return Some(i.ivars.borrow().get_cached(name, cache));
     }
@@ -343,7 +344,7 @@ pub fn get_member(obj: &Object, name: &Rc<String>, cache: &SiteCache) -> Option<
 // Inlined into the op loop's member reads: a call cost each read about 20 instructions, and
 // every workload got faster with it (callgrind, issue 14: objects -1.2%, loop -2.5%).
 #[inline]
-pub fn get_cached(vars: &Map, name: &Rc<String>, cache: &SiteCache) -> Value {
+pub fn get_cached(vars: &Map, name: &Rc<Text>, cache: &SiteCache) -> Value {
     if let Some((Key(Value::Str(k)), v)) = vars.entry_at(cache.slot()) {
         if Rc::ptr_eq(k, name) {
             return v.clone();
@@ -361,7 +362,7 @@ pub fn get_cached(vars: &Map, name: &Rc<String>, cache: &SiteCache) -> Value {
 /// `obj.name = value` on an object, with the site's `cache` as for [`get_member`].
 pub fn set_member_cached(
     obj: &Object,
-    name: &Rc<String>,
+    name: &Rc<Text>,
     cache: &SiteCache,
     value: Value,
 ) -> KResult<()> {
@@ -379,7 +380,7 @@ pub fn set_member_cached(
 }
 
 /// `vars[name] = value`, first where `cache` saw `name` last (the write of [`get_cached`]).
-pub fn set_cached(vars: &mut Map, name: &Rc<String>, cache: &SiteCache, value: Value) {
+pub fn set_cached(vars: &mut Map, name: &Rc<Text>, cache: &SiteCache, value: Value) {
     let value = match vars.entry_at_mut(cache.slot()) {
         Some((Key(Value::Str(k)), v)) if Rc::ptr_eq(k, name) => {
             *v = value;

@@ -4,6 +4,7 @@
 //! The VM calls these for every operator it does not short-circuit itself, so the common
 //! int/int and float cases come first and nothing here allocates unless the result does.
 
+use crate::text::Text;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -411,7 +412,7 @@ fn contains(needle: &Value, haystack: &Value) -> KResult<Value> {
     let found = match haystack {
         Value::List(l) => l.borrow().iter().any(|item| loose_eq(needle, item)),
         Value::Str(s) => match needle {
-            Value::Str(n) => s.contains(&**n),
+            Value::Str(n) => s.contains(n.as_str()),
             _ => {
                 return Err(conversion(
                     "Left operand must be a string when right operand is a string for 'in' operator.",
@@ -577,9 +578,9 @@ const BYTES_OOB: &str = "Bytes index out of bounds.";
 thread_local! {
     /// Shared one-character strings for ASCII, so indexing and iterating strings does not
     /// allocate per character.
-    static ASCII_CHARS: [Rc<String>; 128] = std::array::from_fn(|i| {
+    static ASCII_CHARS: [Rc<Text>; 128] = std::array::from_fn(|i| {
         let c = char::from(i as u8);
-        Rc::new(c.to_string())
+        Rc::new(Text::from(c.to_string()))
     });
 }
 

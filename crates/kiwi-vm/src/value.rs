@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use crate::channel::Channel;
 use crate::function::Closure;
+pub use crate::text::Text;
 
 /// An insertion-ordered hashmap with type-strict keys (removal keeps the order of the rest).
 pub type Map = crate::ordmap::OrderedMap<Key, Value>;
@@ -70,9 +71,9 @@ pub enum Value {
     /// 64-bit float.
     Float(f64),
     /// A string; lengths and indexes count Unicode scalar values. Strings are immutable to
-    /// scripts; the `String` inside is only ever grown in place by `+=` when this `Rc` is the
-    /// sole owner, which no one can observe.
-    Str(Rc<String>),
+    /// scripts; the text inside is only ever grown in place by `+=` when this `Rc` is the
+    /// sole owner, which no one can observe. [`Text`] also keeps the string's hash.
+    Str(Rc<Text>),
     /// Mutable list with reference semantics.
     List(Rc<RefCell<Elements>>),
     /// Mutable insertion-ordered hashmap with reference semantics.
@@ -84,7 +85,7 @@ pub enum Value {
     /// A task channel (`typeof` is `"Channel"`).
     Channel(Rc<Channel>),
     /// A package value, as yielded by `import "name"`.
-    Package(Rc<String>),
+    Package(Rc<Text>),
     /// An object of the object model (an enum, ...), compared by identity.
     Obj(Rc<crate::object::Object>),
     /// A date and time of day (wall-clock, no time zone): milliseconds since
@@ -110,7 +111,7 @@ impl Value {
 
     /// A string value.
     pub fn str(s: impl Into<String>) -> Value {
-        Value::Str(Rc::new(s.into()))
+        Value::Str(Rc::new(Text::new(s.into())))
     }
 
     /// A new list value owning `items`.
@@ -466,7 +467,10 @@ fn key_eq(a: &Value, b: &Value) -> bool {
         // length or first byte, which settles them without a memcmp call.
         (Value::Str(a), Value::Str(b)) => {
             Rc::ptr_eq(a, b)
-                || (a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b)
+                || (a.len() == b.len()
+                    && !a.known_unequal(b)
+                    && a.as_bytes().first() == b.as_bytes().first()
+                    && a.as_str() == b.as_str())
         }
         (a, b) => strict_eq(a, b),
     }
@@ -509,7 +513,8 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H, depth: usize) {
         Value::Int(i) => i.hash(state),
         // -0.0 == 0.0 must hash alike; NaN never equals itself, so any hash is fine.
         Value::Float(f) => (if *f == 0.0 { 0.0f64 } else { *f }).to_bits().hash(state),
-        Value::Str(s) => s.hash(state),
+        // The cached hash: a key taken from a big list need not have its bytes read.
+        Value::Str(s) => state.write_u64(s.hash_code()),
         Value::List(l) => {
             let l = l.borrow();
             l.len().hash(state);

@@ -9,6 +9,7 @@ mod expr;
 pub mod scope;
 mod stmt;
 
+use crate::text::Text;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -41,7 +42,7 @@ pub struct Globals {
     pub toplevel: HashSet<String>,
     /// Short string constants, one `Rc` per text across every compiled file: member and
     /// method names then compare by pointer (`@x` written in one method, read in another).
-    strings: HashMap<String, Rc<String>>,
+    strings: HashMap<String, Rc<Text>>,
 }
 
 impl Globals {
@@ -58,14 +59,14 @@ impl Globals {
     }
 
     /// The shared `Rc` of a short string constant (longer ones get their own).
-    pub(crate) fn string(&mut self, s: &str) -> Rc<String> {
+    pub(crate) fn string(&mut self, s: &str) -> Rc<Text> {
         if s.len() > SHORT_STRING {
-            return Rc::new(s.to_string());
+            return Rc::new(Text::from(s));
         }
         if let Some(rc) = self.strings.get(s) {
             return rc.clone();
         }
-        let rc = Rc::new(s.to_string());
+        let rc = Rc::new(Text::from(s));
         self.strings.insert(s.to_string(), rc.clone());
         rc
     }

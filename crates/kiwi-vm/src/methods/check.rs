@@ -3,6 +3,7 @@
 //! Messages follow upstream Kiwi: parameter positions are 0-based and type names are the .NET
 //! enum names (`Integer`, `String`, `None`).
 
+use crate::text::Text;
 use std::rc::Rc;
 
 use crate::error::{ErrorType, KResult, KiwiError};
@@ -52,7 +53,7 @@ pub fn int_arg(name: &str, args: &[Value], pos: usize) -> KResult<i64> {
 }
 
 /// Argument `pos` as a string (`ParameterTypeMismatchError` otherwise).
-pub fn str_arg<'a>(name: &str, args: &'a [Value], pos: usize) -> KResult<&'a Rc<String>> {
+pub fn str_arg<'a>(name: &str, args: &'a [Value], pos: usize) -> KResult<&'a Rc<Text>> {
     match args.get(pos) {
         Some(Value::Str(s)) => Ok(s),
         other => Err(mismatch(name, pos, "String", other.unwrap_or(&Value::Null))),

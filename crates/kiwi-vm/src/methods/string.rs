@@ -1,6 +1,7 @@
 //! String methods. Lengths and positions count Unicode scalar values (§0 REC), and no method
 //! mutates: `clear()` just returns `""`.
 
+use crate::text::Text;
 use std::rc::Rc;
 
 use crate::error::KResult;
@@ -12,7 +13,7 @@ use super::check::{self, arity, arity_range, index_error, invalid, value_error};
 use super::{any, convert, pattern};
 
 /// Dispatches a string method; `None` if strings have no method `name`.
-pub fn call(s: &Rc<String>, recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {
+pub fn call(s: &Rc<Text>, recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {
     Some(match name {
         "size" | "length" => arity(name, args, 0).map(|()| int(char_len(s))),
         "split" => split(s, args),
@@ -20,7 +21,7 @@ pub fn call(s: &Rc<String>, recv: &Value, name: &str, args: &[Value]) -> Option<
         "to_string" if args.is_empty() => Ok(recv.clone()),
         "contains" => arity("contains", args, 1)
             .and_then(|()| check::str_arg("contains", args, 0))
-            .map(|sub| Value::Bool(s.contains(&**sub))),
+            .map(|sub| Value::Bool(s.contains(sub.as_str()))),
         "ltrim" => trim(s, recv, args, "ltrim", str::trim_start),
         "rtrim" => trim(s, recv, args, "rtrim", str::trim_end),
         "begins_with" => affix(s, args, "begins_with", |s, a| s.starts_with(a)),
@@ -109,7 +110,7 @@ fn split(s: &str, args: &[Value]) -> KResult<Value> {
     Ok(if sep.is_empty() {
         chars(s)
     } else {
-        strings(s.split(&**sep))
+        strings(s.split(sep.as_str()))
     })
 }
 
@@ -186,10 +187,10 @@ fn replace(s: &str, args: &[Value]) -> KResult<Value> {
     if find.is_empty() {
         return Err(value_error("String cannot be of zero length."));
     }
-    Ok(Value::str(s.replace(&**find, repl)))
+    Ok(Value::str(s.replace(find.as_str(), repl)))
 }
 
-fn string_args(args: &[Value], n: usize) -> KResult<&Rc<String>> {
+fn string_args(args: &[Value], n: usize) -> KResult<&Rc<Text>> {
     match &args[n] {
         Value::Str(s) => Ok(s),
         other => Err(check::type_error("a string", other)),
@@ -248,7 +249,7 @@ fn count(s: &str, args: &[Value]) -> KResult<Value> {
     }
     let n = s
         .char_indices()
-        .filter(|&(i, _)| s[i..].starts_with(&**sub))
+        .filter(|&(i, _)| s[i..].starts_with(sub.as_str()))
         .count();
     Ok(int(n))
 }

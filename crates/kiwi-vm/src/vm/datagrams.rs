@@ -1,6 +1,7 @@
 //! Received datagrams as Kiwi values: `{data, from_host, from_port}`, built so that an echo
 //! server's every turn allocates as little as it can.
 
+use crate::text::Text;
 use std::cell::RefCell;
 use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
@@ -13,9 +14,9 @@ use crate::value::{Key, Map, Value};
 pub(crate) struct Datagrams {
     /// The last sender's IP and its text: a server hears the same few peers again and again,
     /// and strings are immutable to scripts, so the text is shared.
-    last_peer: Option<(IpAddr, Rc<String>)>,
+    last_peer: Option<(IpAddr, Rc<Text>)>,
     /// The field names, interned as the script's own `p["data"]` constants are, once looked up.
-    keys: Option<[Rc<String>; 3]>,
+    keys: Option<[Rc<Text>; 3]>,
     /// The last two hashmaps handed out, and which of them goes next.
     recent: [Option<Rc<RefCell<Map>>>; 2],
     next: usize,
@@ -34,7 +35,7 @@ impl Datagrams {
             _ => {
                 // As scripts see a peer: an IPv4-mapped address (a dual-stack socket's IPv4
                 // peer) as plain IPv4.
-                let text = Rc::new(from.ip().to_canonical().to_string());
+                let text = Rc::new(Text::from(from.ip().to_canonical().to_string()));
                 self.last_peer = Some((from.ip(), text.clone()));
                 text
             }
@@ -74,7 +75,7 @@ impl Datagrams {
 
 /// Whether `map` (a datagram hashmap handed out before) still holds exactly the three fields
 /// in their order, so that setting the values makes it a new datagram's.
-fn holds_fields(map: &Map, keys: &[Rc<String>; 3]) -> bool {
+fn holds_fields(map: &Map, keys: &[Rc<Text>; 3]) -> bool {
     map.len() == 3
         && keys.iter().enumerate().all(|(i, key)| {
             matches!(map.entry_at(i), Some((Key(Value::Str(k)), _)) if Rc::ptr_eq(k, key))

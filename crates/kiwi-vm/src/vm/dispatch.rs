@@ -1,6 +1,7 @@
 //! Method calls: channels, package values, callables stored in hashmaps, the higher-order list
 //! methods (run by the Kiwi prelude) and everything else through [`crate::methods`].
 
+use crate::text::Text;
 use std::rc::Rc;
 
 use super::exec::Outcome;
@@ -19,7 +20,7 @@ impl Interp {
         &mut self,
         task: &mut Task,
         recv: Value,
-        name_rc: &Rc<String>,
+        name_rc: &Rc<Text>,
         args: Vec<Value>,
     ) -> KResult<Outcome> {
         let name = name_rc.as_str();

@@ -1,6 +1,7 @@
 //! The instruction loop. It runs one task until it finishes, faults, suspends, exits or uses
 //! up its fuel, and reports which as a [`Halt`]; it never blocks.
 
+use crate::text::Text;
 use std::io::Write;
 use std::rc::Rc;
 
@@ -130,7 +131,7 @@ fn not_a_name() -> KiwiError {
 }
 
 /// A string constant's `Rc`, borrowed (`None` if constant `k` is not a string).
-fn const_rc(proto: &FnProto, k: u32) -> Option<&Rc<String>> {
+fn const_rc(proto: &FnProto, k: u32) -> Option<&Rc<Text>> {
     match konst(proto, k) {
         Value::Str(s) => Some(s),
         _ => None,
@@ -143,7 +144,7 @@ fn const_text(proto: &FnProto, k: u32) -> &str {
 }
 
 /// A string constant's `Rc`, shared (an empty one if constant `k` is not a string).
-fn const_str(proto: &FnProto, k: u32) -> Rc<String> {
+fn const_str(proto: &FnProto, k: u32) -> Rc<Text> {
     const_rc(proto, k).cloned().unwrap_or_default()
 }
 
@@ -1600,7 +1601,7 @@ impl Interp {
     fn undefined_global(&self, g: u32) -> Result<Value, KiwiError> {
         let name = self.names.name(g);
         if self.active_packages.contains(name) {
-            return Ok(Value::Package(Rc::new(name.to_string())));
+            return Ok(Value::Package(Rc::new(Text::from(&**name))));
         }
         Err(KiwiError::new(
             ErrorType::VariableUndefinedError,

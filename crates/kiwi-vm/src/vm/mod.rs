@@ -25,6 +25,7 @@ pub(crate) mod push;
 mod report;
 mod running;
 
+use crate::text::Text;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -125,7 +126,7 @@ pub struct Interp {
     /// The name constants of the static texts protocol records carry (field names, HTTP
     /// methods and versions, common header names), by the text's address: a few dozen,
     /// several looked up for every record (a scan measured no slower than a hash map).
-    pub(crate) static_texts: Vec<(&'static str, Rc<String>)>,
+    pub(crate) static_texts: Vec<(&'static str, Rc<Text>)>,
     /// What is kept between received datagrams (see [`datagrams::Datagrams`]).
     pub(crate) datagrams: datagrams::Datagrams,
     /// Accept loops run by the host, by the accept operation each waits on.

@@ -39,7 +39,9 @@ impl Interp {
             Include::Run(p) => p,
         };
         let (unit, package) = self.compile_file(&file)?;
-        let value = package.map_or(Value::Null, |name| Value::Package(Rc::new(name)));
+        let value = package.map_or(Value::Null, |name| {
+            Value::Package(Rc::new(crate::text::Text::new(name)))
+        });
         Ok(Outcome::Enter(unit, FrameKind::Import(value)))
     }
 

@@ -14,6 +14,7 @@ use crate::native::Started;
 use crate::net::{Cancelled, FailureKind, NetFailure, NetId, NetResult, NetValue};
 use crate::scheduler::{EntryKind, TaskState};
 use crate::task::{Blocked, Task};
+use crate::text::Text;
 use crate::value::Value;
 use std::rc::Rc;
 
@@ -232,9 +233,9 @@ impl Interp {
 /// same few literals come with every record.
 fn static_text(
     names: &mut crate::compiler::Globals,
-    seen: &mut Vec<(&'static str, Rc<String>)>,
+    seen: &mut Vec<(&'static str, Rc<Text>)>,
     s: &'static str,
-) -> Rc<String> {
+) -> Rc<Text> {
     if let Some((_, rc)) = seen.iter().find(|(t, _)| std::ptr::eq(*t, s)) {
         return rc.clone();
     }
