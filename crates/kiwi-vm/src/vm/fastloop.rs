@@ -111,8 +111,8 @@ impl Interp {
                 };
                 ip += 1;
                 match *op {
-                    Op::Int(i) => task.stack.push(Value::Int(i64::from(i))),
-                    Op::Null => task.stack.push(Value::Null),
+                    Op::Int(i) => push_made(&mut task.stack, || Value::Int(i64::from(i))),
+                    Op::Null => push_made(&mut task.stack, || Value::Null),
                     Op::Pop => {
                         task.stack.pop();
                     }
