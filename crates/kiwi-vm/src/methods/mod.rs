@@ -42,6 +42,27 @@ pub fn call_method(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<V
     call_method_general(recv, name, args)
 }
 
+/// `list.push(item)` (or the prelude's uncopied `__push`, named by `name`) as a statement,
+/// its result (the list) unused: pushes without making that result. `Some(bulky)` when
+/// `recv` is a list and `name` one of the two, `bulky` telling whether copying the item may
+/// have taken long; `None` (nothing done) otherwise.
+pub fn push_unreturned(recv: &Value, name: &str, item: &Value) -> Option<bool> {
+    let Value::List(l) = recv else {
+        return None;
+    };
+    match name {
+        "push" => {
+            list::push_copy(l, item);
+            Some(item.is_bulky())
+        }
+        "__push" => {
+            l.borrow_mut().push(item.clone());
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
 /// [`call_method`] past its fast path.
 fn call_method_general(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {
     if is_vm_method(name, args) {

@@ -1203,6 +1203,21 @@ impl Interp {
                                 {
                                     continue 'ops;
                                 }
+                                // `list.push(x)` as a statement: the list it returns would be
+                                // popped at once; making it cost a clone and a drop, each a
+                                // call, and two stalls on the way back (perf).
+                                if argc == 1 && code.get(ip) == Some(&Op::Pop) {
+                                    if let Some(bulky) = methods::push_unreturned(
+                                        &task.stack[at - 1],
+                                        &name,
+                                        &task.stack[at],
+                                    ) {
+                                        task.stack.truncate(at - 1);
+                                        ip += 1;
+                                        yield_if_slow!(bulky);
+                                        continue 'ops;
+                                    }
+                                }
                                 if let Some(r) = methods::call_method(
                                     &task.stack[at - 1],
                                     &name,
