@@ -10,6 +10,8 @@
 //! [`copy_whole`] is the same stall's other source: `Value::clone` is a call that returns its
 //! result through memory, written field by field, which the caller then reads back whole.
 
+use std::rc::Rc;
+
 use crate::value::Value;
 
 /// `v.push(make())`, with `make` called once there is room.
@@ -40,34 +42,38 @@ pub fn push_made<T>(v: &mut Vec<T>, make: impl FnOnce() -> T) {
 /// general loop's samples in the churn benchmark and in `list.filter`).
 #[inline(always)]
 pub fn copy_whole(v: &Value) -> Value {
-    debug_assert!(clone_is_bitwise(v));
-    // The reference count a clone takes, now owned by the copy read below.
-    std::mem::forget(v.clone());
+    // The reference count a clone takes, now owned by the copy read below. Taken here, not
+    // by calling `clone` (a call per load: 6% of upstream's benchmark in `clone`).
+    if !count_reference(v) {
+        return v.clone();
+    }
     #[allow(unsafe_code)]
     // SAFETY: `v` is a valid `Value` behind a shared reference, so a bitwise read of it is a
-    // valid `Value`. For every variant a clone is that same bitwise copy plus, for the `Rc`
-    // variants, one strong-count increment (`clone_is_bitwise`); the increment was taken
+    // valid `Value`. For every variant `count_reference` accepts, a clone is that same bitwise
+    // copy plus, for the `Rc` variants, one strong-count increment; the increment was taken
     // just above and not given back, so the copy owns exactly what a clone would.
     unsafe {
         std::ptr::read(v)
     }
 }
 
-/// Whether cloning `v` copies its bits and at most increments one `Rc`: true of every
-/// variant. The match names them all, so a new variant does not compile until someone has
-/// decided whether [`copy_whole`] may copy it.
-fn clone_is_bitwise(v: &Value) -> bool {
+/// Takes, for `v`, the reference a clone of it would own (none for plain data), leaving it
+/// for a bitwise copy of `v` to own. `false` for a variant whose clone is more than that,
+/// which a bitwise copy must not stand for: none today. The match names every variant, so a
+/// new one does not compile until someone has decided which it is.
+#[inline(always)]
+fn count_reference(v: &Value) -> bool {
     match v {
-        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Date(_) => true,
-        Value::Str(_)
-        | Value::List(_)
-        | Value::Map(_)
-        | Value::Bytes(_)
-        | Value::Func(_)
-        | Value::Channel(_)
-        | Value::Package(_)
-        | Value::Obj(_) => true,
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Date(_) => {}
+        Value::Str(s) | Value::Package(s) => std::mem::forget(Rc::clone(s)),
+        Value::List(l) => std::mem::forget(Rc::clone(l)),
+        Value::Map(m) => std::mem::forget(Rc::clone(m)),
+        Value::Bytes(b) => std::mem::forget(Rc::clone(b)),
+        Value::Func(f) => std::mem::forget(Rc::clone(f)),
+        Value::Channel(c) => std::mem::forget(Rc::clone(c)),
+        Value::Obj(o) => std::mem::forget(Rc::clone(o)),
     }
+    true
 }
 
 #[cfg(test)]
