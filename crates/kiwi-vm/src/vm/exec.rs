@@ -518,7 +518,9 @@ impl Interp {
                     Op::StoreCell(i) => {
                         let v = pop!();
                         if let Some(f) = task.frames.last() {
-                            *f.cells[i as usize].borrow_mut() = v;
+                            // Stored first, the old value dropped after (see StoreLocal).
+                            let old = std::mem::replace(&mut *f.cells[i as usize].borrow_mut(), v);
+                            drop(old);
                         }
                     }
                     Op::LoadCapture(i) => {
@@ -527,7 +529,10 @@ impl Interp {
                     }
                     Op::StoreCapture(i) => {
                         let v = pop!();
-                        *closure.captures[i as usize].borrow_mut() = v;
+                        // Stored first, the old value dropped after (see StoreLocal).
+                        let old =
+                            std::mem::replace(&mut *closure.captures[i as usize].borrow_mut(), v);
+                        drop(old);
                     }
                     Op::LoadGlobal(g) => match self.global_slot(g) {
                         // `map["key"]` of a global hashmap: read where it lies, no copy.
