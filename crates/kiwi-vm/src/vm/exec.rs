@@ -122,6 +122,17 @@ fn list_element(stack: &[Value]) -> Option<Value> {
     items.get(usize::try_from(*i).ok()?).map(copy_whole)
 }
 
+/// `for k, v in map`: the live value of the `i`th key of the loop's snapshot. A map nobody
+/// changed since the snapshot holds that key at entry `i`, so that entry is tried before the
+/// key is looked up (a hash and a probe for every step).
+fn map_value_at(map: &Map, i: usize, key: &Value) -> Value {
+    let looked_for = KeyRef(key);
+    match map.entry_at(i) {
+        Some((k, v)) if crate::ordmap::Lookup::matches(&looked_for, k) => v.clone(),
+        _ => map.get(&looked_for).cloned().unwrap_or_default(),
+    }
+}
+
 /// The error for a member instruction whose name constant is not a string (never emitted).
 fn not_a_name() -> KiwiError {
     KiwiError::new(
@@ -1482,9 +1493,7 @@ impl Interp {
                             continue;
                         }
                         let second = match &task.stack[s + 2] {
-                            Value::Map(m) => {
-                                m.borrow().get(&KeyRef(&item)).cloned().unwrap_or_default()
-                            }
+                            Value::Map(m) => map_value_at(&m.borrow(), i as usize, &item),
                             _ => Value::Int(i),
                         };
                         push_made(&mut task.stack, || item);
