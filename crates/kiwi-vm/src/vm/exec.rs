@@ -1222,7 +1222,7 @@ impl Interp {
                                 // `list.push(x)` as a statement: the list it returns would be
                                 // popped at once; making it cost a clone and a drop, each a
                                 // call, and two stalls on the way back (perf).
-                                if argc == 1 && code.get(ip) == Some(&Op::Pop) {
+                                if argc == 1 && matches!(code.get(ip), Some(Op::Pop)) {
                                     if let Some(bulky) = methods::push_unreturned(
                                         &task.stack[at - 1],
                                         &name,
