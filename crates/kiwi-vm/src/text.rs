@@ -9,7 +9,6 @@
 //! The hash is foldhash with one random seed per process, so a peer still cannot precompute
 //! keys that collide (each map's own seeded hasher then mixes this 64-bit value).
 
-use std::borrow::Borrow;
 use std::cell::Cell;
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -67,11 +66,6 @@ impl Text {
         let (a, b) = (self.hash.get(), other.hash.get());
         a != 0 && b != 0 && a != b
     }
-
-    /// The text, without its hash.
-    pub fn into_string(self) -> String {
-        self.text
-    }
 }
 
 impl Deref for Text {
@@ -127,12 +121,6 @@ impl PartialEq<str> for Text {
     }
 }
 
-impl PartialEq<&str> for Text {
-    fn eq(&self, other: &&str) -> bool {
-        self.text == *other
-    }
-}
-
 impl PartialOrd for Text {
     fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
@@ -145,17 +133,11 @@ impl Ord for Text {
     }
 }
 
-/// Hashes as the `str` does, as `Borrow<str>` requires (a `HashMap<Rc<Text>, _>` can be
-/// asked with a `&str`). Kiwi hashmaps use [`Text::hash_code`] instead.
+/// Hashes as its text (a package value's name is hashed this way). Kiwi hashmaps use
+/// [`Text::hash_code`] instead.
 impl Hash for Text {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.text.as_str().hash(state);
-    }
-}
-
-impl Borrow<str> for Text {
-    fn borrow(&self) -> &str {
-        &self.text
     }
 }
 
@@ -196,6 +178,5 @@ mod tests {
         assert!(a < b);
         assert!(a == *"abc");
         assert_eq!(format!("{a} {b:?}"), "abc \"abd\"");
-        assert_eq!(Text::from("x").into_string(), "x");
     }
 }

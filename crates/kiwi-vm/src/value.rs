@@ -467,10 +467,7 @@ fn key_eq(a: &Value, b: &Value) -> bool {
         // length or first byte, which settles them without a memcmp call.
         (Value::Str(a), Value::Str(b)) => {
             Rc::ptr_eq(a, b)
-                || (a.len() == b.len()
-                    && !a.known_unequal(b)
-                    && a.as_bytes().first() == b.as_bytes().first()
-                    && a.as_str() == b.as_str())
+                || (a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b)
         }
         (a, b) => strict_eq(a, b),
     }

@@ -15,7 +15,7 @@ use crate::value::{strict_eq, Elements, Key, Value, MAX_DEPTH};
 use super::check::{self, arity, arity_range, index_error, invalid};
 use super::{any, bytes};
 
-type List = Rc<RefCell<Elements>>;
+pub(super) type List = Rc<RefCell<Elements>>;
 
 /// Dispatches a list method; `None` if lists have no method `name`.
 pub fn call(l: &List, recv: &Value, name: &str, args: &[Value]) -> Option<KResult<Value>> {

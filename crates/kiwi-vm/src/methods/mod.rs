@@ -32,14 +32,23 @@ pub fn call_method(recv: &Value, name: &str, args: &[Value]) -> Option<KResult<V
     // The most frequent calls of all go first: `list.push(x)`, and the prelude's uncopied
     // push that `map` and `filter` make for every element.
     if let (Value::List(l), [item]) = (recv, args) {
-        match name {
-            "push" => list::push_copy(l, item),
-            "__push" => l.borrow_mut().push(item.clone()),
-            _ => return call_method_general(recv, name, args),
+        if push_named(l, name, item) {
+            return Some(Ok(recv.clone()));
         }
-        return Some(Ok(recv.clone()));
     }
     call_method_general(recv, name, args)
+}
+
+/// `list.push(item)` (a copy of `item`) or the prelude's uncopied `__push`, by `name`;
+/// `false` (nothing done) for any other name.
+#[inline(always)]
+fn push_named(l: &list::List, name: &str, item: &Value) -> bool {
+    match name {
+        "push" => list::push_copy(l, item),
+        "__push" => l.borrow_mut().push(item.clone()),
+        _ => return false,
+    }
+    true
 }
 
 /// `list.push(item)` (or the prelude's uncopied `__push`, named by `name`) as a statement,
@@ -50,17 +59,7 @@ pub fn push_unreturned(recv: &Value, name: &str, item: &Value) -> Option<bool> {
     let Value::List(l) = recv else {
         return None;
     };
-    match name {
-        "push" => {
-            list::push_copy(l, item);
-            Some(item.is_bulky())
-        }
-        "__push" => {
-            l.borrow_mut().push(item.clone());
-            Some(false)
-        }
-        _ => None,
-    }
+    push_named(l, name, item).then(|| name == "push" && item.is_bulky())
 }
 
 /// [`call_method`] past its fast path.
